@@ -1,0 +1,216 @@
+"""MLQA-R and XQuAD-R (LAReQA, Roy et al. 2020) as ir_datasets datasets.
+
+Each language file is SQuAD-style JSON with sentence breaks. Candidates of language Y are
+all sentences of Y's file; a question of language X is kept for the pair X→Y when its id
+also occurs in Y, and its relevant candidates are the sentences of Y that hold an answer of
+that id. IDs: `clirbench/mlqa-r/{y}` (documents) and `clirbench/mlqa-r/{x}-{y}` (documents,
+queries, qrels); likewise `clirbench/xquad-r/...`.
+
+Files are downloaded from their source and checked by MD5. When `CLIRBENCH_LOCAL_DATA`
+names a directory holding `lareqa/{collection}/{lang}.json`, that copy is used instead
+(also MD5-checked).
+"""
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ir_datasets
+from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, GenericQuery, TrecQrel
+from ir_datasets.util import Download, LocalDownload, RequestsDownload
+
+from clirbench.errors import ClirbenchError
+
+_SOURCE = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
+
+
+@dataclass(frozen=True)
+class LareqaCollection:
+    name: str
+    commit: str
+    md5: dict[str, str]
+
+    @property
+    def langs(self) -> list[str]:
+        return sorted(self.md5)
+
+    def url(self, lang: str) -> str:
+        return f"{_SOURCE}/{self.commit}/{self.name}/{lang}.json"
+
+    def cache_path(self, lang: str) -> Path:
+        return ir_datasets.util.home_path() / "clirbench" / "lareqa" / self.name / f"{lang}.json"
+
+    def local_path(self, lang: str) -> Path | None:
+        root = os.environ.get("CLIRBENCH_LOCAL_DATA")
+        return Path(root) / "lareqa" / self.name / f"{lang}.json" if root else None
+
+
+MLQA_R = LareqaCollection(
+    "mlqa-r",
+    "354d67d1cd066854cdfbf5ad0e6105528976141d",
+    {
+        "ar": "0cabca7da64041a9bcfbfa6397def23e",
+        "de": "5fdb66b2614ed2556d05356968eca0b2",
+        "en": "9ea5e240816f8a9c668ec49afbf45e7d",
+        "es": "1dc80d875f9e37192668eb90bf3e8a2d",
+        "hi": "84cee6c9864f8662ef1ef3ed5b96f990",
+        "vi": "395e63b077fb8af6735ca9c4337d656c",
+        "zh": "b9c78c32a0008dba5f93aea0ac5c2429",
+    },
+)
+
+XQUAD_R = LareqaCollection(
+    "xquad-r",
+    "9bc8c7fb6dd8d01d72a05a93c2cb96882b0d299c",
+    {
+        "ar": "1114954691ce6b8ed452aa2befcd21c2",
+        "de": "ca34197b707b08bd4e03db4b3640e863",
+        "el": "d4982e87c3eff32830cc4d33a26e63fa",
+        "en": "b8c2383f52bc96438cf09a69cdccabdd",
+        "es": "e4a69ab74a1f71d64f771f419c6e3eea",
+        "hi": "390ee65a0559e65033f4cc44a27617fe",
+        "ru": "e6ef8814695fead9f2227d9b44144417",
+        "th": "1270594bf229e0fa2082d6508095e0b1",
+        "tr": "6ee6aed1a7a5745b2cd31322c7d58c15",
+        "vi": "72a138effea0cea9d5f7573553d70809",
+        "zh": "2122b7e42e66c2d3cbdbe78d21b1a11c",
+    },
+)
+
+COLLECTIONS = {c.name: c for c in (MLQA_R, XQUAD_R)}
+
+
+def source_file(collection: LareqaCollection, lang: str) -> Path:
+    """The verified file for one language: cached copy, else local copy, else download."""
+    mirrors = []
+    local = collection.local_path(lang)
+    if local is not None and local.exists():
+        mirrors.append(LocalDownload(local, mkdir=False))
+    mirrors.append(RequestsDownload(collection.url(lang)))
+    download = Download(mirrors, cache_path=str(collection.cache_path(lang)), expected_md5=collection.md5[lang])
+    try:
+        return Path(download.path())
+    except Exception as e:  # a network error, or an MD5 mismatch of a copy
+        raise ClirbenchError(
+            f"cannot get {collection.name} file {lang}.json: {type(e).__name__}: {e}",
+            f"put the file from {collection.url(lang)} at {collection.cache_path(lang)}, "
+            f"or set CLIRBENCH_LOCAL_DATA to a folder holding lareqa/{collection.name}/{lang}.json",
+        ) from e
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One language file: candidate sentences and, per question id, its text and answers."""
+
+    sentences: list[tuple[str, str]]  # (doc_id, sentence)
+    questions: dict[str, str]  # question id -> question text
+    answer_docs: dict[str, frozenset[str]]  # question id -> doc ids of answer sentences
+
+
+def _answer_sentence(breaks: list[list[int]], start: int) -> int:
+    for i, (lo, hi) in enumerate(breaks):
+        if lo <= start < hi:
+            return i
+    # An answer starting on a break's boundary belongs to the sentence that starts before it.
+    return max(i for i, (lo, _) in enumerate(breaks) if lo <= start)
+
+
+@lru_cache(maxsize=32)
+def _parse(path: Path, lang: str) -> ParsedFile:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sentences, questions, answer_docs = [], {}, {}
+    paragraph = 0
+    for article in data["data"]:
+        for para in article["paragraphs"]:
+            ids = [f"{lang}-{paragraph}-{i}" for i in range(len(para["sentences"]))]
+            sentences.extend(zip(ids, para["sentences"]))
+            for qa in para["qas"]:
+                questions[qa["id"]] = qa["question"]
+                answer_docs[qa["id"]] = frozenset(
+                    ids[_answer_sentence(para["sentence_breaks"], a["answer_start"])] for a in qa["answers"]
+                )
+            paragraph += 1
+    return ParsedFile(sentences, questions, answer_docs)
+
+
+def parsed(collection: LareqaCollection, lang: str) -> ParsedFile:
+    return _parse(source_file(collection, lang), lang)
+
+
+class LareqaDocs(BaseDocs):
+    def __init__(self, collection: LareqaCollection, lang: str):
+        self._collection, self._lang = collection, lang
+
+    def docs_iter(self):
+        for doc_id, text in parsed(self._collection, self._lang).sentences:
+            yield GenericDoc(doc_id, text)
+
+    def docs_count(self):
+        return len(parsed(self._collection, self._lang).sentences)
+
+    def docs_cls(self):
+        return GenericDoc
+
+    def docs_namespace(self):
+        return f"clirbench/{self._collection.name}/{self._lang}"
+
+    def docs_lang(self):
+        return self._lang
+
+
+class LareqaPairQueries(BaseQueries):
+    """Questions of `query_lang` whose id also occurs in `doc_lang`."""
+
+    def __init__(self, collection: LareqaCollection, query_lang: str, doc_lang: str):
+        self._collection, self._query_lang, self._doc_lang = collection, query_lang, doc_lang
+
+    def queries_iter(self):
+        target = parsed(self._collection, self._doc_lang).questions
+        for qid, text in parsed(self._collection, self._query_lang).questions.items():
+            if qid in target:
+                yield GenericQuery(qid, text)
+
+    def queries_cls(self):
+        return GenericQuery
+
+    def queries_namespace(self):
+        return f"clirbench/{self._collection.name}/{self._query_lang}"
+
+    def queries_lang(self):
+        return self._query_lang
+
+
+class LareqaPairQrels(BaseQrels):
+    def __init__(self, collection: LareqaCollection, query_lang: str, doc_lang: str):
+        self._collection, self._query_lang, self._doc_lang = collection, query_lang, doc_lang
+
+    def qrels_iter(self):
+        queries = parsed(self._collection, self._query_lang).questions
+        answers = parsed(self._collection, self._doc_lang).answer_docs
+        for qid in queries:
+            for doc_id in sorted(answers.get(qid, ())):
+                yield TrecQrel(qid, doc_id, 1, "0")
+
+    def qrels_cls(self):
+        return TrecQrel
+
+    def qrels_defs(self):
+        return {1: "the candidate sentence holds an answer to the question"}
+
+
+def register_collection(collection: LareqaCollection) -> None:
+    for d in collection.langs:
+        docs = LareqaDocs(collection, d)
+        ir_datasets.registry.register(f"clirbench/{collection.name}/{d}", ir_datasets.Dataset(docs))
+        for q in collection.langs:
+            ir_datasets.registry.register(
+                f"clirbench/{collection.name}/{q}-{d}",
+                ir_datasets.Dataset(docs, LareqaPairQueries(collection, q, d), LareqaPairQrels(collection, q, d)),
+            )
+
+
+def register() -> None:
+    for collection in COLLECTIONS.values():
+        register_collection(collection)
