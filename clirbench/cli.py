@@ -1,0 +1,161 @@
+"""The `clirbench` command: `tasks`, `models`, `run`, `show`."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clirbench.errors import ClirbenchError
+
+# Tables are wide: when stdout is not a terminal (a log, CI), do not squeeze them into 80 columns.
+console = Console() if Console().is_terminal else Console(width=160)
+err_console = Console(stderr=True)
+
+
+class _RichProgress:
+    """Draws the runner's progress: one bar over pairs, a line for the work at hand."""
+
+    def __init__(self, progress: Progress, total: int):
+        self._progress = progress
+        self._bar = progress.add_task("pairs", total=total, status="")
+
+    def pair_started(self, pair):
+        self._progress.update(self._bar, status=f"searching {pair.key}")
+
+    def indexing(self, docs_id, count, total):
+        of = f"/{total:,}" if total else ""
+        self._progress.update(self._bar, status=f"indexing {docs_id}: {count:,}{of} docs")
+
+    def pair_finished(self, pair, result):
+        first = next(iter(result.metrics))
+        self._progress.console.log(f"{pair.key}: {first} {result.metrics[first]:.4f} "
+                                   f"({result.num_queries} queries, {result.seconds['search']:.1f}s)")
+        self._progress.advance(self._bar)
+
+    def pair_skipped(self, pair):
+        pass
+
+
+def cmd_tasks(args) -> int:
+    from clirbench.data import register_all
+    from clirbench.data.availability import describe_missing, missing_files
+    from clirbench.tasks import load_task, task_files
+
+    register_all()
+    if args.task:
+        spec = load_task(args.task)
+        console.print(f"[bold]{spec.name}[/bold]: {spec.description}\n[dim]{spec.citation}[/dim]")
+        table = Table("pair", "level", "queries", "documents", "qrels", "available here")
+        for p in spec.pairs():
+            missing = missing_files([p.queries, p.docs, p.qrels])
+            table.add_row(p.key, p.resource_level, p.queries, p.docs, p.qrels,
+                          "[green]yes[/green]" if not missing else f"[red]no[/red] ({len(missing)} files missing)")
+        console.print(table)
+        all_missing = missing_files([i for p in spec.pairs() for i in (p.queries, p.docs, p.qrels)])
+        if all_missing:
+            console.print("Missing files (ir_datasets downloads them when the network allows):\n" + describe_missing(all_missing))
+        return 0
+    table = Table("task", "pairs", "available here", "measures", "description")
+    for name in task_files():
+        spec = load_task(name)
+        pairs = spec.pairs()
+        ready = sum(not missing_files([p.queries, p.docs, p.qrels]) for p in pairs)
+        table.add_row(name, str(len(pairs)), f"{ready}/{len(pairs)}", ", ".join(spec.metrics),
+                      spec.description.split(". ")[0])
+    console.print(table)
+    return 0
+
+
+def cmd_models(args) -> int:
+    from clirbench.plugins.registry import available_models, load_model
+
+    table = Table("model", "kind", "description")
+    for name in available_models():
+        try:
+            meta = load_model(name).meta
+            table.add_row(name, meta.kind, meta.description)
+        except ClirbenchError as e:
+            table.add_row(name, "[red]broken[/red]", e.message)
+    console.print(table)
+    return 0
+
+
+def cmd_run(args) -> int:
+    from clirbench.plugins.registry import load_model
+    from clirbench.report import results_table
+    from clirbench.runner import run_task
+    from clirbench.tasks import load_task, select_pairs
+
+    spec = load_task(args.task)
+    pairs = select_pairs(spec, [p.strip() for p in args.pairs.split(",") if p.strip()] if args.pairs else None)
+    plugin = load_model(args.model)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[status]}"), console=err_console) as bar:
+        report = run_task(spec, plugin, pairs, out_dir=Path(args.out), force=args.force,
+                          cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+                          progress=_RichProgress(bar, total=len(pairs)))
+    if report.skipped:
+        err_console.print(f"{len(report.skipped)} pair(s) already in {report.path} were not rerun (use --force to rerun)")
+    console.print(results_table(report.results, [p.key for p in pairs]))
+    console.print(f"results: {report.path}\nruns:    {report.path.parent / 'runs'}")
+    return 0
+
+
+def cmd_show(args) -> int:
+    from clirbench.report import results_table
+    from clirbench.results import load_results, results_path
+
+    path = results_path(Path(args.out), args.task, args.model)
+    if not path.exists():
+        raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model}` first")
+    console.print(results_table(load_results(path)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clirbench", description="Cross-lingual retrieval evaluation harness.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("tasks", help="list tasks, or the pairs of one task and whether their data is here")
+    p.add_argument("task", nargs="?", help="a task name (from tasks/) or a task YAML file")
+    p.set_defaults(func=cmd_tasks)
+
+    p = sub.add_parser("models", help="list installed models (the clirbench.models entry points)")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("run", help="score a model on a task: TREC runs, results.json and a table")
+    p.add_argument("--model", required=True, help="installed model name, or module:attr")
+    p.add_argument("--task", required=True, help="task name (from tasks/) or a task YAML file")
+    p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
+    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    p.add_argument("--force", action="store_true", help="rerun pairs that already have results")
+    p.add_argument("--cache-dir", help="index cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("show", help="print the table of results already written")
+    p.add_argument("--model", required=True)
+    p.add_argument("--task", required=True)
+    p.add_argument("--out", default="results")
+    p.set_defaults(func=cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ClirbenchError as e:
+        err_console.print(f"[bold red]error:[/bold red] {e.message}", highlight=False)
+        if e.hint:
+            err_console.print(f"[bold]fix:[/bold] {e.hint}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        err_console.print("interrupted: finished pairs are saved; rerun the same command to resume")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Task definitions: `tasks/*.yaml` validated into typed specs, expanded into language pairs.
+
+A task names its pairs through one or more pair groups. A group crosses a list of query
+languages with a list of document languages and says, with `{q}` / `{d}` placeholders,
+which ir_datasets ID holds the queries, the documents and the qrels of each pair:
+
+    pair_groups:
+      - query_langs: [en]
+        doc_langs: [sw, yo]
+        queries: wikiclir/{d}
+        docs: wikiclir/{d}
+        qrels: wikiclir/{d}
+"""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from clirbench.errors import ClirbenchError
+from clirbench.languages import LANGUAGES, pair_resource_level
+
+TASKS_DIR = Path(os.environ.get("CLIRBENCH_TASKS_DIR", Path(__file__).resolve().parent.parent / "tasks"))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PairGroup(_Strict):
+    query_langs: list[str] = Field(min_length=1)
+    doc_langs: list[str] = Field(min_length=1)
+    queries: str
+    docs: str
+    qrels: str
+    # The code a dataset ID uses for a language where it differs from ours (mMARCO: nl -> dt).
+    dataset_codes: dict[str, str] = {}
+    monolingual: bool = True  # include pairs whose query and document language are equal
+
+    @field_validator("query_langs", "doc_langs")
+    @classmethod
+    def _known_langs(cls, langs: list[str]) -> list[str]:
+        unknown = [lang for lang in langs if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown language code(s) {unknown}; known: {', '.join(sorted(LANGUAGES))}")
+        return langs
+
+
+class PairSpec(_Strict):
+    """One query language × document language pair and where its data comes from."""
+
+    query_lang: str
+    doc_lang: str
+    queries: str  # ir_datasets ID providing the queries
+    docs: str  # ir_datasets ID providing the document collection
+    qrels: str  # ir_datasets ID providing the qrels
+    resource_level: Literal["high", "low"]
+
+    @property
+    def key(self) -> str:
+        return f"{self.query_lang}-{self.doc_lang}"
+
+    @property
+    def cross_lingual(self) -> bool:
+        return self.query_lang != self.doc_lang
+
+
+class TaskSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str
+    citation: str
+    pair_groups: list[PairGroup] = Field(min_length=1)
+    metrics: list[str] = ["RR@10", "nDCG@10", "R@100", "AP"]
+    # Binary measures (RR, R, AP, P) count a document relevant from this grade up.
+    relevance_threshold: int = Field(default=1, ge=1)
+    top_k: int = Field(default=100, ge=1)
+    query_field: str | None = None  # a field of the query records to use instead of default_text()
+
+    @field_validator("metrics")
+    @classmethod
+    def _parsable_metrics(cls, metrics: list[str]) -> list[str]:
+        import ir_measures
+
+        for m in metrics:
+            try:
+                ir_measures.parse_measure(m)
+            except Exception:
+                raise ValueError(f"{m!r} is not an ir-measures measure (examples: RR@10, nDCG@10, R@100, AP)") from None
+        return metrics
+
+    @property
+    def primary_metric(self) -> str:
+        return self.metrics[0]
+
+    def pairs(self) -> list[PairSpec]:
+        pairs: dict[str, PairSpec] = {}
+        for group in self.pair_groups:
+            for q in group.query_langs:
+                for d in group.doc_langs:
+                    if q == d and not group.monolingual:
+                        continue
+                    codes = {"q": group.dataset_codes.get(q, q), "d": group.dataset_codes.get(d, d)}
+                    pair = PairSpec(
+                        query_lang=q,
+                        doc_lang=d,
+                        queries=group.queries.format(**codes),
+                        docs=group.docs.format(**codes),
+                        qrels=group.qrels.format(**codes),
+                        resource_level=pair_resource_level(q, d),
+                    )
+                    pairs.setdefault(pair.key, pair)
+        return list(pairs.values())
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: invalid task definition"]
+    for e in error.errors():
+        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  field `{field}`: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_task_file(path: Path) -> TaskSpec:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ClirbenchError(f"{path}: not valid YAML: {e}", "fix the YAML syntax at the line shown") from None
+    if not isinstance(raw, dict):
+        raise ClirbenchError(f"{path}: a task file must hold a mapping of fields", "see tasks/toy.yaml for an example")
+    try:
+        spec = TaskSpec.model_validate(raw)
+    except ValidationError as e:
+        raise ClirbenchError(_format_validation_error(path, e), "see tasks/toy.yaml for a valid example") from None
+    if spec.name != path.stem:
+        raise ClirbenchError(f"{path}: field `name` is {spec.name!r} but the file is {path.name}",
+                             f"name the file {spec.name}.yaml or set `name: {path.stem}`")
+    return spec
+
+
+def task_files() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(TASKS_DIR.glob("*.yaml"))}
+
+
+def load_task(name_or_path: str) -> TaskSpec:
+    """A task by name (from tasks/) or by the path of a YAML file."""
+    if name_or_path.endswith((".yaml", ".yml")) and Path(name_or_path).exists():
+        return load_task_file(Path(name_or_path))
+    files = task_files()
+    if name_or_path not in files:
+        raise ClirbenchError(f"unknown task {name_or_path!r}", f"use one of: {', '.join(files) or '(none found)'}")
+    return load_task_file(files[name_or_path])
+
+
+def select_pairs(spec: TaskSpec, wanted: list[str] | None) -> list[PairSpec]:
+    pairs = spec.pairs()
+    if not wanted:
+        return pairs
+    by_key = {p.key: p for p in pairs}
+    unknown = [w for w in wanted if w not in by_key]
+    if unknown:
+        raise ClirbenchError(
+            f"task {spec.name} has no pair(s) {', '.join(unknown)}",
+            f"valid pairs: {', '.join(by_key)}",
+        )
+    return [by_key[w] for w in wanted]
