@@ -12,7 +12,8 @@ from clirbench.errors import ClirbenchError
 
 # Tables are wide: when stdout is not a terminal (a log, CI), do not squeeze them into 80 columns.
 console = Console() if Console().is_terminal else Console(width=160)
-err_console = Console(stderr=True)
+_err = Console(stderr=True)
+err_console = _err if _err.is_terminal else Console(stderr=True, width=160)
 
 
 class _RichProgress:
@@ -85,7 +86,7 @@ def cmd_models(args) -> int:
 
 def cmd_run(args) -> int:
     from clirbench.plugins.registry import load_model
-    from clirbench.report import results_table
+    from clirbench.report import matrix_table, results_table
     from clirbench.runner import run_task
     from clirbench.tasks import load_task, select_pairs
 
@@ -99,19 +100,25 @@ def cmd_run(args) -> int:
                           progress=_RichProgress(bar, total=len(pairs)))
     if report.skipped:
         err_console.print(f"{len(report.skipped)} pair(s) already in {report.path} were not rerun (use --force to rerun)")
-    console.print(results_table(report.results, [p.key for p in pairs]))
+    keys = [p.key for p in pairs]
+    console.print(results_table(report.results, keys))
+    if (matrix := matrix_table(report.results, keys=keys)) is not None:
+        console.print(matrix)
     console.print(f"results: {report.path}\nruns:    {report.path.parent / 'runs'}")
     return 0
 
 
 def cmd_show(args) -> int:
-    from clirbench.report import results_table
+    from clirbench.report import matrix_table, results_table
     from clirbench.results import load_results, results_path
 
     path = results_path(Path(args.out), args.task, args.model)
     if not path.exists():
         raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model}` first")
-    console.print(results_table(load_results(path)))
+    results = load_results(path)
+    console.print(results_table(results))
+    if (matrix := matrix_table(results, metric=args.metric)) is not None:
+        console.print(matrix)
     return 0
 
 
@@ -139,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--task", required=True)
     p.add_argument("--out", default="results")
+    p.add_argument("--metric", help="measure of the language matrix (default: the task's primary measure)")
     p.set_defaults(func=cmd_show)
     return parser
 
@@ -148,9 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ClirbenchError as e:
-        err_console.print(f"[bold red]error:[/bold red] {e.message}", highlight=False)
+        err_console.print(f"[bold red]error:[/bold red] {e.message}", highlight=False, soft_wrap=True)
         if e.hint:
-            err_console.print(f"[bold]fix:[/bold] {e.hint}", highlight=False)
+            err_console.print(f"[bold]fix:[/bold] {e.hint}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         err_console.print("interrupted: finished pairs are saved; rerun the same command to resume")

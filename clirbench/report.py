@@ -42,3 +42,32 @@ def results_table(results: ResultsFile, keys: list[str] | None = None) -> Table:
     for name, means in macro_averages(pairs, metrics).items():
         table.add_row(f"[bold]mean: {name}[/bold]", "", "", "", *(f"[bold]{means[m]:.4f}[/bold]" for m in metrics))
     return table
+
+
+def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str] | None = None) -> Table | None:
+    """Query language (rows) × document language (columns) for one measure; None unless the
+    pairs span more than one language on both sides."""
+    metric = metric or results.primary_metric
+    pairs = {k: v for k, v in results.pairs.items() if keys is None or k in keys}
+    query_langs = sorted({p.query_lang for p in pairs.values()})
+    doc_langs = sorted({p.doc_lang for p in pairs.values()})
+    if len(query_langs) < 2 or len(doc_langs) < 2:
+        return None
+    cells = {(p.query_lang, p.doc_lang): p.metrics[metric] for p in pairs.values()}
+    table = Table(title=f"{results.task} · {results.model.name} · {metric} (rows: query language, columns: documents)",
+                  title_justify="left")
+    table.add_column("q \\ d")
+    for d in doc_langs:
+        table.add_column(d, justify="right")
+    table.add_column("mean", justify="right")
+    for q in query_langs:
+        row = [cells.get((q, d)) for d in doc_langs]
+        present = [v for v in row if v is not None]
+        table.add_row(q, *("" if v is None else f"{v:.3f}" for v in row),
+                      f"[bold]{sum(present) / len(present):.3f}[/bold]")
+    col_means = []
+    for d in doc_langs:
+        present = [cells[(q, d)] for q in query_langs if (q, d) in cells]
+        col_means.append(f"[bold]{sum(present) / len(present):.3f}[/bold]" if present else "")
+    table.add_row("[bold]mean[/bold]", *col_means, "")
+    return table

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from clirbench.languages import language
 from clirbench.plugins.base import ModelMeta, Ranking, Retriever, SearchIndex
-from clirbench.plugins.lucene_jvm import ensure_jvm
+from clirbench.plugins.lucene_jvm import ensure_jvm, quiet_java_logging
 from clirbench.textnorm import tokenise
 
 _BATCH = 5000
@@ -69,6 +69,7 @@ class LuceneBM25(Retriever):
         ensure_jvm()
         from pyserini.index.lucene import LuceneIndexer
 
+        quiet_java_logging()
         args = ["-index", str(index_dir)]
         args += ["-language", doc_lang] if language(doc_lang).lucene else ["-pretokenized"]
         indexer = LuceneIndexer(args=args, threads=_threads())

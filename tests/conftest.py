@@ -1,0 +1,38 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A private ir_datasets home and index cache for one test."""
+    e = dict(os.environ)
+    e["IR_DATASETS_HOME"] = str(tmp_path / "ir_datasets")
+    e["CLIRBENCH_CACHE"] = str(tmp_path / "cache")
+    return e
+
+
+@pytest.fixture
+def cli(env, tmp_path):
+    """Run the `clirbench` command as a user would; returns the CompletedProcess."""
+
+    def run(*args, extra_env=None, check=True):
+        proc = subprocess.run(
+            [sys.executable, "-m", "clirbench.cli", *args],
+            cwd=tmp_path, env={**env, **(extra_env or {})}, capture_output=True, text=True, timeout=600,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"clirbench {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    return run
+
+
+def read_results(path: Path) -> dict:
+    return json.loads(path.read_text())

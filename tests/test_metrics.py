@@ -1,0 +1,52 @@
+import math
+
+import ir_measures
+import pytest
+
+from clirbench.metrics import evaluate, task_measures
+
+QRELS = {
+    "q1": {"d1": 1, "d4": 1},  # two relevant documents
+    "q2": {"d9": 1},  # relevant document never retrieved
+    "q3": {"d2": 2, "d3": 1},  # graded
+    "q4": {"d5": 1},  # query missing from the run
+}
+RUN = {
+    "q1": [("d3", 9.0), ("d1", 8.0), ("d2", 7.0), ("d4", 6.0)],
+    "q2": [("d1", 5.0), ("d2", 4.0)],
+    "q3": [("d3", 3.0), ("d2", 2.0)],
+}
+
+
+def test_values_match_hand_computation():
+    means, per_query = evaluate(task_measures(["RR@10", "nDCG@10", "R@100", "AP"], 1), QRELS, RUN)
+    # q1: first relevant at rank 2; q2: none; q3: d3 (grade 1) at rank 1; q4: not run.
+    assert per_query["RR@10"] == {"q1": 0.5, "q2": 0.0, "q3": 1.0, "q4": 0.0}
+    assert means["RR@10"] == pytest.approx(1.5 / 4)
+    # AP q1: (1/2 + 2/4) / 2 = 0.5; q3: both relevant at ranks 1 and 2 -> 1.0.
+    assert per_query["AP"]["q1"] == pytest.approx(0.5)
+    assert per_query["AP"]["q3"] == pytest.approx(1.0)
+    assert per_query["R@100"] == {"q1": 1.0, "q2": 0.0, "q3": 1.0, "q4": 0.0}
+    # nDCG@10 q1: DCG = 1/log2(3) + 1/log2(5); ideal = 1 + 1/log2(3).
+    dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    assert per_query["nDCG@10"]["q1"] == pytest.approx(dcg / (1 + 1 / math.log2(3)))
+    # nDCG@10 q3 with gains 2 and 1: DCG = 1 + 2/log2(3); ideal = 2 + 1/log2(3).
+    assert per_query["nDCG@10"]["q3"] == pytest.approx((1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3)))
+
+
+def test_relevance_threshold_applies_to_binary_measures_only():
+    measures = task_measures(["RR@10", "nDCG@10", "AP"], 2)
+    assert [str(m) for m in measures] == ["RR(rel=2)@10", "nDCG@10", "AP(rel=2)"]
+    _, per_query = evaluate(measures, QRELS, RUN)
+    # With only grade 2 relevant, q3's relevant document d2 is at rank 2.
+    assert per_query["RR(rel=2)@10"]["q3"] == 0.5
+
+
+def test_means_equal_ir_measures_aggregate_when_every_query_is_run():
+    measures = task_measures(["RR@10", "nDCG@10", "AP"], 1)
+    qrels = {q: r for q, r in QRELS.items() if q in RUN}
+    means, _ = evaluate(measures, qrels, RUN)
+    run_dict = {q: dict(r) for q, r in RUN.items()}
+    expected = ir_measures.calc_aggregate(measures, qrels, run_dict)
+    for m in measures:
+        assert means[str(m)] == pytest.approx(expected[m])

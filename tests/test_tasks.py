@@ -1,0 +1,75 @@
+import pytest
+
+from clirbench.errors import ClirbenchError
+from clirbench.tasks import load_task, load_task_file, select_pairs, task_files
+
+EXPECTED_PAIRS = {"toy": 16, "mlqa-r": 49, "xquad-r": 121, "wikiclir": 25, "mmarco-clir": 26}
+
+
+def test_every_shipped_task_validates_with_the_expected_pairs():
+    assert set(task_files()) == set(EXPECTED_PAIRS)
+    for name, count in EXPECTED_PAIRS.items():
+        spec = load_task(name)
+        assert len(spec.pairs()) == count, name
+        assert spec.primary_metric == "RR@10"
+
+
+def test_pair_ids_and_resource_levels():
+    wikiclir = {p.key: p for p in load_task("wikiclir").pairs()}
+    assert wikiclir["en-en"].docs == "wikiclir/en-simple"
+    assert wikiclir["en-no"].docs == "wikiclir/no"
+    assert wikiclir["en-sw"].resource_level == "low"
+    assert wikiclir["en-de"].resource_level == "high"
+    mmarco = {p.key: p for p in load_task("mmarco-clir").pairs()}
+    assert mmarco["en-nl"].docs == "mmarco/v2/dt"
+    assert mmarco["hi-en"].queries == "mmarco/v2/hi/dev/small"
+    assert mmarco["hi-en"].docs == "msmarco-passage"
+    mlqa = {p.key: p for p in load_task("mlqa-r").pairs()}
+    assert mlqa["hi-vi"].resource_level == "low" and mlqa["ar-zh"].resource_level == "high"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+GOOD = """name: {name}
+description: d
+citation: c
+pair_groups:
+  - query_langs: [en]
+    doc_langs: [sw]
+    queries: clirbench/toy/{{q}}-{{d}}
+    docs: clirbench/toy/{{d}}
+    qrels: clirbench/toy/{{q}}-{{d}}
+"""
+
+
+def test_malformed_task_names_the_file_and_field(tmp_path):
+    path = write(tmp_path, "bad", GOOD.format(name="bad").replace("doc_langs: [sw]", "doc_langs: [xx]"))
+    with pytest.raises(ClirbenchError) as e:
+        load_task_file(path)
+    assert str(path) in e.value.message
+    assert "pair_groups.0.doc_langs" in e.value.message and "xx" in e.value.message
+
+
+def test_unknown_field_and_bad_metric_are_reported(tmp_path):
+    text = GOOD.format(name="bad").replace("citation: c", "citation: c\nmetrics: [Foo@10]\ntop_kk: 5")
+    with pytest.raises(ClirbenchError) as e:
+        load_task_file(write(tmp_path, "bad", text))
+    assert "`metrics`" in e.value.message and "`top_kk`" in e.value.message
+
+
+def test_name_must_match_file_name(tmp_path):
+    with pytest.raises(ClirbenchError, match="field `name`"):
+        load_task_file(write(tmp_path, "other", GOOD.format(name="mine")))
+
+
+def test_unknown_task_and_pair_list_the_valid_ones():
+    with pytest.raises(ClirbenchError) as e:
+        load_task("nope")
+    assert "mlqa-r" in e.value.hint
+    with pytest.raises(ClirbenchError) as e:
+        select_pairs(load_task("toy"), ["en-sw", "en-xx"])
+    assert "en-xx" in e.value.message and "sw-yo" in e.value.hint

@@ -1,0 +1,23 @@
+from clirbench.textnorm import normalise, stemmed_tokens, tokenise
+
+
+def test_yoruba_tone_marks_are_stripped_and_case_folded():
+    assert tokenise("Ọjọ́ Àìkú, ÈKÓ!", "yo") == ["ojo", "aiku", "eko"]
+
+
+def test_swahili_punctuation_is_dropped_and_case_folded():
+    assert tokenise("Mji Mkuu wa Kenya ni Nairobi.", "sw") == ["mji", "mkuu", "wa", "kenya", "ni", "nairobi"]
+
+
+def test_cjk_runs_become_bigrams_inside_any_language():
+    assert tokenise("北京是首都 Beijing", "en") == ["北京", "京是", "是首", "首都", "beijing"]
+    assert tokenise("京", "zh") == ["京"]
+
+
+def test_german_keeps_umlauts_but_folds_sharp_s():
+    assert normalise("Größte STRASSE", "de") == "grösste strasse"
+
+
+def test_stemming_uses_the_language_stemmer_only_where_one_exists():
+    assert stemmed_tokens("running presidents", "en") == ["run", "presid"]
+    assert stemmed_tokens("wanafunzi wanasoma", "sw") == ["wanafunzi", "wanasoma"]
