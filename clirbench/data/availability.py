@@ -77,7 +77,9 @@ def _msmarco_files(dev_small: bool) -> list[RequiredFile]:
     if dev_small:
         return [RequiredFile(root / "dev" / "small" / "queries.tsv", f"{_MSMARCO_URL} (queries.dev.small.tsv)"),
                 RequiredFile(root / "dev" / "small" / "qrels", f"{_MSMARCO_URL} (qrels.dev.small.tsv)")]
-    return [RequiredFile(root / "collection.tsv", f"{_MSMARCO_URL} (collection.tsv)")]
+    # Without this marker ir_datasets deletes collection.tsv as an old, unfixed encoding.
+    return [RequiredFile(root / "collection.tsv", f"{_MSMARCO_URL} (collection.tsv)"),
+            RequiredFile(root / "irds_version.txt", "a text file holding `v2` (ir_datasets writes it after a download)")]
 
 
 def required_files(dataset_id: str) -> list[RequiredFile]:
