@@ -37,8 +37,11 @@ def tokenise(text: str, lang: str) -> list[str]:
     """Word tokens of normalised text; runs of CJK characters become overlapping bigrams
     (as Lucene's CJKAnalyzer does), whatever the declared language, so that a Chinese name
     inside an English query can still match a Chinese document."""
+    text = normalise(text, lang)
+    if not _CJK_RUN.search(text):  # the common case, and the fast one
+        return _WORD.findall(text)
     tokens: list[str] = []
-    for word in _WORD.findall(normalise(text, lang)):
+    for word in _WORD.findall(text):
         pos = 0
         for m in _CJK_RUN.finditer(word):
             if m.start() > pos:

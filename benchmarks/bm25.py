@@ -1,0 +1,120 @@
+"""BM25 throughput on the MLQA-R English pool, and what `clirbench run` adds over the library.
+
+Measured in one process, one run:
+  - index and search throughput of `bm25` (pyserini/Lucene) and `bm25s`, called directly
+    (and the run scored with ir-measures, as a user of the bare library must);
+  - the same work through clirbench's runner (`run_task` on the en-en pair, a fresh index
+    cache, results and TREC run written): its time over the direct calls is the overhead.
+    Target: at most 1.20.
+
+Needs the MLQA-R English file (CLIRBENCH_LOCAL_DATA or a download). Run: `make bench`.
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from clirbench.data import register_all
+from clirbench.plugins.bm25_lucene import LuceneBM25
+from clirbench.plugins.bm25s_retriever import Bm25sRetriever
+from clirbench.runner import run_task
+from clirbench.tasks import load_task, select_pairs
+
+import ir_datasets
+
+
+def evaluate_direct(qrels, hits: dict[str, dict[str, float]]) -> None:
+    """What a researcher calling the library must also do: score the run with ir-measures."""
+    import ir_measures
+
+    ir_measures.calc_aggregate([ir_measures.RR @ 10, ir_measures.nDCG @ 10, ir_measures.R @ 100, ir_measures.AP],
+                               qrels, hits)
+
+
+def direct_lucene(docs, queries, qrels, index_dir: Path) -> tuple[float, float]:
+    """pyserini as its own docs show: LuceneIndexer, then LuceneSearcher.batch_search,
+    then ir-measures on the run."""
+    import json
+
+    from clirbench.plugins.lucene_jvm import ensure_jvm
+
+    ensure_jvm()
+    from pyserini.index.lucene import LuceneIndexer
+    from pyserini.search.lucene import LuceneSearcher
+
+    start = time.perf_counter()
+    indexer = LuceneIndexer(args=["-index", str(index_dir), "-language", "en"], threads=2)
+    indexer.add_batch_raw([json.dumps({"id": i, "contents": t}) for i, t in docs])
+    indexer.close()
+    indexed = time.perf_counter()
+    searcher = LuceneSearcher(str(index_dir))
+    searcher.set_bm25(0.9, 0.4)
+    searcher.set_language("en")
+    hits = searcher.batch_search([t for _, t in queries], [q for q, _ in queries], k=100, threads=2)
+    evaluate_direct(qrels, {q: {h.docid: h.score for h in hs} for q, hs in hits.items()})
+    return indexed - start, time.perf_counter() - indexed
+
+
+def direct_bm25s(docs, queries, qrels) -> tuple[float, float]:
+    """bm25s as its README shows: its own tokenizer with an English stemmer; then ir-measures."""
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english")
+    start = time.perf_counter()
+    retriever = bm25s.BM25(k1=0.9, b=0.4, method="lucene")
+    retriever.index(bm25s.tokenize([t for _, t in docs], stemmer=stemmer, show_progress=False), show_progress=False)
+    indexed = time.perf_counter()
+    found, scores = retriever.retrieve(bm25s.tokenize([t for _, t in queries], stemmer=stemmer, show_progress=False),
+                                       k=100, show_progress=False)
+    evaluate_direct(qrels, {q: {docs[d][0]: float(s) for d, s in zip(row, srow)}
+                            for (q, _), row, srow in zip(queries, found, scores)})
+    return indexed - start, time.perf_counter() - indexed
+
+
+def through_clirbench(plugin, out: Path) -> float:
+    spec = load_task("mlqa-r")
+    start = time.perf_counter()
+    run_task(spec, plugin, select_pairs(spec, ["en-en"]), out_dir=out / "results", cache_dir=out / "cache")
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    register_all()
+    ds = ir_datasets.load("clirbench/mlqa-r/en-en")
+    docs = [(d.doc_id, d.text) for d in ds.docs_iter()]
+    queries = [(q.query_id, q.text) for q in ds.queries_iter()]
+    qrels = {}
+    for r in ds.qrels_iter():
+        qrels.setdefault(r.query_id, {})[r.doc_id] = r.relevance
+    print(f"MLQA-R English pool: {len(docs)} sentences, {len(queries)} questions, top 100")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        rows = []
+        # Warm-up: start the JVM and load the jar once, so neither side pays for it.
+        direct_lucene(docs[:100], queries[:10], qrels, tmp / "warm")
+        # Each side twice, interleaved, best of three: JIT warm-up and caches favour whoever runs later.
+        lucene = [direct_lucene(docs, queries, qrels, tmp / f"lucene{i}") for i in range(3)]
+        cb_lucene = [through_clirbench(LuceneBM25(), tmp / f"cb-lucene{i}") for i in range(3)]
+        li, ls = min(lucene, key=sum)
+        rows.append(("bm25 (pyserini)", li, ls, min(cb_lucene)))
+        plain = [direct_bm25s(docs, queries, qrels) for _ in range(3)]
+        cb_plain = [through_clirbench(Bm25sRetriever(), tmp / f"cb-bm25s{i}") for i in range(3)]
+        si, ss = min(plain, key=sum)
+        rows.append(("bm25s", si, ss, min(cb_plain)))
+    print(f"{'system':<16} {'index docs/s':>13} {'search q/s':>11} {'direct s':>9} {'clirbench s':>12} {'overhead':>9}")
+    worst = 0.0
+    for name, index_s, search_s, cb_s in rows:
+        direct = index_s + search_s
+        ratio = cb_s / direct
+        worst = max(worst, ratio)
+        print(f"{name:<16} {len(docs) / index_s:>13,.0f} {len(queries) / search_s:>11,.0f} "
+              f"{direct:>9.2f} {cb_s:>12.2f} {ratio:>8.2f}x")
+    print(f"clirbench run / direct library calls: worst {worst:.2f}x (target <= 1.20x): "
+          + ("met" if worst <= 1.20 else "NOT met"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
