@@ -9,9 +9,15 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import regex
+
 from clirbench.languages import language
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Bump when tokens change: it is part of the BM25 plugins' parameters, so cached indexes are rebuilt.
+TOKENISER_VERSION = 2
+
+# Letters, digits and combining marks: `re`'s \w splits Hindi and Thai words at their vowel signs.
+_WORD = regex.compile(r"[\w\p{M}]+")
 # Han, Hiragana, Katakana and Hangul syllables: scripts written without word spaces.
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 

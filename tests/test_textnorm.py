@@ -21,3 +21,7 @@ def test_german_keeps_umlauts_but_folds_sharp_s():
 def test_stemming_uses_the_language_stemmer_only_where_one_exists():
     assert stemmed_tokens("running presidents", "en") == ["run", "presid"]
     assert stemmed_tokens("wanafunzi wanasoma", "sw") == ["wanafunzi", "wanasoma"]
+
+
+def test_indic_vowel_signs_stay_inside_their_word():
+    assert tokenise("भारत की राजधानी", "hi") == ["भारत", "की", "राजधानी"]

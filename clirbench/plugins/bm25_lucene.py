@@ -15,7 +15,7 @@ from pathlib import Path
 from clirbench.languages import language
 from clirbench.plugins.base import ModelMeta, Ranking, Retriever, SearchIndex
 from clirbench.plugins.lucene_jvm import ensure_jvm, quiet_java_logging
-from clirbench.textnorm import tokenise
+from clirbench.textnorm import TOKENISER_VERSION, tokenise
 
 _BATCH = 5000
 
@@ -59,7 +59,7 @@ class LuceneBM25(Retriever):
             name="bm25",
             kind="retriever",
             description="BM25 on Lucene (pyserini), the document language's analyzer on both sides",
-            parameters={"k1": k1, "b": b, "backend": "pyserini"},
+            parameters={"k1": k1, "b": b, "backend": "pyserini", "tokeniser": TOKENISER_VERSION},
             license="Apache-2.0",
             source="https://github.com/castorini/pyserini",
             notes="languages without a Lucene analyzer are normalised and tokenised by clirbench",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from clirbench.errors import ClirbenchError
 from clirbench.plugins.base import ModelMeta, Ranking, Retriever, SearchIndex
-from clirbench.textnorm import stemmed_tokens
+from clirbench.textnorm import TOKENISER_VERSION, stemmed_tokens
 
 
 def _bm25s():
@@ -46,7 +46,7 @@ class Bm25sRetriever(Retriever):
             name="bm25s",
             kind="retriever",
             description="BM25 in pure Python (bm25s, Lucene scoring), Snowball stemming of the document language",
-            parameters={"k1": k1, "b": b, "method": "lucene", "backend": "bm25s"},
+            parameters={"k1": k1, "b": b, "method": "lucene", "backend": "bm25s", "tokeniser": TOKENISER_VERSION},
             license="MIT",
             source="https://github.com/xhluca/bm25s",
         )
