@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -186,9 +186,10 @@ def run_task(
     report = RunReport(results, path)
     measures = task_measures(spec.metrics, spec.relevance_threshold)
     todo = [p for p in pairs if force or p.key not in results.pairs]
-    report.skipped = [p.key for p in pairs if p not in todo]
+    todo_keys = {p.key for p in todo}
     for p in pairs:
-        if p not in todo:
+        if p.key not in todo_keys:
+            report.skipped.append(p.key)
             progress.pair_skipped(p)
 
     # Pairs that share a document collection run together, so each index is opened once.
