@@ -66,6 +66,31 @@ def _stemmer(name: str):
     return Stemmer.Stemmer(name)
 
 
+def _stem_function(lang: str):
+    snowball = language(lang).snowball
+    return _stemmer(snowball).stemWord if snowball else None
+
+
+def stemmed_token_ids(texts, lang: str) -> tuple[list[list[int]], dict[str, int]]:
+    """Stemmed tokens of many texts as ids into a vocabulary (stem -> id).
+
+    Each distinct word is stemmed once: calling the stemmer per token costs more than
+    tokenising (measured on the MLQA-R English pool: 0.13 s of 0.18 s)."""
+    stem = _stem_function(lang)
+    word_ids: dict[str, int] = {}
+    vocab: dict[str, int] = {}
+    corpus: list[list[int]] = []
+    for text in texts:
+        ids = []
+        for word in tokenise(text, lang):
+            i = word_ids.get(word)
+            if i is None:
+                i = word_ids[word] = vocab.setdefault(stem(word) if stem else word, len(vocab))
+            ids.append(i)
+        corpus.append(ids)
+    return corpus, vocab
+
+
 def stemmed_tokens(text: str, lang: str) -> list[str]:
     """Tokens stemmed with the language's Snowball stemmer where one exists."""
     tokens = tokenise(text, lang)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from clirbench.errors import ClirbenchError
 from clirbench.plugins.base import ModelMeta, Ranking, Retriever, SearchIndex
-from clirbench.textnorm import TOKENISER_VERSION, stemmed_tokens
+from clirbench.textnorm import TOKENISER_VERSION, stemmed_token_ids, stemmed_tokens
 
 
 def _bm25s():
@@ -33,9 +33,11 @@ class _Bm25sIndex(SearchIndex):
         k = min(k, len(self._doc_ids))
         docs, scores = self._model.retrieve(tokens, k=k, show_progress=False, n_threads=0)
         out: dict[str, Ranking] = {}
-        for (qid, _), row, row_scores in zip(queries, docs, scores):
+        ids = self._doc_ids
+        # tolist(): one conversion per row instead of a numpy scalar per hit.
+        for (qid, _), row, row_scores in zip(queries, docs.tolist(), scores.tolist()):
             # bm25s pads with zero-score documents: those matched no query term.
-            out[qid] = [(self._doc_ids[d], float(s)) for d, s in zip(row, row_scores) if s > 0]
+            out[qid] = [(ids[d], s) for d, s in zip(row, row_scores) if s > 0]
         return out
 
 
@@ -53,10 +55,14 @@ class Bm25sRetriever(Retriever):
 
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
         bm25s = _bm25s()
-        doc_ids, corpus = [], []
-        for doc_id, text in docs:
-            doc_ids.append(doc_id)
-            corpus.append(stemmed_tokens(text, doc_lang))
+        doc_ids: list[str] = []
+
+        def texts():
+            for doc_id, text in docs:
+                doc_ids.append(doc_id)
+                yield text
+
+        corpus = bm25s.tokenization.Tokenized(*stemmed_token_ids(texts(), doc_lang))
         model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
         model.index(corpus, show_progress=False)
         model.save(str(index_dir), show_progress=False)
