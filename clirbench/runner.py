@@ -2,12 +2,14 @@
 search every pair, write TREC runs and a results file after each pair (so a run that is
 interrupted resumes with the next unfinished pair)."""
 
+import fcntl
 import json
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -19,14 +21,12 @@ from clirbench.atomic import write_text_atomic
 from clirbench.data import register_all
 from clirbench.data.availability import describe_missing, missing_files
 from clirbench.errors import ClirbenchError
+from clirbench.paths import default_cache_dir
 from clirbench.metrics import evaluate, task_measures
-from clirbench.plugins.base import Ranking, Retriever
+from clirbench.dense.retriever import DenseRetriever
+from clirbench.plugins.base import Encoder, Ranking, Retriever
 from clirbench.results import PairResult, ResultsFile, load_results, now, results_path, save_results
 from clirbench.tasks import PairSpec, TaskSpec
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("CLIRBENCH_CACHE", Path.home() / ".cache" / "clirbench"))
 
 
 class Progress:
@@ -36,6 +36,7 @@ class Progress:
     def indexing(self, docs_id: str, count: int, total: int | None) -> None: ...
     def pair_finished(self, pair: PairSpec, result: PairResult) -> None: ...
     def pair_skipped(self, pair: PairSpec) -> None: ...
+    def encoded(self, role: str, lang: str, count: int, seconds: float) -> None: ...
 
 
 @dataclass
@@ -44,11 +45,12 @@ class RunReport:
     path: Path
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    encoded: dict[str, int] = field(default_factory=dict)  # texts a dense encoder encoded in this run
 
 
 def _versions(plugin: Retriever) -> dict[str, str]:
     out = {"clirbench": __version__}
-    for pkg in ["ir_datasets", "ir-measures", plugin.meta.parameters.get("backend", "")]:
+    for pkg in ["ir_datasets", "ir-measures", plugin.meta.parameters.get("backend", ""), *getattr(plugin, "libraries", ())]:
         if not pkg:
             continue
         try:
@@ -81,10 +83,20 @@ def _slug(dataset_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset_id)
 
 
+@contextmanager
+def _build_lock(index_dir: Path):
+    with open(index_dir.with_name(index_dir.name + ".lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: Progress) -> tuple[Path, int, float]:
     """The index of `pair.docs` for this plugin: reused when complete, else built atomically.
     Returns (index folder, number of documents, seconds spent building)."""
-    index_dir = cache_dir / "indexes" / plugin.meta.name / plugin.fingerprint() / _slug(pair.docs)
+    index_dir = cache_dir / "indexes" / plugin.meta.name / plugin.index_key() / _slug(pair.docs)
     marker = index_dir / "clirbench-index.json"
     if marker.exists():
         return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
@@ -104,25 +116,30 @@ def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: P
             yield doc.doc_id, doc.default_text()
         progress.indexing(pair.docs, counted, total)
 
-    building = index_dir.with_name(index_dir.name + f".building-{os.getpid()}")
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir(parents=True)
-    start = time.perf_counter()
-    try:
-        plugin.build_index(docs(), pair.doc_lang, building)
-    except ClirbenchError:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    except Exception as e:
-        shutil.rmtree(building, ignore_errors=True)
-        if counted == 0:
-            raise _data_error(pair, e) from e
-        raise
-    seconds = time.perf_counter() - start
-    (building / marker.name).write_text(json.dumps({"docs": pair.docs, "num_docs": counted, "seconds": seconds}))
-    if index_dir.exists():  # another process finished the same index first
-        shutil.rmtree(building, ignore_errors=True)
-    else:
+    resumable = getattr(plugin, "resumable_build", False)
+    # A resumable build (dense vectors, hours of work) keeps its half-built folder across
+    # crashes; a lock keeps two processes from writing into it at once.
+    suffix = ".partial" if resumable else f".building-{os.getpid()}"
+    building = index_dir.with_name(index_dir.name + suffix)
+    building.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        if marker.exists():  # another process built it while we waited
+            return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
+        if not resumable:
+            shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(exist_ok=True)
+        start = time.perf_counter()
+        try:
+            plugin.build_index(docs(), pair.doc_lang, building)
+        except BaseException as e:
+            if not resumable:
+                shutil.rmtree(building, ignore_errors=True)
+            if counted == 0 and isinstance(e, Exception) and not isinstance(e, ClirbenchError):
+                raise _data_error(pair, e) from e
+            raise
+        seconds = time.perf_counter() - start
+        (building / marker.name).write_text(json.dumps({"docs": pair.docs, "num_docs": counted, "seconds": seconds}))
+        shutil.rmtree(index_dir, ignore_errors=True)  # a folder without its marker is debris
         os.replace(building, index_dir)
     return index_dir, counted, seconds
 
@@ -171,16 +188,20 @@ def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool) -
 
 def run_task(
     spec: TaskSpec,
-    plugin: Retriever,
+    plugin: Retriever | Encoder,
     pairs: list[PairSpec],
     out_dir: Path = Path("results"),
     force: bool = False,
     cache_dir: Path | None = None,
     progress: Progress | None = None,
+    search: str = "flat",
 ) -> RunReport:
+    """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder."""
     register_all()
     progress = progress or Progress()
     cache_dir = cache_dir or default_cache_dir()
+    if isinstance(plugin, Encoder):
+        plugin = DenseRetriever(plugin, cache_dir, search, progress)
     path = results_path(out_dir, spec.name, plugin.meta.name)
     results = _start_results(spec, plugin, path, force)
     report = RunReport(results, path)
@@ -223,4 +244,6 @@ def run_task(
                 progress.pair_finished(pair, result)
         finally:
             index.close()
+    if isinstance(plugin, DenseRetriever):
+        report.encoded = {"documents": plugin.documents_encoded, "queries": plugin.queries_encoded}
     return report

@@ -1,8 +1,11 @@
-"""The plugin contract.
+"""The plugin contract: two kinds of system.
 
 A *retriever* indexes a document collection and ranks documents for queries by itself
 (BM25, translate-then-BM25). clirbench asks it to build one index per document collection,
 caches that index on disk, and reuses it for every query language.
+
+A dense *encoder* only turns texts into vectors; clirbench batches the texts, caches the
+vectors on disk (resumably), and searches them with faiss (`clirbench.dense`).
 """
 
 import hashlib
@@ -12,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 # One ranked list per query: (doc_id, score), best first.
@@ -45,15 +49,37 @@ class SearchIndex(ABC):
         pass
 
 
-class Retriever(ABC):
+class _Plugin(ABC):
     meta: ModelMeta
-    # Bump when a change to the plugin's code changes what its indexes hold.
+    # Bump when a change to the plugin's code changes what its indexes (or vectors) hold.
     index_format: int = 1
 
     def fingerprint(self) -> str:
         """Identifies an index built by this system with these settings."""
         key = json.dumps([self.meta.name, self.meta.parameters, self.index_format], sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class Encoder(_Plugin):
+    """A dense encoder: clirbench calls it with at most `batch_size` texts at a time, sorted
+    by length, and expects one float32 row per text, queries and documents of one size."""
+
+    batch_size: int = 32
+
+    @abstractmethod
+    def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
+        """Vectors of queries written in `lang`: float32, shape (len(texts), dim)."""
+
+    @abstractmethod
+    def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
+        """Vectors of documents written in `lang`: float32, shape (len(texts), dim)."""
+
+
+class Retriever(_Plugin):
+    # Key of the cached index: a retriever that only searches its index differently
+    # (another faiss index over the same vectors) shares the index with its peers.
+    def index_key(self) -> str:
+        return self.fingerprint()
 
     @abstractmethod
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:

@@ -1,11 +1,17 @@
-"""Find a plugin by name: the `clirbench.models` entry-point group (built-ins register there
-too), or `module:attr` naming a Retriever class, factory or instance."""
+"""Find a system by name, in this order:
+  - an entry point of the `clirbench.models` group (the built-ins register there too);
+  - a folder `submissions/<name>/` (submission.yaml + plugin.py);
+  - `hf:<hub-id-or-folder>`: a transformers model with default settings;
+  - a path to a YAML file of Hugging Face encoder settings;
+  - `module:attr` naming a plugin class, factory or instance."""
 
 import importlib
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from clirbench.errors import ClirbenchError
-from clirbench.plugins.base import Retriever
+from clirbench.plugins.base import Encoder, Retriever
+from clirbench.plugins.submissions import load_submission, submission_names
 
 GROUP = "clirbench.models"
 
@@ -15,20 +21,28 @@ def _entry_points() -> dict:
 
 
 def available_models() -> list[str]:
-    return sorted(_entry_points())
+    """Installed entry points, then submissions."""
+    eps = _entry_points()
+    return sorted(eps) + [n for n in submission_names() if n not in eps]
 
 
-def _instantiate(obj, origin: str) -> Retriever:
-    plugin = obj() if callable(obj) and not isinstance(obj, Retriever) else obj
-    if not isinstance(plugin, Retriever):
+def _instantiate(obj, origin: str) -> Retriever | Encoder:
+    plugin = obj() if callable(obj) and not isinstance(obj, (Retriever, Encoder)) else obj
+    if not isinstance(plugin, (Retriever, Encoder)):
         raise ClirbenchError(
             f"{origin} gave a {type(plugin).__name__}, not a clirbench plugin",
-            "subclass clirbench.plugins.base.Retriever (see submissions/README.md)",
+            "subclass clirbench.plugins.base.Encoder or Retriever (see submissions/README.md)",
         )
     return plugin
 
 
-def load_model(name: str) -> Retriever:
+def _hf(settings) -> Encoder:
+    from clirbench.plugins.hf_encoder import HFEncoder
+
+    return HFEncoder(settings)
+
+
+def load_model(name: str) -> Retriever | Encoder:
     eps = _entry_points()
     if name in eps:
         try:
@@ -37,6 +51,18 @@ def load_model(name: str) -> Retriever:
             raise ClirbenchError(f"plugin {name!r} ({eps[name].value}) failed to import: {type(e).__name__}: {e}",
                                  "check that its package and dependencies are installed (`make setup`)") from None
         return _instantiate(obj, f"plugin {name!r} ({eps[name].value})")
+    if name in submission_names():
+        return load_submission(name)
+    if name.startswith("hf:"):
+        from clirbench.plugins.hf_encoder import HFEncoderSettings
+
+        return _hf(HFEncoderSettings(model=name[3:]))
+    if name.endswith((".yaml", ".yml")):
+        from clirbench.plugins.hf_encoder import load_settings_file
+
+        if not Path(name).exists():
+            raise ClirbenchError(f"no encoder settings file {name}", "give the path of an existing YAML file")
+        return _hf(load_settings_file(Path(name)))
     if ":" in name:
         module_name, _, attr = name.partition(":")
         try:
@@ -47,5 +73,6 @@ def load_model(name: str) -> Retriever:
         return _instantiate(obj, f"plugin {name!r}")
     raise ClirbenchError(
         f"unknown model {name!r}",
-        f"use one of: {', '.join(available_models()) or '(none installed)'}, or module:attr",
+        f"use one of: {', '.join(available_models()) or '(none installed)'}, "
+        "hf:<model id or folder>, an encoder settings .yaml, or module:attr",
     )

@@ -1,0 +1,152 @@
+"""A dense encoder for any transformers model, from a hub ID or a local folder.
+
+    clirbench run --model hf:intfloat/multilingual-e5-small --task mlqa-r
+    clirbench run --model my-encoder.yaml --task mlqa-r     # settings below, in YAML
+
+Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that computes bfloat16
+natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. The precision is part of
+the fingerprint, so vectors of one precision are never mixed with another's.
+"""
+
+import hashlib
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from clirbench.errors import ClirbenchError
+from clirbench.plugins.base import Encoder, ModelMeta
+
+
+class HFEncoderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="hub ID or local folder of a transformers model")
+    name: str | None = Field(None, description="name in results (default: hf:<model>)")
+    pooling: Literal["mean", "cls"] = "mean"
+    normalize: bool = True
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    max_length: int = Field(512, ge=8)
+    batch_size: int = Field(32, ge=1)
+    device: str = "auto"  # auto: cuda when present, else cpu
+    precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    # Metadata for the leaderboard.
+    description: str = ""
+    training_data: list[str] = []
+    license: str | None = None
+    source: str | None = None
+    notes: str = ""
+
+
+def load_settings_file(path: Path) -> HFEncoderSettings:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ClirbenchError(f"cannot read encoder settings {path}: {e}", "give a readable YAML file") from None
+    if not isinstance(raw, dict):
+        raise ClirbenchError(f"{path}: expected a mapping of settings", "see `clirbench/plugins/hf_encoder.py` for the fields")
+    try:
+        settings = HFEncoderSettings(**raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        raise ClirbenchError(f"{path}: field {field!r}: {err['msg']}",
+                             f"fields: {', '.join(HFEncoderSettings.model_fields)}") from None
+    model = Path(settings.model).expanduser()
+    if not model.is_absolute() and (Path(path).parent / model).exists():
+        settings.model = str((Path(path).parent / model).resolve())  # relative to the settings file
+    return settings
+
+
+def _bf16_native() -> bool:
+    import torch
+
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    return bool(check and check())
+
+
+class HFEncoder(Encoder):
+    libraries = ("transformers", "torch")
+
+    def __init__(self, settings: HFEncoderSettings | None = None, **kwargs):
+        import torch
+
+        self.settings = s = settings or HFEncoderSettings(**kwargs)
+        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if s.device == "auto" else s.device
+        precision = s.precision
+        if precision == "auto":
+            precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if _bf16_native() else "float32")
+        self.precision = precision
+        self.batch_size = s.batch_size
+        self._tokenizer, self._model = self._load(s.model)
+        config = self._model.config
+        self.meta = ModelMeta(
+            name=s.name or f"hf:{s.model}",
+            kind="encoder",
+            description=s.description or f"transformers encoder {s.model}, {s.pooling} pooling",
+            parameters={
+                "model": s.model, "revision": self._revision(), "pooling": s.pooling, "normalize": s.normalize,
+                "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
+                "max_length": s.max_length, "precision": precision, "backend": "transformers",
+            },
+            num_parameters=sum(p.numel() for p in self._model.parameters()),
+            embedding_dim=getattr(config, "hidden_size", None),
+            training_data=s.training_data, license=s.license, source=s.source or s.model, notes=s.notes,
+        )
+
+    def _load(self, model: str):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(model)
+            net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32)
+        except (OSError, ValueError) as e:
+            local = Path(model).expanduser().exists()
+            raise ClirbenchError(
+                f"cannot load transformers model {model!r}: {str(e).splitlines()[0]}",
+                "check the folder holds config.json, weights and tokenizer files" if local else
+                "no model hub here? give a local folder (hf:/path/to/model), or for me5-small run "
+                "`clirbench models install me5-small`",
+            ) from None
+        return tokenizer, net.to(self.device).eval()
+
+    def _revision(self) -> str:
+        """Which weights: the hub commit, or a hash of a local folder's weight files' sizes and times."""
+        commit = getattr(self._model.config, "_commit_hash", None)
+        if commit:
+            return commit
+        folder = Path(self.settings.model).expanduser()
+        files = sorted(f for f in folder.glob("*") if f.suffix in (".safetensors", ".bin", ".json"))
+        return hashlib.sha256(repr([(f.name, f.stat().st_size) for f in files]).encode()).hexdigest()[:12]
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        import torch
+
+        batch = self._tokenizer([prefix + t for t in texts], padding=True, truncation=True,
+                                max_length=self.settings.max_length, return_tensors="pt").to(self.device)
+        # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
+        autocast = (torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
+                    if self.precision == "bfloat16" else nullcontext())
+        with torch.inference_mode():
+            with autocast:
+                hidden = self._model(**batch).last_hidden_state
+            hidden = hidden.float()
+            if self.settings.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+            if self.settings.normalize:
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        return pooled.cpu().numpy().astype(np.float32, copy=False)
+
+    def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
+        return self._encode(texts, self.settings.query_prefix)
+
+    def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
+        return self._encode(texts, self.settings.passage_prefix)

@@ -1,0 +1,96 @@
+"""Systems submitted as folders: `submissions/<name>/submission.yaml` (metadata and settings)
+and `plugin.py` (the code). See submissions/README.md."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from clirbench.errors import ClirbenchError
+from clirbench.paths import submissions_dir
+from clirbench.plugins.base import Encoder, ModelMeta, Retriever
+
+
+class SubmissionFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+    plugin: str = Field("plugin.py:Plugin", pattern=r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$",
+                        description="file:attribute of the plugin class or factory")
+    settings: dict = {}  # keyword arguments of the plugin; recorded as the model's parameters
+    description: str
+    languages: list[str] | None = None
+    num_parameters: int | None = None
+    embedding_dim: int | None = None
+    training_data: list[str] = []
+    license: str | None = None
+    source: str | None = None
+    notes: str = ""
+
+
+def submission_names() -> list[str]:
+    root = submissions_dir()
+    return sorted(p.parent.name for p in root.glob("*/submission.yaml")) if root.is_dir() else []
+
+
+def read_submission(folder: Path) -> SubmissionFile:
+    path = folder / "submission.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise ClirbenchError(f"cannot read {path}: {e}", "fix the YAML syntax") from None
+    if not isinstance(raw, dict):
+        raise ClirbenchError(f"{path}: expected a mapping of fields", "see submissions/README.md")
+    try:
+        sub = SubmissionFile(**raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        raise ClirbenchError(f"{path}: field {field!r}: {err['msg']}",
+                             f"fields: {', '.join(SubmissionFile.model_fields)} (see submissions/README.md)") from None
+    if sub.name != folder.name:
+        raise ClirbenchError(f"{path}: name {sub.name!r} differs from its folder {folder.name!r}",
+                             f"set `name: {folder.name}` or rename the folder")
+    return sub
+
+
+def load_submission(name: str) -> Retriever | Encoder:
+    folder = submissions_dir() / name
+    sub = read_submission(folder)
+    file_name, _, attr = sub.plugin.partition(":")
+    code = folder / file_name
+    if not code.exists():
+        raise ClirbenchError(f"{folder / 'submission.yaml'}: field 'plugin': {code} does not exist",
+                             f"add {file_name}, or point `plugin:` at the file that holds the plugin")
+    module_name = f"clirbench_submission_{name.replace('-', '_').replace('.', '_')}"
+    spec = importlib.util.spec_from_file_location(module_name, code)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+        factory = getattr(module, attr)
+    except Exception as e:
+        sys.modules.pop(module_name, None)
+        raise ClirbenchError(f"submission {name!r}: {code} failed to import: {type(e).__name__}: {e}",
+                             "run `python " + str(code) + "` to see the traceback; install what it needs") from None
+    try:
+        plugin = factory(**sub.settings)
+    except Exception as e:
+        raise ClirbenchError(f"submission {name!r}: {attr}(**settings) raised {type(e).__name__}: {e}",
+                             f"check `settings:` in {folder / 'submission.yaml'} against {attr}'s arguments") from None
+    if not isinstance(plugin, (Retriever, Encoder)):
+        raise ClirbenchError(f"submission {name!r}: {sub.plugin} gave a {type(plugin).__name__}",
+                             "subclass clirbench.plugins.base.Encoder or Retriever (see submissions/README.md)")
+    own = getattr(plugin, "meta", None)
+    plugin.meta = ModelMeta(
+        name=sub.name, kind="encoder" if isinstance(plugin, Encoder) else "retriever",
+        description=sub.description, languages=sub.languages,
+        parameters={**(own.parameters if own else {}), **sub.settings},
+        num_parameters=sub.num_parameters or (own.num_parameters if own else None),
+        embedding_dim=sub.embedding_dim or (own.embedding_dim if own else None),
+        training_data=sub.training_data, license=sub.license, source=sub.source,
+        notes=sub.notes,
+    )
+    return plugin
