@@ -9,6 +9,7 @@ the fingerprint, so vectors of one precision are never mixed with another's.
 """
 
 import hashlib
+import re
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Literal
@@ -25,7 +26,7 @@ class HFEncoderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="hub ID or local folder of a transformers model")
-    name: str | None = Field(None, description="name in results (default: hf:<model>)")
+    name: str | None = Field(None, description="name in results (default: hf-<model>)")
     pooling: Literal["mean", "cls"] = "mean"
     normalize: bool = True
     query_prefix: str = ""
@@ -62,6 +63,13 @@ def load_settings_file(path: Path) -> HFEncoderSettings:
     return settings
 
 
+def default_name(model: str) -> str:
+    """A name usable as a folder: hf-<owner>--<model> for a hub ID, hf-<folder name> for a folder."""
+    path = Path(model).expanduser()
+    base = path.name if path.exists() else model.replace("/", "--")
+    return "hf-" + re.sub(r"[^A-Za-z0-9_.+-]+", "-", base).strip("-")
+
+
 def _bf16_native() -> bool:
     import torch
 
@@ -84,14 +92,18 @@ class HFEncoder(Encoder):
         self.batch_size = s.batch_size
         self._tokenizer, self._model = self._load(s.model)
         config = self._model.config
+        # RoBERTa-style models number positions from pad_token_id + 1: two fewer usable.
+        positions = getattr(config, "max_position_embeddings", s.max_length)
+        positions -= 2 if "roberta" in getattr(config, "model_type", "") else 0
+        self.max_length = min(s.max_length, positions)
         self.meta = ModelMeta(
-            name=s.name or f"hf:{s.model}",
+            name=s.name or default_name(s.model),
             kind="encoder",
             description=s.description or f"transformers encoder {s.model}, {s.pooling} pooling",
             parameters={
                 "model": s.model, "revision": self._revision(), "pooling": s.pooling, "normalize": s.normalize,
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
-                "max_length": s.max_length, "precision": precision, "backend": "transformers",
+                "max_length": self.max_length, "precision": precision, "backend": "transformers",
             },
             num_parameters=sum(p.numel() for p in self._model.parameters()),
             embedding_dim=getattr(config, "hidden_size", None),
@@ -101,7 +113,11 @@ class HFEncoder(Encoder):
     def _load(self, model: str):
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        # Its load reports (an unused pooler "newly initialized") and bars would drown clirbench's.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
         try:
             tokenizer = AutoTokenizer.from_pretrained(model)
             net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32)
@@ -128,7 +144,7 @@ class HFEncoder(Encoder):
         import torch
 
         batch = self._tokenizer([prefix + t for t in texts], padding=True, truncation=True,
-                                max_length=self.settings.max_length, return_tensors="pt").to(self.device)
+                                max_length=self.max_length, return_tensors="pt").to(self.device)
         # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
         autocast = (torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
                     if self.precision == "bfloat16" else nullcontext())

@@ -1,0 +1,36 @@
+"""Tiny real transformers models, built offline in well under a second: random weights and a
+tokenizer trained on the fly, saved as a normal model folder."""
+
+from pathlib import Path
+
+from clirbench.data.toy import FILES as TOY_DIR
+
+
+def toy_texts() -> list[str]:
+    texts = []
+    for path in sorted(TOY_DIR.glob("*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            texts.append(line.split("\t", 1)[-1])
+    return texts
+
+
+def build_tiny_xlmr(folder: Path, seed: int = 0) -> Path:
+    import torch
+    from tokenizers import SentencePieceUnigramTokenizer
+    from tokenizers.processors import TemplateProcessing
+    from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizerFast
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0..4
+    sp = SentencePieceUnigramTokenizer()
+    sp.train_from_iterator(toy_texts(), vocab_size=400, special_tokens=specials, unk_token="<unk>", show_progress=False)
+    sp.post_processor = TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+                                           special_tokens=[("<s>", 0), ("</s>", 2)])
+    tokenizer = XLMRobertaTokenizerFast(tokenizer_object=sp._tokenizer, bos_token="<s>", eos_token="</s>",
+                                        unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+                                        cls_token="<s>", sep_token="</s>")
+    tokenizer.save_pretrained(folder)
+    torch.manual_seed(seed)
+    config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=4,
+                              intermediate_size=128, max_position_embeddings=130, pad_token_id=1)
+    XLMRobertaModel(config, add_pooling_layer=False).save_pretrained(folder)
+    return folder
