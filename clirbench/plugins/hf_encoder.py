@@ -105,7 +105,8 @@ class HFEncoder(Encoder):
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
                 "max_length": self.max_length, "precision": precision, "backend": "transformers",
             },
-            num_parameters=sum(p.numel() for p in self._model.parameters()),
+            # A pooler the checkpoint lacks is created at random and never used: not counted.
+            num_parameters=sum(p.numel() for n, p in self._model.named_parameters() if not n.startswith("pooler.")),
             embedding_dim=getattr(config, "hidden_size", None),
             training_data=s.training_data, license=s.license, source=s.source or s.model, notes=s.notes,
         )

