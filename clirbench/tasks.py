@@ -16,10 +16,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clirbench.errors import ClirbenchError
+from clirbench.yaml_records import load_yaml_record
 from clirbench.languages import LANGUAGES, pair_resource_level
 
 TASKS_DIR = Path(os.environ.get("CLIRBENCH_TASKS_DIR", Path(__file__).resolve().parent.parent / "tasks"))
@@ -114,26 +114,9 @@ class TaskSpec(_Strict):
         return list(pairs.values())
 
 
-def _format_validation_error(path: Path, error: ValidationError) -> str:
-    lines = [f"{path}: invalid task definition"]
-    for e in error.errors():
-        field = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        lines.append(f"  field `{field}`: {e['msg']}")
-    return "\n".join(lines)
-
-
 def load_task_file(path: Path) -> TaskSpec:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ClirbenchError(f"{path}: not valid YAML: {e}", "fix the YAML syntax at the line shown") from None
-    if not isinstance(raw, dict):
-        raise ClirbenchError(f"{path}: a task file must hold a mapping of fields", "see tasks/toy.yaml for an example")
-    try:
-        spec = TaskSpec.model_validate(raw)
-    except ValidationError as e:
-        raise ClirbenchError(_format_validation_error(path, e), "see tasks/toy.yaml for a valid example") from None
+    spec = load_yaml_record(path, TaskSpec, "task definition", "see tasks/toy.yaml for a valid example")
     if spec.name != path.stem:
         raise ClirbenchError(f"{path}: field `name` is {spec.name!r} but the file is {path.name}",
                              f"name the file {spec.name}.yaml or set `name: {path.stem}`")

@@ -52,7 +52,7 @@ def test_settings_file_and_its_errors(cli, tmp_path, tiny_model):
 
     settings.write_text(f"model: {tiny_model}\npooling: max\n")
     proc = cli("run", "--model", str(settings), "--task", "toy", check=False)
-    assert proc.returncode == 2 and "tiny.yaml: field 'pooling'" in proc.stderr
+    assert proc.returncode == 2 and "tiny.yaml: invalid encoder settings file" in proc.stderr and "field `pooling`" in proc.stderr
     proc = cli("run", "--model", f"hf:{tmp_path / 'no-such-model'}", "--task", "toy", check=False)
     assert proc.returncode == 2 and "cannot load transformers model" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -176,7 +176,7 @@ def test_example_submission_and_broken_submissions(cli, tmp_path, env):
     (subs / "wrongname").mkdir()
     (subs / "wrongname/submission.yaml").write_text("name: other\ndescription: x\n")
     extra = {"CLIRBENCH_SUBMISSIONS_DIR": str(subs)}
-    for name, message in [("syntax", "failed to import: SyntaxError"), ("badfield", "field 'licence'"),
+    for name, message in [("syntax", "failed to import: SyntaxError"), ("badfield", "field `licence`"),
                           ("wrongname", "differs from its folder")]:
         proc = cli("run", "--model", name, "--task", "toy", extra_env=extra, check=False)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.errors import ClirbenchError
 from clirbench.plugins.base import Encoder, ModelMeta
+from clirbench.yaml_records import load_yaml_record
 
 
 class HFEncoderSettings(BaseModel):
@@ -44,19 +44,8 @@ class HFEncoderSettings(BaseModel):
 
 
 def load_settings_file(path: Path) -> HFEncoderSettings:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ClirbenchError(f"cannot read encoder settings {path}: {e}", "give a readable YAML file") from None
-    if not isinstance(raw, dict):
-        raise ClirbenchError(f"{path}: expected a mapping of settings", "see `clirbench/plugins/hf_encoder.py` for the fields")
-    try:
-        settings = HFEncoderSettings(**raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        field = ".".join(str(x) for x in err["loc"])
-        raise ClirbenchError(f"{path}: field {field!r}: {err['msg']}",
-                             f"fields: {', '.join(HFEncoderSettings.model_fields)}") from None
+    settings = load_yaml_record(path, HFEncoderSettings, "encoder settings file",
+                                "see submissions/README.md (Hugging Face models)")
     model = Path(settings.model).expanduser()
     if not model.is_absolute() and (Path(path).parent / model).exists():
         settings.model = str((Path(path).parent / model).resolve())  # relative to the settings file

@@ -5,12 +5,12 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.errors import ClirbenchError
 from clirbench.paths import submissions_dir
 from clirbench.plugins.base import Encoder, ModelMeta, Retriever
+from clirbench.yaml_records import load_yaml_record
 
 
 class SubmissionFile(BaseModel):
@@ -37,19 +37,7 @@ def submission_names() -> list[str]:
 
 def read_submission(folder: Path) -> SubmissionFile:
     path = folder / "submission.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise ClirbenchError(f"cannot read {path}: {e}", "fix the YAML syntax") from None
-    if not isinstance(raw, dict):
-        raise ClirbenchError(f"{path}: expected a mapping of fields", "see submissions/README.md")
-    try:
-        sub = SubmissionFile(**raw)
-    except ValidationError as e:
-        err = e.errors()[0]
-        field = ".".join(str(x) for x in err["loc"])
-        raise ClirbenchError(f"{path}: field {field!r}: {err['msg']}",
-                             f"fields: {', '.join(SubmissionFile.model_fields)} (see submissions/README.md)") from None
+    sub = load_yaml_record(path, SubmissionFile, "submission file", "see submissions/README.md")
     if sub.name != folder.name:
         raise ClirbenchError(f"{path}: name {sub.name!r} differs from its folder {folder.name!r}",
                              f"set `name: {folder.name}` or rename the folder")
@@ -62,7 +50,7 @@ def load_submission(name: str) -> Retriever | Encoder:
     file_name, _, attr = sub.plugin.partition(":")
     code = folder / file_name
     if not code.exists():
-        raise ClirbenchError(f"{folder / 'submission.yaml'}: field 'plugin': {code} does not exist",
+        raise ClirbenchError(f"{folder / 'submission.yaml'}: field `plugin`: {code} does not exist",
                              f"add {file_name}, or point `plugin:` at the file that holds the plugin")
     module_name = f"clirbench_submission_{name.replace('-', '_').replace('.', '_')}"
     spec = importlib.util.spec_from_file_location(module_name, code)
