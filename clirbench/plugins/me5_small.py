@@ -94,12 +94,11 @@ def me5_small(**overrides) -> HFEncoder:
     if manifest is None:
         raise ClirbenchError(f"{NAME} is not installed (looked in {install_dir()})",
                              f"run `clirbench models install {NAME}` (once; about a minute)")
-    settings = HFEncoderSettings(
+    settings = dict(
         model=str(install_dir()), name=NAME, pooling="mean", normalize=True,
         query_prefix="query: ", passage_prefix="passage: ", max_length=512,
         description="multilingual-e5-small (XLM-R vocabulary, 12 layers, 384 dimensions)",
         training_data=TRAINING_DATA, license="MIT", source=f"https://huggingface.co/{HUB_ID}",
         notes=manifest["built_from"],
-        **overrides,
     )
-    return HFEncoder(settings)
+    return HFEncoder(HFEncoderSettings(**{**settings, **overrides}))

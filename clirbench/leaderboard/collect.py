@@ -1,0 +1,75 @@
+"""Find and read results files, skipping (with a warning) the ones that cannot be shown."""
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from clirbench.paths import submissions_dir
+from clirbench.results import SCHEMA_VERSION, ResultsFile
+
+
+@dataclass
+class Collected:
+    results: list[tuple[Path, ResultsFile]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def tasks(self) -> list[str]:
+        return sorted({r.task for _, r in self.results})
+
+    def for_task(self, task: str) -> list[ResultsFile]:
+        return [r for _, r in self.results if r.task == task]
+
+
+def default_roots() -> list[Path]:
+    """$CLIRBENCH_RESULTS (folders separated by ':'), else results/ and submissions/*/results/."""
+    if os.environ.get("CLIRBENCH_RESULTS"):
+        return [Path(p) for p in os.environ["CLIRBENCH_RESULTS"].split(os.pathsep) if p]
+    subs = submissions_dir()
+    return [subs.parent / "results", *sorted(subs.glob("*/results"))]
+
+
+def _read(path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        return None, f"{path}: skipped, not readable JSON ({e})"
+    if not isinstance(raw, dict):
+        return None, f"{path}: skipped, not a results file"
+    if raw.get("schema_version") != SCHEMA_VERSION:
+        return None, (f"{path}: skipped, results schema version {raw.get('schema_version')!r} "
+                      f"(this clirbench reads {SCHEMA_VERSION}); rerun the system with this version")
+    try:
+        results = ResultsFile.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        return None, f"{path}: skipped, malformed: field `{'.'.join(map(str, err['loc']))}`: {err['msg']}"
+    if known_tasks is not None and results.task not in known_tasks:
+        return None, f"{path}: skipped, unknown task {results.task!r} (no tasks/{results.task}.yaml)"
+    if not results.pairs:
+        return None, f"{path}: skipped, no finished pairs yet"
+    return results, None
+
+
+def collect(roots: list[Path] | None = None, known_tasks: set[str] | None = None) -> Collected:
+    """Every `<root>/<task>/<model>/results.json`. When two files hold the same task and system,
+    the one updated last is shown."""
+    out = Collected()
+    chosen: dict[tuple[str, str], tuple[Path, ResultsFile]] = {}
+    for root in roots if roots is not None else default_roots():
+        for path in sorted(Path(root).glob("*/*/results.json")):
+            results, warning = _read(path, known_tasks)
+            if warning:
+                out.warnings.append(warning)
+                continue
+            key = (results.task, results.model.name)
+            if key in chosen:
+                older, newer = sorted([chosen[key], (path, results)], key=lambda pr: pr[1].updated)
+                out.warnings.append(f"{older[0]}: not shown, {newer[0]} holds newer results of {key[1]} on {key[0]}")
+                chosen[key] = newer
+            else:
+                chosen[key] = (path, results)
+    out.results = sorted(chosen.values(), key=lambda pr: (pr[1].task, pr[1].model.name))
+    return out

@@ -1,0 +1,79 @@
+"""Score tables: one row per system, one column per language pair or per language (query or
+document side), with macro averages; sorted by the average over all columns."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from clirbench.languages import language
+from clirbench.results import ResultsFile
+
+By = Literal["pair", "query", "doc"]
+AVERAGES = ["avg all", "avg high", "avg low", "avg cross-lingual"]
+
+
+@dataclass
+class ScoreTable:
+    task: str
+    metric: str
+    by: By
+    scores: pd.DataFrame  # index: system; columns: pairs or languages, then AVERAGES
+    levels: dict[str, str]  # column -> "high" / "low"
+
+    @property
+    def value_columns(self) -> list[str]:
+        return [c for c in self.scores.columns if c not in AVERAGES]
+
+    def best(self) -> dict[str, list[str]]:
+        """Per column, the system(s) with the highest value."""
+        out = {}
+        for col in self.scores.columns:
+            top = self.scores[col].max()
+            out[col] = [] if pd.isna(top) else list(self.scores.index[self.scores[col] == top])
+        return out
+
+
+def available_metrics(results: list[ResultsFile]) -> list[str]:
+    """Measures every file has, the primary first."""
+    if not results:
+        return []
+    common = set.intersection(*(set(r.metrics) for r in results))
+    return [m for m in results[0].metrics if m in common]
+
+
+def _column(by: By, key: str, query_lang: str, doc_lang: str) -> str:
+    return {"pair": key, "query": query_lang, "doc": doc_lang}[by]
+
+
+def score_table(results: list[ResultsFile], metric: str | None = None, by: By = "pair") -> ScoreTable:
+    if not results:
+        raise ValueError("no results to tabulate")
+    metric = metric or results[0].primary_metric
+    rows, levels = {}, {}
+    cross: dict[str, float] = {}
+    for r in results:
+        cells: dict[str, list[float]] = {}
+        cross_values = []
+        for key, pair in r.pairs.items():
+            if metric not in pair.metrics:
+                continue
+            col = _column(by, key, pair.query_lang, pair.doc_lang)
+            cells.setdefault(col, []).append(pair.metrics[metric])
+            levels[col] = pair.resource_level if by == "pair" else language(col).resource_level
+            if pair.query_lang != pair.doc_lang:
+                cross_values.append(pair.metrics[metric])
+        rows[r.model.name] = {col: sum(v) / len(v) for col, v in cells.items()}
+        cross[r.model.name] = sum(cross_values) / len(cross_values) if cross_values else float("nan")
+    scores = pd.DataFrame.from_dict(rows, orient="index")
+    scores = scores[sorted(scores.columns)]
+    high = [c for c in scores.columns if levels[c] == "high"]
+    low = [c for c in scores.columns if levels[c] == "low"]
+    values = scores.copy()
+    scores["avg all"] = values.mean(axis=1)
+    scores["avg high"] = values[high].mean(axis=1) if high else float("nan")
+    scores["avg low"] = values[low].mean(axis=1) if low else float("nan")
+    scores["avg cross-lingual"] = pd.Series(cross)
+    scores = scores.sort_values("avg all", ascending=False)
+    scores.index.name = "system"
+    return ScoreTable(task=results[0].task, metric=metric, by=by, scores=scores, levels=levels)

@@ -1,0 +1,132 @@
+"""The clirbench leaderboard: `streamlit run leaderboard/app.py`.
+
+Reads the results files that `clirbench run` writes (results/ and submissions/*/results/, or
+the folders in $CLIRBENCH_RESULTS); never imports plugin code. The tables come from
+clirbench.leaderboard, the same code as `clirbench leaderboard`.
+"""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from clirbench.leaderboard.collect import collect, default_roots
+from clirbench.leaderboard.export import render
+from clirbench.leaderboard.significance import compare, difference_grid
+from clirbench.leaderboard.tables import AVERAGES, available_metrics, score_table
+from clirbench.tasks import load_task, task_files
+
+st.set_page_config(page_title="clirbench leaderboard", layout="wide")
+st.title("clirbench: cross-lingual retrieval leaderboard")
+
+found = collect(known_tasks=set(task_files()))
+for warning in found.warnings:
+    st.warning(warning)
+if not found.results:
+    st.info("No results yet. Make some with\n\n"
+            "    clirbench run --model bm25 --task mlqa-r\n\n"
+            f"(the app reads {', '.join(str(r) for r in default_roots())}), then reload this page.")
+    st.stop()
+
+BY_LABELS = {"language pair": "pair", "query language": "query", "document language": "doc"}
+
+with st.sidebar:
+    task = st.selectbox("Task", found.tasks(), index=found.tasks().index("mlqa-r") if "mlqa-r" in found.tasks() else 0)
+    results = found.for_task(task)
+    metric = st.selectbox("Metric", available_metrics(results))
+    by = BY_LABELS[st.radio("Columns", list(BY_LABELS))]
+    systems = [r.model.name for r in results]
+    baseline = st.selectbox("Baseline", systems, index=systems.index("bm25") if "bm25" in systems else 0)
+
+spec = load_task(task)
+st.caption(f"**{task}**: {spec.description}  \n{spec.citation}")
+table = score_table(results, metric, by=by)
+
+
+def downloads(df_csv: str, df_latex: str, key: str) -> None:
+    left, right = st.columns(2)
+    left.download_button("Download CSV", df_csv, file_name=f"{task}-{key}.csv", mime="text/csv", key=f"{key}-csv")
+    right.download_button("Download LaTeX", df_latex, file_name=f"{task}-{key}.tex", mime="text/x-tex", key=f"{key}-tex")
+
+
+tab_board, tab_base, tab_matrix, tab_chart, tab_system = st.tabs(
+    ["Leaderboard", f"Against {baseline}", "Language matrix", "Per-language chart", "System"])
+
+with tab_board:
+    st.subheader(f"{metric} per {'language pair' if by == 'pair' else ('query' if by == 'query' else 'document') + ' language'}")
+    st.caption("Sorted by the average over all columns; the best value of each column is highlighted. "
+               "avg high / avg low: over high- / low-resource columns; avg cross-lingual: over pairs whose "
+               "languages differ.")
+    # A static HTML table: its text can be selected and copied into a paper.
+    st.table(table.scores.style.format("{:.4f}", na_rep="")
+             .highlight_max(axis=0, props="font-weight: bold; background-color: #d4edda"))
+    downloads(render(table, "csv"), render(table, "latex"), f"{metric}-{by}")
+
+with tab_base:
+    comparison = compare(results, baseline, metric, by=by)
+    st.subheader(f"Difference from {baseline}")
+    st.caption("Paired t-test on the per-query values of the queries both systems ran; p-values corrected "
+               "for every test in this table (Benjamini-Hochberg); * = significant at 0.05 after correction.")
+    if comparison.table.empty:
+        st.info("No other system shares queries with the baseline.")
+    else:
+        grid = difference_grid(comparison)
+        st.dataframe(grid[[c for c in table.scores.columns if c in grid.columns]], width="stretch")
+        detail = comparison.table.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high"})
+        st.dataframe(detail.style.format({"diff": "{:+.4f}", "95% CI low": "{:+.4f}", "95% CI high": "{:+.4f}",
+                                          "p": "{:.2e}", "p_adjusted": "{:.2e}"}), width="stretch")
+        downloads(detail.to_csv(index=False), detail.to_latex(index=False, float_format="%.4f"), f"vs-{baseline}")
+
+with tab_matrix:
+    name = st.selectbox("System", systems, key="matrix-system")
+    chosen = next(r for r in results if r.model.name == name)
+    cells = pd.DataFrame([{"query": p.query_lang, "documents": p.doc_lang, metric: p.metrics.get(metric)}
+                          for p in chosen.pairs.values()])
+    heat = alt.Chart(cells).mark_rect().encode(
+        x=alt.X("documents:N", title="document language"), y=alt.Y("query:N", title="query language"),
+        color=alt.Color(f"{metric}:Q", scale=alt.Scale(scheme="viridis")), tooltip=["query", "documents", metric])
+    text = alt.Chart(cells).mark_text(baseline="middle").encode(
+        x="documents:N", y="query:N", text=alt.Text(f"{metric}:Q", format=".3f"),
+        color=alt.condition(f"datum['{metric}'] > 0.5", alt.value("black"), alt.value("white")))
+    st.altair_chart((heat + text).properties(height=60 * cells["query"].nunique()), width="stretch")
+    matrix = cells.pivot(index="query", columns="documents", values=metric)
+    downloads(matrix.to_csv(), matrix.to_latex(float_format="%.4f"), f"matrix-{name}")
+
+with tab_chart:
+    side = st.radio("Languages of", ["query", "doc"], horizontal=True, key="chart-side",
+                    format_func=lambda s: "queries" if s == "query" else "documents")
+    picked = st.multiselect("Systems", systems, default=systems[:5])
+    per_lang = score_table(results, metric, by=side).scores.drop(columns=AVERAGES)
+    long = per_lang.loc[[s for s in per_lang.index if s in picked]].reset_index().melt(
+        id_vars="system", var_name="language", value_name=metric)
+    st.altair_chart(alt.Chart(long).mark_bar().encode(
+        x=alt.X("language:N"), xOffset="system:N", y=alt.Y(f"{metric}:Q"), color="system:N",
+        tooltip=["system", "language", metric]), width="stretch")
+
+with tab_system:
+    name = st.selectbox("System", systems, key="page-system")
+    chosen = next(r for r in results if r.model.name == name)
+    meta = chosen.model
+    zero_shot = spec.zero_shot(meta.training_data)
+    st.subheader(meta.name)
+    st.write(meta.description)
+    facts = [
+        f"kind: **{meta.kind}**",
+        f"parameters: {meta.num_parameters:,}" if meta.num_parameters is not None else "parameters: -",
+        f"embedding size: {meta.embedding_dim or '-'}",
+        f"training data: {', '.join(meta.training_data) or 'none declared'}",
+        f"zero-shot on {task}: **{'yes' if zero_shot else 'no'}**"
+        + ("" if zero_shot else f" (its training data include {', '.join(spec.source_datasets)})"),
+        f"licence: {meta.license or '-'}",
+        f"source: {meta.source or '-'}",
+    ] + ([f"notes: {meta.notes}"] if meta.notes else [])
+    st.markdown("\n".join(f"- {fact}" for fact in facts))
+    st.markdown("**Settings it ran with**")
+    st.json(meta.parameters, expanded=False)
+    st.caption(f"versions: {', '.join(f'{k} {v}' for k, v in chosen.versions.items())}; updated {chosen.updated}")
+    pair_key = st.selectbox("Pair", sorted(chosen.pairs), key="page-pair")
+    pair = chosen.pairs[pair_key]
+    per_query = pd.DataFrame(pair.per_query)
+    per_query = per_query.sort_values(metric if metric in per_query.columns else per_query.columns[0])
+    per_query.index.name = "query id"
+    st.markdown(f"Per-query results on {pair_key}, worst first ({pair.num_queries} queries, {pair.num_docs:,} documents)")
+    st.dataframe(per_query.style.format("{:.4f}"), width="stretch")

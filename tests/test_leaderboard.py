@@ -1,0 +1,159 @@
+"""The leaderboard: tables, statistics and exports on results written by real runs on the toy
+task; the CLI; the Streamlit app headless (AppTest) and in a real browser (Playwright + chromium)."""
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clirbench.leaderboard.collect import collect
+from clirbench.leaderboard.export import render
+from clirbench.leaderboard.significance import compare, difference_grid
+from clirbench.leaderboard.tables import score_table
+from clirbench.tasks import task_files
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory) -> Path:
+    """bm25s and the example submission on the toy task, run by clirbench's runner."""
+    import os
+
+    from clirbench.plugins.bm25s_retriever import Bm25sRetriever
+    from clirbench.plugins.registry import load_model
+    from clirbench.runner import run_task
+    from clirbench.tasks import load_task
+
+    root = tmp_path_factory.mktemp("lb")
+    os.environ.setdefault("IR_DATASETS_HOME", str(root / "irds"))
+    spec = load_task("toy")
+    for plugin in [Bm25sRetriever(), load_model("hashed-ngrams")]:
+        run_task(spec, plugin, spec.pairs(), out_dir=root / "results", cache_dir=root / "cache")
+    return root / "results"
+
+
+def _toy(results_dir):
+    return collect([results_dir], known_tasks=set(task_files())).for_task("toy")
+
+
+def test_score_table_by_pair_and_language(results_dir):
+    results = _toy(results_dir)
+    by_name = {r.model.name: r for r in results}
+    pairs = score_table(results, "RR@10", by="pair")
+    assert set(pairs.scores.index) == {"bm25s", "hashed-ngrams"}
+    assert pairs.scores.at["bm25s", "sw-en"] == by_name["bm25s"].pairs["sw-en"].metrics["RR@10"]
+    assert list(pairs.scores["avg all"]) == sorted(pairs.scores["avg all"], reverse=True)
+
+    langs = score_table(results, "RR@10", by="query")
+    r = by_name["hashed-ngrams"]
+    sw = [p.metrics["RR@10"] for p in r.pairs.values() if p.query_lang == "sw"]
+    assert langs.scores.at["hashed-ngrams", "sw"] == pytest.approx(sum(sw) / 4)
+    # avg high: over the high-resource columns (de, en); avg low: sw, yo
+    assert langs.scores.at["hashed-ngrams", "avg high"] == pytest.approx(langs.scores.loc["hashed-ngrams", ["de", "en"]].mean())
+    assert langs.scores.at["hashed-ngrams", "avg low"] == pytest.approx(langs.scores.loc["hashed-ngrams", ["sw", "yo"]].mean())
+    cross = [p.metrics["RR@10"] for p in r.pairs.values() if p.query_lang != p.doc_lang]
+    assert langs.scores.at["hashed-ngrams", "avg cross-lingual"] == pytest.approx(sum(cross) / 12)
+    best = langs.best()
+    for col, winners in best.items():
+        assert all(langs.scores.at[w, col] == langs.scores[col].max() for w in winners)
+
+
+def test_significance_matches_scipy_and_is_corrected(results_dir):
+    from scipy import stats
+
+    results = _toy(results_dir)
+    comparison = compare(results, "bm25s", "RR@10", by="query")
+    row = comparison.table.set_index("column").loc["en"]
+    by_name = {r.model.name: r for r in results}
+
+    def values(name):
+        return {f"{k}/{q}": v for k, p in by_name[name].pairs.items() if p.query_lang == "en"
+                for q, v in p.per_query["RR@10"].items()}
+
+    a, b = values("hashed-ngrams"), values("bm25s")
+    keys = sorted(a)
+    expected = stats.ttest_rel([a[k] for k in keys], [b[k] for k in keys])
+    assert row["n"] == 24 and row["p"] == pytest.approx(expected.pvalue)
+    assert row["diff"] == pytest.approx(np.mean([a[k] - b[k] for k in keys]))
+    assert row["ci_low"] <= row["diff"] <= row["ci_high"]
+    assert (comparison.table["p_adjusted"] >= comparison.table["p"] - 1e-12).all()
+    grid = difference_grid(comparison)
+    assert grid.loc["hashed-ngrams", "en"].startswith(("+", "-"))
+
+
+def test_a_system_against_its_own_copy_differs_by_nothing(results_dir, tmp_path):
+    copy = tmp_path / "results"
+    shutil.copytree(results_dir, copy)
+    path = copy / "toy/bm25s/results.json"
+    raw = json.loads(path.read_text())
+    raw["model"]["name"] = "bm25s-copy"
+    (copy / "toy/bm25s-copy").mkdir()
+    (copy / "toy/bm25s-copy/results.json").write_text(json.dumps(raw))
+    results = collect([copy]).for_task("toy")
+    table = compare(results, "bm25s", "RR@10").table
+    same = table[table["system"] == "bm25s-copy"]
+    assert len(same) == 17 and (same["diff"] == 0).all() and not same["significant"].any()
+
+
+def test_exports(results_dir):
+    table = score_table(_toy(results_dir), "RR@10", by="doc")
+    csv = pd.read_csv(io.StringIO(render(table, "csv")), index_col=0)
+    assert csv.loc["bm25s", "en"] == pytest.approx(table.scores.at["bm25s", "en"], abs=1e-6)
+    latex = render(table, "latex")
+    assert "\\begin{tabular}" in latex and latex.count("\\textbf{") >= len(table.scores.columns)
+    md = render(table, "md")
+    assert md.splitlines()[0].startswith("| system") and "**" in md
+
+
+def test_bad_files_are_skipped_with_warnings(results_dir, tmp_path):
+    root = tmp_path / "results"
+    shutil.copytree(results_dir, root)
+    (root / "toy/broken").mkdir()
+    (root / "toy/broken/results.json").write_text("{not json")
+    old = json.loads((root / "toy/bm25s/results.json").read_text())
+    (root / "toy/old").mkdir()
+    (root / "toy/old/results.json").write_text(json.dumps({**old, "schema_version": 0}))
+    (root / "nosuchtask/bm25s").mkdir(parents=True)
+    (root / "nosuchtask/bm25s/results.json").write_text(json.dumps({**old, "task": "nosuchtask"}))
+    (root / "toy/nometrics").mkdir()
+    (root / "toy/nometrics/results.json").write_text(json.dumps({k: v for k, v in old.items() if k != "metrics"}))
+    found = collect([root], known_tasks=set(task_files()))
+    assert {r.model.name for r in found.for_task("toy")} == {"bm25s", "hashed-ngrams"}
+    text = "\n".join(found.warnings)
+    assert "broken/results.json: skipped, not readable JSON" in text
+    assert "schema version 0" in text and "unknown task 'nosuchtask'" in text and "field `metrics`" in text
+
+
+def test_leaderboard_command(cli, results_dir, tmp_path):
+    proc = cli("leaderboard", "--task", "toy", "--results", str(results_dir), "--by", "query")
+    assert "hashed-ngrams" in proc.stdout and "avg cross-lingual" in proc.stdout
+    csv = cli("leaderboard", "--task", "toy", "--results", str(results_dir), "--format", "csv").stdout
+    assert csv.splitlines()[0].startswith("system,de-de")
+    (tmp_path / "junk/toy/x").mkdir(parents=True)
+    (tmp_path / "junk/toy/x/results.json").write_text("[]")
+    proc = cli("leaderboard", "--task", "toy", "--results", str(results_dir), str(tmp_path / "junk"))
+    assert "warning:" in proc.stderr and "not a results file" in proc.stderr and "bm25s" in proc.stdout
+    proc = cli("leaderboard", "--task", "mlqa-r", "--results", str(results_dir), check=False)
+    assert proc.returncode == 2 and "clirbench run --model bm25 --task mlqa-r" in proc.stderr
+
+
+def test_app_headless(results_dir, monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(results_dir))
+    app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
+    assert not app.exception
+    board = app.table[0].value
+    assert set(board.index) == {"bm25s", "hashed-ngrams"} and "avg all" in board.columns
+    app.selectbox(key="page-system").set_value("hashed-ngrams").run()
+    page = "\n".join(m.value for m in app.markdown)
+    assert "zero-shot on toy: **yes**" in page and "Per-query results on de-de, worst first" in page
+
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "empty"))
+    empty = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
+    assert not empty.exception and "No results yet" in empty.info[0].value
