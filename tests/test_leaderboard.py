@@ -157,3 +157,59 @@ def test_app_headless(results_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "empty"))
     empty = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
     assert not empty.exception and "No results yet" in empty.info[0].value
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_app_in_a_real_browser(results_dir, tmp_path):
+    """`streamlit run leaderboard/app.py` on a free port, driven by Debian's chromium."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed (`make setup` installs it)")
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = {**os.environ, "CLIRBENCH_RESULTS": str(results_dir)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "leaderboard/app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"streamlit did not start: {server.stdout.read() if server.poll() is not None else ''}")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(url)
+            table = page.locator("table").first
+            table.wait_for(timeout=60_000)
+            text = table.inner_text()
+            page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
+            browser.close()
+        expected = score_table(_toy(results_dir), "RR@10").scores
+        for system in expected.index:
+            assert system in text
+            assert f"{expected.at[system, 'avg all']:.4f}" in text
+        assert (tmp_path / "leaderboard.png").stat().st_size > 10_000
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
