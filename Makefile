@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pip's configured local indexes warn about every folder they lack: noise, not errors.
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: setup demo test bench bench-encode clean
+.PHONY: setup demo test bench bench-encode bench-leaderboard clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bm25.py
+
+bench-leaderboard: setup
+	$(BIN)/python benchmarks/leaderboard_load.py
 
 bench-encode: setup
 	$(BIN)/clirbench models install me5-small
