@@ -170,13 +170,13 @@ def main() -> int:
         st = np.load(Path(tmp) / "st.npy")
         cosines = {side: float(np.min(np.sum(st * np.load(Path(tmp) / f"{side}.npy"), axis=1))) for side in sides[1:]}
         doc_vectors = np.load(Path(tmp) / "clirbench-float32.npy")
-    print(f"\n{'side':<18} {'texts/s':>8} {'ratio':>6} {'peak RSS MB':>12} {'min cosine to ST':>17}")
+    print(f"\n{'side':<26} {'texts/s':>8} {'ratio':>6} {'peak RSS MB':>12} {'min cosine to ST':>17}")
     base = n / best["st"]["seconds"]
     for side in sides:
         rate = n / best[side]["seconds"]
         cos = f"{cosines[side]:.5f}" if side in cosines else "-"
         label = side + (f" ({best[side]['precision']})" if "precision" in best[side] and side.endswith("auto") else "")
-        print(f"{label:<18} {rate:>8.1f} {rate / base:>5.2f}x {best[side]['peak_rss_mb']:>12,.0f} {cos:>17}")
+        print(f"{label:<26} {rate:>8.1f} {rate / base:>5.2f}x {best[side]['peak_rss_mb']:>12,.0f} {cos:>17}")
     for side in sides[1:]:
         ratio = n / best[side]["seconds"] / base
         print(f"clirbench ({side.split('-')[1]}) / sentence-transformers (float32) throughput: {ratio:.2f}x "

@@ -101,6 +101,8 @@ with tab_chart:
     st.altair_chart(alt.Chart(long).mark_bar().encode(
         x=alt.X("language:N"), xOffset="system:N", y=alt.Y(f"{metric}:Q"), color="system:N",
         tooltip=["system", "language", metric]), width="stretch")
+    chart_table = per_lang.loc[[s for s in per_lang.index if s in picked]]
+    downloads(chart_table.to_csv(), chart_table.to_latex(float_format="%.4f"), f"{metric}-{side}-languages")
 
 with tab_system:
     name = st.selectbox("System", systems, key="page-system")
@@ -130,3 +132,4 @@ with tab_system:
     per_query.index.name = "query id"
     st.markdown(f"Per-query results on {pair_key}, worst first ({pair.num_queries} queries, {pair.num_docs:,} documents)")
     st.dataframe(per_query.style.format("{:.4f}"), width="stretch")
+    downloads(per_query.to_csv(), per_query.to_latex(float_format="%.4f"), f"{name}-{pair_key}-per-query")
