@@ -119,8 +119,20 @@ def cmd_run(args) -> int:
     from clirbench.runner import run_task
     from clirbench.tasks import load_task, select_pairs
 
+    from clirbench.fusion import parse_fusion, run_fusion
+
     spec = load_task(args.task)
     pairs = select_pairs(spec, [p.strip() for p in args.pairs.split(",") if p.strip()] if args.pairs else None)
+    if (systems := parse_fusion(args.model)) is not None:
+        results, path, skipped = run_fusion(spec, systems, pairs, Path(args.out), args.fusion, args.force)
+        if skipped:
+            err_console.print(f"not fused (a system has no results there): {', '.join(skipped)}")
+        keys = [p.key for p in pairs if p.key in results.pairs]
+        console.print(results_table(results, keys))
+        if (matrix := matrix_table(results, keys=keys)) is not None:
+            console.print(matrix)
+        console.print(f"results: {path}\nruns:    {path.parent / 'runs'}")
+        return 0
     plugin = load_model(args.model)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[status]}"), console=err_console) as bar:
@@ -203,12 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="score a model on a task: TREC runs, results.json and a table")
     p.add_argument("--model", required=True,
-                   help="model name (`clirbench models`), hf:<hub id or folder>, an encoder settings .yaml, or module:attr")
+                   help="model name (`clirbench models`), hf:<hub id or folder>, an encoder settings .yaml, module:attr, "
+                        "or fuse:<a>+<b>[+...] to fuse systems already run on the task")
     p.add_argument("--task", required=True, help="task name (from tasks/) or a task YAML file")
     p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--force", action="store_true", help="rerun pairs that already have results")
     p.add_argument("--cache-dir", help="index and vector cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
+    p.add_argument("--fusion", default="rrf", choices=["rrf", "sum"],
+                   help="with --model fuse:a+b: reciprocal rank fusion (default) or the sum of min-max-normalised scores")
     p.add_argument("--search", default="flat", choices=["flat", "hnsw"],
                    help="dense encoders: exact faiss search (flat, default) or approximate (hnsw, large collections)")
     p.set_defaults(func=cmd_run)

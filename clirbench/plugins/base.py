@@ -28,7 +28,7 @@ class ModelMeta(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+:-]*$")
-    kind: Literal["retriever", "encoder"]
+    kind: Literal["retriever", "encoder", "fusion"]
     description: str = ""
     languages: list[str] | None = None  # None: any language
     parameters: dict[str, Any] = {}  # settings that change the results (k1, b, pooling, ...)
