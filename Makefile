@@ -9,6 +9,8 @@ LOCAL_DATA := $(abspath ../shared/data)
 ifneq ($(wildcard $(LOCAL_DATA)/lareqa),)
 export CLIRBENCH_LOCAL_DATA ?= $(LOCAL_DATA)
 endif
+DEBIAN_PACKAGES := chromium dict-freedict-eng-ara dict-freedict-eng-deu dict-freedict-eng-spa dict-freedict-eng-hin \
+	dict-freedict-eng-swh dict-freedict-ara-eng dict-freedict-deu-eng dict-freedict-spa-eng dict-freedict-swh-eng
 # Debian packages need root: sudo when not root already.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pip's configured local indexes warn about every folder they lack: noise, not errors.
@@ -20,9 +22,11 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml Makefile
 	@echo "setting up $(VENV) (about 2 minutes the first time)"
-	@# Debian's chromium: the leaderboard's browser test drives it with Playwright.
-	@command -v chromium >/dev/null || { echo "installing chromium (Debian) for the browser test"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@# Debian packages: chromium for the leaderboard's browser test (driven by Playwright), and
+	@# the FreeDict bilingual dictionaries of dict+bm25.
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install -q --upgrade pip $(PIP_QUIET)
 	@# torch first, pinned: pyserini needs torch, and an unpinned one pulls a multi-GB CUDA build.

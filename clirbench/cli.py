@@ -141,10 +141,14 @@ def cmd_run(args) -> int:
                           progress=_RichProgress(bar, total=len(pairs)), search=args.search)
     if report.skipped:
         err_console.print(f"{len(report.skipped)} pair(s) already in {report.path} were not rerun (use --force to rerun)")
+    if report.not_applicable:
+        err_console.print(f"{len(report.not_applicable)} pair(s) not applicable to {plugin.meta.name}:")
+        for key, reason in report.not_applicable.items():
+            err_console.print(f"  {key}: {reason}", highlight=False)
     if report.encoded:
         err_console.print(f"encoded {report.encoded['documents']:,} documents and {report.encoded['queries']:,} "
                           "queries in this run (the rest came from the vector cache)")
-    keys = [p.key for p in pairs]
+    keys = [p.key for p in pairs if p.key in report.results.pairs]
     console.print(results_table(report.results, keys))
     if (matrix := matrix_table(report.results, keys=keys)) is not None:
         console.print(matrix)

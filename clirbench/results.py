@@ -41,6 +41,7 @@ class ResultsFile(BaseModel):
     created: str
     updated: str
     pairs: dict[str, PairResult] = {}
+    not_applicable: dict[str, str] = {}  # pairs the system cannot run, and why (e.g. no dictionary)
 
     @property
     def primary_metric(self) -> str:

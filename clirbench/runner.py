@@ -46,6 +46,7 @@ class RunReport:
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     encoded: dict[str, int] = field(default_factory=dict)  # texts a dense encoder encoded in this run
+    not_applicable: dict[str, str] = field(default_factory=dict)  # pair -> why the system cannot run it
 
 
 def _versions(plugin: Retriever) -> dict[str, str]:
@@ -96,7 +97,7 @@ def _build_lock(index_dir: Path):
 def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: Progress) -> tuple[Path, int, float]:
     """The index of `pair.docs` for this plugin: reused when complete, else built atomically.
     Returns (index folder, number of documents, seconds spent building)."""
-    index_dir = cache_dir / "indexes" / plugin.meta.name / plugin.index_key() / _slug(pair.docs)
+    index_dir = cache_dir / "indexes" / plugin.index_key() / _slug(pair.docs)
     marker = index_dir / "clirbench-index.json"
     if marker.exists():
         return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
@@ -206,6 +207,10 @@ def run_task(
     results = _start_results(spec, plugin, path, force)
     report = RunReport(results, path)
     measures = task_measures(spec.metrics, spec.relevance_threshold)
+    for p in pairs:
+        if reason := plugin.not_applicable(p.query_lang, p.doc_lang):
+            report.not_applicable[p.key] = results.not_applicable[p.key] = reason
+    pairs = [p for p in pairs if p.key not in report.not_applicable]
     todo = [p for p in pairs if force or p.key not in results.pairs]
     todo_keys = {p.key for p in todo}
     for p in pairs:

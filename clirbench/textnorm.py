@@ -61,7 +61,7 @@ def tokenise(text: str, lang: str) -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def _stemmer(name: str):
+def snowball_stemmer(name: str):
     import Stemmer  # PyStemmer: Snowball stemmers in C
 
     return Stemmer.Stemmer(name)
@@ -75,7 +75,7 @@ def stemmed_token_ids(texts, lang: str) -> tuple[list[list[int]], dict[str, int]
     tokens = [tokenise(text, lang) for text in texts]
     words = list(set().union(*tokens))
     snowball = language(lang).snowball
-    stems = _stemmer(snowball).stemWords(words) if snowball else words
+    stems = snowball_stemmer(snowball).stemWords(words) if snowball else words
     vocab: dict[str, int] = {}
     word_ids = {word: vocab.setdefault(stem, len(vocab)) for word, stem in zip(words, stems)}
     return [list(map(word_ids.__getitem__, t)) for t in tokens], vocab
@@ -87,4 +87,4 @@ def stemmed_tokens(text: str, lang: str) -> list[str]:
     snowball = language(lang).snowball
     if snowball is None:
         return tokens
-    return _stemmer(snowball).stemWords(tokens)
+    return snowball_stemmer(snowball).stemWords(tokens)

@@ -61,14 +61,14 @@ class DenseRetriever(Retriever):
 
     def index_key(self) -> str:
         # The vectors do not depend on how they are searched.
-        return self.encoder.fingerprint()
+        return f"{self.meta.name}/{self.encoder.fingerprint()}"
 
     def fingerprint(self) -> str:
         key = json.dumps([self.encoder.fingerprint(), self.search_kind])
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def query_cache_dir(self, lang: str) -> Path:
-        return self.cache_dir / "query-vectors" / self.meta.name / self.index_key() / lang
+        return self.cache_dir / "query-vectors" / self.index_key() / lang
 
     def encode(self, role: str, texts: list[str], lang: str) -> np.ndarray:
         method = self.encoder.encode_queries if role == "queries" else self.encoder.encode_documents

@@ -76,10 +76,15 @@ class Encoder(_Plugin):
 
 
 class Retriever(_Plugin):
-    # Key of the cached index: a retriever that only searches its index differently
-    # (another faiss index over the same vectors) shares the index with its peers.
     def index_key(self) -> str:
-        return self.fingerprint()
+        """Where its indexes are cached (`<name>/<fingerprint>`): a retriever that only
+        searches an index differently (dict+bm25 over bm25's, HNSW over the same vectors)
+        returns its peer's key and shares the index."""
+        return f"{self.meta.name}/{self.fingerprint()}"
+
+    def not_applicable(self, query_lang: str, doc_lang: str) -> str | None:
+        """Why this system cannot run a pair (reported, never filled in), or None."""
+        return None
 
     @abstractmethod
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:

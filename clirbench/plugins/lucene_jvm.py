@@ -37,6 +37,8 @@ def ensure_jvm() -> None:
 
     configure_classpath._clirbench = True
     pyserini.setup.configure_classpath = configure_classpath
+    # Start the JVM now, with Anserini's jar: a bare `import jnius` first would start one without it.
+    import pyserini.pyclass  # noqa: F401
 
 
 def quiet_java_logging() -> None:

@@ -1,0 +1,1 @@
+"""Query translation for translate-then-search baselines."""
