@@ -44,7 +44,7 @@ class _RichProgress:
         done, spent = self._encoding.get((role, lang), (0, 0.0))
         done, spent = done + count, spent + seconds
         self._encoding[(role, lang)] = (done, spent)
-        self._progress.update(self._bar, status=f"encoding {role} ({lang}): {done:,} texts, "
+        self._progress.update(self._bar, status=f"{role} ({lang}): {done:,} texts, "
                                                 f"{done / spent if spent else 0:,.0f} texts/s")
 
 

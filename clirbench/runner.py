@@ -36,7 +36,9 @@ class Progress:
     def indexing(self, docs_id: str, count: int, total: int | None) -> None: ...
     def pair_finished(self, pair: PairSpec, result: PairResult) -> None: ...
     def pair_skipped(self, pair: PairSpec) -> None: ...
-    def encoded(self, role: str, lang: str, count: int, seconds: float) -> None: ...
+    def encoded(self, role: str, lang: str, count: int, seconds: float) -> None:
+        """`count` texts of `lang` just went through a model (role: "encoding documents",
+        "translating queries", ...) in `seconds`."""
 
 
 @dataclass
@@ -203,6 +205,8 @@ def run_task(
     cache_dir = cache_dir or default_cache_dir()
     if isinstance(plugin, Encoder):
         plugin = DenseRetriever(plugin, cache_dir, search, progress)
+    elif hasattr(plugin, "use_cache"):  # retrievers that cache model outputs (translations) and report progress
+        plugin.use_cache(cache_dir, progress)
     path = results_path(out_dir, spec.name, plugin.meta.name)
     results = _start_results(spec, plugin, path, force)
     report = RunReport(results, path)

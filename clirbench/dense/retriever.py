@@ -73,7 +73,7 @@ class DenseRetriever(Retriever):
     def encode(self, role: str, texts: list[str], lang: str) -> np.ndarray:
         method = self.encoder.encode_queries if role == "queries" else self.encoder.encode_documents
         return encode_sorted(method, texts, lang, max(1, int(self.encoder.batch_size)), self.meta.name,
-                             on_batch=lambda n, s: self.progress.encoded(role, lang, n, s))
+                             on_batch=lambda n, s: self.progress.encoded(f"encoding {role}", lang, n, s))
 
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
         def encode_chunk(texts: list[str]) -> np.ndarray:

@@ -2,16 +2,21 @@
   - an entry point of the `clirbench.models` group (the built-ins register there too);
   - a folder `submissions/<name>/` (submission.yaml + plugin.py);
   - `hf:<hub-id-or-folder>`: a transformers model with default settings;
-  - a path to a YAML file of Hugging Face encoder settings;
+  - a path to a YAML file: settings of an installed system (`system: nmt+bm25`), or of a
+    Hugging Face encoder (`model: <hub id or folder>`);
   - `module:attr` naming a plugin class, factory or instance."""
 
 import importlib
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import yaml
+from pydantic import BaseModel, ConfigDict
+
 from clirbench.errors import ClirbenchError
 from clirbench.plugins.base import Encoder, Retriever
 from clirbench.plugins.submissions import load_submission, submission_names
+from clirbench.yaml_records import load_yaml_record
 
 GROUP = "clirbench.models"
 
@@ -42,6 +47,39 @@ def _hf(settings) -> Encoder:
     return HFEncoder(settings)
 
 
+class SystemSettings(BaseModel):
+    """A settings file for an installed system: `system: nmt+bm25`, `settings: {...}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str
+    name: str | None = None  # name in results, when several settings of one system are compared
+    settings: dict = {}
+
+
+def _names_a_system(path: Path) -> bool:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False  # the settings reader reports it
+    return isinstance(raw, dict) and "system" in raw
+
+
+def _configured_system(path: Path) -> Retriever | Encoder:
+    record = load_yaml_record(path, SystemSettings, "system settings file", "see README.md (Systems)")
+    eps = _entry_points()
+    if record.system not in eps:
+        raise ClirbenchError(f"{path}: field `system`: unknown system {record.system!r}",
+                             f"use one of: {', '.join(sorted(eps))}")
+    try:
+        plugin = eps[record.system].load()(**record.settings)
+    except TypeError as e:
+        raise ClirbenchError(f"{path}: field `settings`: {e}", f"check the arguments of {eps[record.system].value}") from None
+    if record.name:
+        plugin.meta = plugin.meta.model_copy(update={"name": record.name})
+    return plugin
+
+
 def load_model(name: str) -> Retriever | Encoder:
     eps = _entry_points()
     if name in eps:
@@ -58,10 +96,12 @@ def load_model(name: str) -> Retriever | Encoder:
 
         return _hf(HFEncoderSettings(model=name[3:]))
     if name.endswith((".yaml", ".yml")):
+        if not Path(name).exists():
+            raise ClirbenchError(f"no settings file {name}", "give the path of an existing YAML file")
+        if _names_a_system(Path(name)):
+            return _configured_system(Path(name))
         from clirbench.plugins.hf_encoder import load_settings_file
 
-        if not Path(name).exists():
-            raise ClirbenchError(f"no encoder settings file {name}", "give the path of an existing YAML file")
         return _hf(load_settings_file(Path(name)))
     if ":" in name:
         module_name, _, attr = name.partition(":")
