@@ -39,6 +39,9 @@ demo: setup
 	$(BIN)/clirbench run --model bm25 --task mlqa-r
 	$(BIN)/clirbench models install me5-small
 	$(BIN)/clirbench run --model me5-small --task mlqa-r
+	$(BIN)/clirbench run --model dict+bm25 --task mlqa-r
+	$(BIN)/clirbench run --model fuse:bm25+me5-small --task mlqa-r
+	$(BIN)/clirbench leaderboard --task mlqa-r --by query
 
 test: setup
 	$(BIN)/python -m pytest -q
