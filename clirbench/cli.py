@@ -224,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", required=True, help="task name (from tasks/) or a task YAML file")
     p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
-    p.add_argument("--force", action="store_true", help="rerun pairs that already have results")
+    p.add_argument("--force", action="store_true",
+                   help="rerun the selected pairs even if they have results (other pairs keep theirs)")
     p.add_argument("--cache-dir", help="index and vector cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
     p.add_argument("--fusion", default="rrf", choices=["rrf", "sum"],
                    help="with --model fuse:a+b: reciprocal rank fusion (default) or the sum of min-max-normalised scores")

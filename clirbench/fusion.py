@@ -73,8 +73,8 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
     )
     path = results_path(out_dir, spec.name, name)
     fingerprint = "+".join(c.model_fingerprint for c in components) + f":{method}"
-    results = None if force or not path.exists() else load_results(path)
-    if results is None or results.model_fingerprint != fingerprint:
+    results = load_results(path) if path.exists() else None
+    if results is None or results.model_fingerprint != fingerprint:  # --force reruns pairs, keeps the others
         results = ResultsFile(task=spec.name, task_description=spec.description,
                               metrics=[str(m) for m in task_measures(spec.metrics, spec.relevance_threshold)],
                               model=meta, model_fingerprint=fingerprint,

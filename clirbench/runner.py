@@ -180,12 +180,16 @@ def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool) -
         model=plugin.meta, model_fingerprint=plugin.fingerprint(), versions=_versions(plugin),
         created=now(), updated=now(),
     )
-    if force or not path.exists():
+    if not path.exists():
         return fresh
     old = load_results(path)
     if old.model_fingerprint != fresh.model_fingerprint or old.metrics != fresh.metrics:
+        if force:  # other settings: the old pairs cannot stand beside the new ones
+            return fresh
         raise ClirbenchError(f"{path} holds results of {old.model.name} with other settings or measures",
                              "rerun with --force to replace them, or use another --out folder")
+    # --force reruns the selected pairs; the other pairs' results stay.
+    old.model, old.versions = fresh.model, fresh.versions
     return old
 
 

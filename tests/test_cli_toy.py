@@ -47,10 +47,12 @@ def test_rerun_skips_finished_pairs_and_force_reruns(cli, tmp_path):
     second = read_results(path)
     assert second["pairs"]["en-sw"] == first["pairs"]["en-sw"]
     assert set(second["pairs"]) == {"en-sw", "sw-en"}
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw", "--force")
+    forced = cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw", "--force")
+    assert "already in" not in forced.stderr  # en-sw ran again
     third = read_results(path)
-    assert set(third["pairs"]) == {"en-sw"}
+    assert set(third["pairs"]) == {"en-sw", "sw-en"}  # --force reruns the pairs named, keeps the others
     assert third["pairs"]["en-sw"]["metrics"] == first["pairs"]["en-sw"]["metrics"]
+    assert third["pairs"]["sw-en"] == second["pairs"]["sw-en"]
 
 
 def test_interrupted_run_keeps_finished_pairs_and_resumes(cli, tmp_path):
