@@ -173,7 +173,7 @@ def cmd_show(args) -> int:
 def cmd_leaderboard(args) -> int:
     from clirbench.leaderboard.collect import collect
     from clirbench.leaderboard.export import render
-    from clirbench.leaderboard.tables import available_metrics, score_table
+    from clirbench.leaderboard.tables import PAIRS, available_metrics, score_table
     from clirbench.tasks import task_files
 
     found = collect([Path(p) for p in args.results] if args.results else None, known_tasks=set(task_files()))
@@ -193,11 +193,16 @@ def cmd_leaderboard(args) -> int:
         sys.stdout.write(render(table, args.format))
         return 0
     best = table.best()
-    grid = Table("system", *table.scores.columns, title=f"{args.task} · {metric} (best per column in bold)")
+    grid = Table(title=f"{args.task} · {metric} (best per column in bold)")
+    grid.add_column("system", no_wrap=True)
+    for column in table.scores.columns:
+        grid.add_column(column, no_wrap=True)
     for system, row in table.scores.iterrows():
-        grid.add_row(system, *["" if v != v else (f"[bold]{v:.4f}[/bold]" if system in best[c] else f"{v:.4f}")
-                               for c, v in row.items()])
-    console.print(grid)
+        grid.add_row(system, *["" if v != v else f"{int(v)}" if c == PAIRS else
+                               (f"[bold]{v:.4f}[/bold]" if system in best[c] else f"{v:.4f}") for c, v in row.items()])
+    # 49 pair columns do not fit a terminal: let the table be as wide as it needs.
+    width = max(console.width, 4 + max(map(len, table.scores.index)) + 10 * len(table.scores.columns) + 12)
+    Console(width=width, force_terminal=console.is_terminal).print(grid)
     return 0
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 from clirbench.leaderboard.collect import collect, default_roots
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import compare, difference_grid
-from clirbench.leaderboard.tables import AVERAGES, available_metrics, score_table
+from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, score_table
 from clirbench.tasks import load_task, task_files
 
 st.set_page_config(page_title="clirbench leaderboard", layout="wide")
@@ -55,10 +55,12 @@ with tab_board:
     st.subheader(f"{metric} per {'language pair' if by == 'pair' else ('query' if by == 'query' else 'document') + ' language'}")
     st.caption("Sorted by the average over all columns; the best value of each column is highlighted. "
                "avg high / avg low: over high- / low-resource columns; avg cross-lingual: over pairs whose "
-               "languages differ.")
+               "languages differ; pairs: how many pairs a system ran. Averages over fewer pairs (a system not "
+               "applicable to some, such as dict+bm25) are not comparable with the others'.")
     # A static HTML table: its text can be selected and copied into a paper.
-    st.table(table.scores.style.format("{:.4f}", na_rep="")
-             .highlight_max(axis=0, props="font-weight: bold; background-color: #d4edda"))
+    values = [c for c in table.scores.columns if c != PAIRS]
+    st.table(table.scores.style.format("{:.4f}", subset=values, na_rep="").format("{:.0f}", subset=[PAIRS])
+             .highlight_max(axis=0, subset=values, props="font-weight: bold; background-color: #d4edda"))
     downloads(render(table, "csv"), render(table, "latex"), f"{metric}-{by}")
 
 with tab_base:
@@ -95,7 +97,7 @@ with tab_chart:
     side = st.radio("Languages of", ["query", "doc"], horizontal=True, key="chart-side",
                     format_func=lambda s: "queries" if s == "query" else "documents")
     picked = st.multiselect("Systems", systems, default=systems[:5])
-    per_lang = score_table(results, metric, by=side).scores.drop(columns=AVERAGES)
+    per_lang = score_table(results, metric, by=side).scores.drop(columns=SUMMARY)
     long = per_lang.loc[[s for s in per_lang.index if s in picked]].reset_index().melt(
         id_vars="system", var_name="language", value_name=metric)
     st.altair_chart(alt.Chart(long).mark_bar().encode(

@@ -3,7 +3,7 @@ in bold."""
 
 import pandas as pd
 
-from clirbench.leaderboard.tables import ScoreTable
+from clirbench.leaderboard.tables import PAIRS, ScoreTable
 
 FORMATS = ("md", "csv", "latex")
 
@@ -14,7 +14,7 @@ def _formatted(table: ScoreTable, bold) -> pd.DataFrame:
     for col in out.columns:
         for system in out.index:
             v = table.scores.at[system, col]
-            text = "" if pd.isna(v) else f"{v:.4f}"
+            text = "" if pd.isna(v) else (f"{int(v)}" if col == PAIRS else f"{v:.4f}")
             out.at[system, col] = bold(text) if text and system in best[col] else text
     return out
 

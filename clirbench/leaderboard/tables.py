@@ -11,6 +11,10 @@ from clirbench.results import ResultsFile
 
 By = Literal["pair", "query", "doc"]
 AVERAGES = ["avg all", "avg high", "avg low", "avg cross-lingual"]
+# How many pairs a system ran: averages over fewer pairs (a system not applicable to some)
+# are not comparable with the others'.
+PAIRS = "pairs"
+SUMMARY = [*AVERAGES, PAIRS]
 
 
 @dataclass
@@ -23,12 +27,12 @@ class ScoreTable:
 
     @property
     def value_columns(self) -> list[str]:
-        return [c for c in self.scores.columns if c not in AVERAGES]
+        return [c for c in self.scores.columns if c not in SUMMARY]
 
     def best(self) -> dict[str, list[str]]:
         """Per column, the system(s) with the highest value."""
-        out = {}
-        for col in self.scores.columns:
+        out: dict[str, list[str]] = {PAIRS: []}
+        for col in self.scores.columns.drop(PAIRS):
             top = self.scores[col].max()
             out[col] = [] if pd.isna(top) else list(self.scores.index[self.scores[col] == top])
         return out
@@ -52,6 +56,7 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     metric = metric or results[0].primary_metric
     rows, levels = {}, {}
     cross: dict[str, float] = {}
+    counts = {r.model.name: sum(metric in p.metrics for p in r.pairs.values()) for r in results}
     for r in results:
         cells: dict[str, list[float]] = {}
         cross_values = []
@@ -74,6 +79,7 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     scores["avg high"] = values[high].mean(axis=1) if high else float("nan")
     scores["avg low"] = values[low].mean(axis=1) if low else float("nan")
     scores["avg cross-lingual"] = pd.Series(cross)
+    scores[PAIRS] = pd.Series(counts)
     scores = scores.sort_values("avg all", ascending=False)
     scores.index.name = "system"
     return ScoreTable(task=results[0].task, metric=metric, by=by, scores=scores, levels=levels)

@@ -14,7 +14,7 @@ from clirbench.plugins.base import Ranking, SearchIndex
 from clirbench.plugins.bm25_lucene import LuceneBM25, _LuceneIndex
 from clirbench.textnorm import tokenise
 from clirbench.translation.dictionary_query import translate_query
-from clirbench.translation.freedict import dictionary_path, load_dictionary, package_name
+from clirbench.translation.freedict import dict_dir, dictionary_path, load_dictionary, package_name
 
 
 class _DictIndex(_LuceneIndex):
@@ -72,7 +72,8 @@ class DictBM25(LuceneBM25):
         if query_lang == doc_lang:
             return "monolingual: nothing to translate (see bm25)"
         if dictionary_path(query_lang, doc_lang) is None:
-            return f"no {query_lang}->{doc_lang} FreeDict dictionary installed (Debian package {package_name(query_lang, doc_lang)})"
+            return (f"no {query_lang}->{doc_lang} FreeDict dictionary in {dict_dir()} "
+                    f"(its Debian package, where FreeDict has one: {package_name(query_lang, doc_lang)})")
         return None
 
     def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
