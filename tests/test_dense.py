@@ -67,8 +67,11 @@ def test_vectors_match_a_plain_forward_pass(tiny_model):
 
     texts = ["short", "a somewhat longer sentence about rivers", "Mto mrefu zaidi duniani ni upi?", "x" * 40]
     encoder = HFEncoder(model=str(tiny_model), precision="float32", batch_size=2)
+    assert encoder._model is None  # loaded on the first text: a fully cached rerun never loads it
     ours = encode_sorted(encoder.encode_documents, texts, "en", 2, "tiny")
     tokenizer, model = AutoTokenizer.from_pretrained(tiny_model), AutoModel.from_pretrained(tiny_model).eval()
+    # The count from the safetensors headers is the model's own, less the pooler AutoModel adds at random.
+    assert encoder.meta.num_parameters == sum(p.numel() for n, p in model.named_parameters() if not n.startswith("pooler."))
     for text, vector in zip(texts, ours):
         with torch.no_grad():
             hidden = model(**tokenizer(text, return_tensors="pt")).last_hidden_state[0].mean(0)

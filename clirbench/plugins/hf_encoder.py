@@ -59,6 +59,24 @@ def default_name(model: str) -> str:
     return "hf-" + re.sub(r"[^A-Za-z0-9_.+-]+", "-", base).strip("-")
 
 
+def _is_pooler(name: str) -> bool:
+    # A pooler the checkpoint lacks is created at random and never used: not counted.
+    return name.startswith("pooler.") or ".pooler." in name
+
+
+def _count_parameters(shards: list[Path]) -> int:
+    """Parameters in safetensors files, from their headers alone."""
+    from safetensors import safe_open
+
+    total = 0
+    for shard in shards:
+        with safe_open(str(shard), framework="np") as f:
+            for key in f.keys():
+                if not _is_pooler(key):
+                    total += int(np.prod(f.get_slice(key).get_shape()))
+    return total
+
+
 def _bf16_native() -> bool:
     import torch
 
@@ -79,8 +97,17 @@ class HFEncoder(Encoder):
             precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if _bf16_native() else "float32")
         self.precision = precision
         self.batch_size = s.batch_size
-        self._tokenizer, self._model = self._load(s.model)
-        config = self._model.config
+        self._tokenizer = self._model = None
+        # A local folder of safetensors weights tells its sizes from headers: the model itself is
+        # loaded on the first text to encode, so a rerun whose vectors are all cached skips it.
+        shards = sorted(Path(s.model).expanduser().glob("*.safetensors"))
+        if shards:
+            config = self._config(s.model)
+            num_parameters = _count_parameters(shards)
+        else:
+            self._tokenizer, self._model = self._load(s.model)
+            config = self._model.config
+            num_parameters = sum(p.numel() for n, p in self._model.named_parameters() if not _is_pooler(n))
         # RoBERTa-style models number positions from pad_token_id + 1: two fewer usable.
         positions = getattr(config, "max_position_embeddings", s.max_length)
         positions -= 2 if "roberta" in getattr(config, "model_type", "") else 0
@@ -90,15 +117,32 @@ class HFEncoder(Encoder):
             kind="encoder",
             description=s.description or f"transformers encoder {s.model}, {s.pooling} pooling",
             parameters={
-                "model": s.model, "revision": self._revision(), "pooling": s.pooling, "normalize": s.normalize,
+                "model": s.model, "revision": self._revision(config), "pooling": s.pooling, "normalize": s.normalize,
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
                 "max_length": self.max_length, "precision": precision, "backend": "transformers",
             },
-            # A pooler the checkpoint lacks is created at random and never used: not counted.
-            num_parameters=sum(p.numel() for n, p in self._model.named_parameters() if not n.startswith("pooler.")),
+            num_parameters=num_parameters,
             embedding_dim=getattr(config, "hidden_size", None),
             training_data=s.training_data, license=s.license, source=s.source or s.model, notes=s.notes,
         )
+
+    @staticmethod
+    def _load_error(model: str, error: Exception) -> ClirbenchError:
+        local = Path(model).expanduser().exists()
+        return ClirbenchError(
+            f"cannot load transformers model {model!r}: {str(error).splitlines()[0]}",
+            "check the folder holds config.json, weights and tokenizer files" if local else
+            "no model hub here? give a local folder (hf:/path/to/model), or for me5-small run "
+            "`clirbench models install me5-small`",
+        )
+
+    def _config(self, model: str):
+        from transformers import AutoConfig
+
+        try:
+            return AutoConfig.from_pretrained(model)
+        except (OSError, ValueError) as e:
+            raise self._load_error(model, e) from None
 
     def _load(self, model: str):
         import torch
@@ -112,18 +156,12 @@ class HFEncoder(Encoder):
             tokenizer = AutoTokenizer.from_pretrained(model)
             net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32)
         except (OSError, ValueError) as e:
-            local = Path(model).expanduser().exists()
-            raise ClirbenchError(
-                f"cannot load transformers model {model!r}: {str(e).splitlines()[0]}",
-                "check the folder holds config.json, weights and tokenizer files" if local else
-                "no model hub here? give a local folder (hf:/path/to/model), or for me5-small run "
-                "`clirbench models install me5-small`",
-            ) from None
+            raise self._load_error(model, e) from None
         return tokenizer, net.to(self.device).eval()
 
-    def _revision(self) -> str:
-        """Which weights: the hub commit, or a hash of a local folder's weight files' sizes and times."""
-        commit = getattr(self._model.config, "_commit_hash", None)
+    def _revision(self, config) -> str:
+        """Which weights: the hub commit, or a hash of a local folder's weight files' names and sizes."""
+        commit = getattr(config, "_commit_hash", None)
         if commit:
             return commit
         folder = Path(self.settings.model).expanduser()
@@ -133,6 +171,8 @@ class HFEncoder(Encoder):
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         import torch
 
+        if self._model is None:
+            self._tokenizer, self._model = self._load(self.settings.model)
         batch = self._tokenizer([prefix + t for t in texts], padding=True, truncation=True,
                                 max_length=self.max_length, return_tensors="pt").to(self.device)
         # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
