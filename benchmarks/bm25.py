@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from clirbench.data import register_all
-from clirbench.plugins.bm25_lucene import LuceneBM25
-from clirbench.plugins.bm25s_retriever import Bm25sRetriever
-from clirbench.runner import run_task
+from clirbench.systems.bm25_lucene import LuceneBM25
+from clirbench.systems.bm25s_retriever import Bm25sRetriever
+from clirbench.eval.runner import run_task
 from clirbench.tasks import load_task, select_pairs
 
 import ir_datasets
@@ -37,7 +37,7 @@ def direct_lucene(docs, queries, qrels, index_dir: Path) -> tuple[float, float]:
     then ir-measures on the run."""
     import json
 
-    from clirbench.plugins.lucene_jvm import ensure_jvm
+    from clirbench.systems.lucene_jvm import ensure_jvm
 
     ensure_jvm()
     from pyserini.index.lucene import LuceneIndexer

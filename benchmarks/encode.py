@@ -52,7 +52,7 @@ def peak_rss_mb() -> float:
 def side_sentence_transformers(docs, batch_size: int) -> dict:
     from sentence_transformers import SentenceTransformer, models
 
-    from clirbench.plugins.me5_small import install_dir
+    from clirbench.models.me5_small import install_dir
 
     word = models.Transformer(str(install_dir()), max_seq_length=512)
     st = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean"), models.Normalize()],
@@ -65,8 +65,8 @@ def side_sentence_transformers(docs, batch_size: int) -> dict:
 
 
 def side_clirbench(docs, batch_size: int, precision: str) -> dict:
-    from clirbench.dense.retriever import DenseRetriever
-    from clirbench.plugins.me5_small import me5_small
+    from clirbench.systems.dense.retriever import DenseRetriever
+    from clirbench.models.me5_small import me5_small
 
     encoder = me5_small(precision=precision, batch_size=batch_size)
     loaded = peak_rss_mb()
@@ -77,7 +77,7 @@ def side_clirbench(docs, batch_size: int, precision: str) -> dict:
         for lang in LANGS:
             retriever.build_index(((d, t) for d, t, lg in docs if lg == lang), lang, Path(tmp) / lang)
         seconds = time.perf_counter() - start
-        from clirbench.dense.vector_store import read_doc_vectors
+        from clirbench.systems.dense.vector_store import read_doc_vectors
 
         vectors = np.concatenate([v for lang in LANGS for _, v in read_doc_vectors(Path(tmp) / lang)])
     return {"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "loaded_rss_mb": loaded,
@@ -105,8 +105,8 @@ def measure_side(side: str, args, vectors_out: Path) -> dict:
 
 
 def cached_rerun() -> tuple[float, float]:
-    from clirbench.plugins.me5_small import me5_small
-    from clirbench.runner import run_task
+    from clirbench.models.me5_small import me5_small
+    from clirbench.eval.runner import run_task
     from clirbench.tasks import load_task, select_pairs
 
     spec = load_task("mlqa-r")
@@ -151,7 +151,7 @@ def main() -> int:
     if args.side:
         return run_side(args)
 
-    from clirbench.plugins.me5_small import installed
+    from clirbench.models.me5_small import installed
 
     if not installed():
         sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")

@@ -1,4 +1,4 @@
-"""The `clirbench` command: `tasks`, `models`, `run`, `show`."""
+"""The `clirbench` command: `tasks`, `models`, `run`, `fuse`, `show`, `leaderboard`."""
 
 import argparse
 import sys
@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clirbench.errors import ClirbenchError
+from clirbench.core.errors import ClirbenchError
 
 # Tables are wide: when stdout is not a terminal (a log, CI), do not squeeze them into 80 columns.
 console = Console() if Console().is_terminal else Console(width=160)
@@ -39,6 +39,9 @@ class _RichProgress:
 
     def pair_skipped(self, pair):
         pass
+
+    def note(self, message):
+        self._progress.console.print(f"[yellow]note:[/yellow] {message}", highlight=False, soft_wrap=True)
 
     def encoded(self, role, lang, count, seconds):
         done, spent = self._encoding.get((role, lang), (0, 0.0))
@@ -78,24 +81,25 @@ def cmd_tasks(args) -> int:
     return 0
 
 
-INSTALLABLE = {"me5-small": "clirbench.plugins.me5_small"}
+INSTALLABLE = {"me5-small": "clirbench.models.me5_small"}
 
 
 def cmd_models(args) -> int:
     if args.action == "install":
         return _install_model(args)
-    from clirbench.plugins.registry import available_models, load_model
-    from clirbench.plugins.submissions import submission_names
+    from clirbench.systems.registry import available_models, model_listing
 
-    submitted = set(submission_names())
+    # Listings only: nothing is constructed, so no JVM starts and no model loads.
     table = Table("model", "kind", "from", "description")
     for name in available_models():
-        origin = "submissions/" if name in submitted else "entry point"
-        try:
-            meta = load_model(name).meta
-            table.add_row(name, meta.kind, origin, meta.description + (f" [dim]({meta.notes})[/dim]" if meta.notes else ""))
-        except ClirbenchError as e:
-            table.add_row(name, "[red]not ready[/red]", origin, f"{e.message}; {e.hint or ''}")
+        listing, origin = model_listing(name)
+        if listing is None:
+            table.add_row(name, "?", origin, "[dim](the plugin declares no listing)[/dim]")
+        elif problem := listing.unavailable():
+            table.add_row(name, "[red]not ready[/red]", origin, f"{listing.description} [red]({problem})[/red]")
+        else:
+            table.add_row(name, listing.kind, origin,
+                          listing.description + (f" [dim]({listing.notes})[/dim]" if listing.notes else ""))
     console.print(table)
     console.print("Also: hf:<hub id or folder>, an encoder settings .yaml, or module:attr. "
                   f"Installable: {', '.join(INSTALLABLE)} (`clirbench models install NAME`).")
@@ -113,26 +117,46 @@ def _install_model(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
-    from clirbench.plugins.registry import load_model
-    from clirbench.report import matrix_table, results_table
-    from clirbench.runner import run_task
+def _print_results(results, keys: list[str], path: Path) -> None:
+    """The per-pair table, the language matrix, and where the files are."""
+    from clirbench.eval.report import matrix_table, results_table
+
+    console.print(results_table(results, keys))
+    if (matrix := matrix_table(results, keys=keys)) is not None:
+        console.print(matrix)
+    console.print(f"results: {path}\nruns:    {path.parent / 'runs'}")
+
+
+def _task_and_pairs(args):
     from clirbench.tasks import load_task, select_pairs
 
-    from clirbench.fusion import parse_fusion, run_fusion
-
     spec = load_task(args.task)
-    pairs = select_pairs(spec, [p.strip() for p in args.pairs.split(",") if p.strip()] if args.pairs else None)
-    if (systems := parse_fusion(args.model)) is not None:
-        results, path, skipped = run_fusion(spec, systems, pairs, Path(args.out), args.fusion, args.force)
-        if skipped:
-            err_console.print(f"not fused (a system has no results there): {', '.join(skipped)}")
-        keys = [p.key for p in pairs if p.key in results.pairs]
-        console.print(results_table(results, keys))
-        if (matrix := matrix_table(results, keys=keys)) is not None:
-            console.print(matrix)
-        console.print(f"results: {path}\nruns:    {path.parent / 'runs'}")
-        return 0
+    return spec, select_pairs(spec, [p.strip() for p in args.pairs.split(",") if p.strip()] if args.pairs else None)
+
+
+def _fuse(spec, pairs, systems: list[str], args) -> int:
+    from clirbench.eval.fusion import run_fusion
+
+    results, path, skipped = run_fusion(spec, systems, pairs, Path(args.out), args.fusion, args.force)
+    if skipped:
+        err_console.print(f"not fused (a system has no results there): {', '.join(skipped)}")
+    _print_results(results, [p.key for p in pairs if p.key in results.pairs], path)
+    return 0
+
+
+def cmd_fuse(args) -> int:
+    spec, pairs = _task_and_pairs(args)
+    return _fuse(spec, pairs, args.systems, args)
+
+
+def cmd_run(args) -> int:
+    from clirbench.eval.fusion import parse_fusion, systems_with_results
+    from clirbench.eval.runner import run_task
+    from clirbench.systems.registry import load_model
+
+    spec, pairs = _task_and_pairs(args)
+    if (systems := parse_fusion(args.model, systems_with_results(Path(args.out), spec.name))) is not None:
+        return _fuse(spec, pairs, systems, args)
     plugin = load_model(args.model)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[status]}"), console=err_console) as bar:
@@ -145,27 +169,24 @@ def cmd_run(args) -> int:
         err_console.print(f"{len(report.not_applicable)} pair(s) not applicable to {plugin.meta.name}:")
         for key, reason in report.not_applicable.items():
             err_console.print(f"  {key}: {reason}", highlight=False)
-    if report.encoded:
-        err_console.print(f"encoded {report.encoded['documents']:,} documents and {report.encoded['queries']:,} "
-                          "queries in this run (the rest came from the vector cache)")
-    keys = [p.key for p in pairs if p.key in report.results.pairs]
-    console.print(results_table(report.results, keys))
-    if (matrix := matrix_table(report.results, keys=keys)) is not None:
-        console.print(matrix)
-    console.print(f"results: {report.path}\nruns:    {report.path.parent / 'runs'}")
+    if report.model_calls:
+        done = ", ".join(f"{count:,} {role}" for role, count in report.model_calls.items())
+        err_console.print(f"in this run: {done} (the rest came from the cache)")
+    _print_results(report.results, [p.key for p in pairs if p.key in report.results.pairs], report.path)
     return 0
 
 
 def cmd_show(args) -> int:
-    from clirbench.report import matrix_table, results_table
-    from clirbench.results import load_results, results_path
+    from clirbench.eval.report import matrix_table, results_table
+    from clirbench.eval.results import load_results, results_path
 
     path = results_path(Path(args.out), args.task, args.model)
     if not path.exists():
         raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model}` first")
     results = load_results(path)
     console.print(results_table(results))
-    if (matrix := matrix_table(results, metric=args.metric)) is not None:
+    metric = results.measure_name(args.metric) if args.metric else None
+    if (matrix := matrix_table(results, metric=metric)) is not None:
         console.print(matrix)
     return 0
 
@@ -175,6 +196,7 @@ def cmd_leaderboard(args) -> int:
     from clirbench.leaderboard.export import render
     from clirbench.leaderboard.tables import PAIRS, available_metrics, score_table
     from clirbench.tasks import task_files
+    from clirbench.tasks.measures import resolve_measure
 
     found = collect([Path(p) for p in args.results] if args.results else None, known_tasks=set(task_files()))
     for warning in found.warnings:
@@ -185,9 +207,7 @@ def cmd_leaderboard(args) -> int:
                              + (f" (tasks with results: {', '.join(found.tasks())})" if found.tasks() else ""),
                              f"make some: `clirbench run --model bm25 --task {args.task}`")
     metrics = available_metrics(results)
-    metric = args.metric or metrics[0]
-    if metric not in metrics:
-        raise ClirbenchError(f"no {metric} in every results file of {args.task}", f"use one of: {', '.join(metrics)}")
+    metric = resolve_measure(args.metric, {m: results[0].measures.get(m, m) for m in metrics}) if args.metric else metrics[0]
     table = score_table(results, metric, by=args.by)
     if args.format != "table":
         sys.stdout.write(render(table, args.format))
@@ -211,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("tasks", help="list tasks, or the pairs of one task and whether their data is here")
-    p.add_argument("task", nargs="?", help="a task name (from tasks/) or a task YAML file")
+    p.add_argument("task", nargs="?", help="a task name (`clirbench tasks` lists them) or a task YAML file")
     p.set_defaults(func=cmd_tasks)
 
     p = sub.add_parser("models", help="list models (entry points and submissions/), or install one")
@@ -226,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True,
                    help="model name (`clirbench models`), hf:<hub id or folder>, an encoder settings .yaml, module:attr, "
                         "or fuse:<a>+<b>[+...] to fuse systems already run on the task")
-    p.add_argument("--task", required=True, help="task name (from tasks/) or a task YAML file")
+    p.add_argument("--task", required=True, help="task name (`clirbench tasks` lists them) or a task YAML file")
     p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
     p.add_argument("--out", default="results", help="output folder (default: results/)")
     p.add_argument("--force", action="store_true",
@@ -237,6 +257,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--search", default="flat", choices=["flat", "hnsw"],
                    help="dense encoders: exact faiss search (flat, default) or approximate (hnsw, large collections)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("fuse", help="fuse the runs of systems already run on a task (RRF or CombSUM)")
+    p.add_argument("--task", required=True, help="task name (`clirbench tasks` lists them) or a task YAML file")
+    p.add_argument("--systems", nargs="+", required=True, metavar="SYSTEM",
+                   help="two or more systems with results on the task, e.g. dict+bm25 me5-small")
+    p.add_argument("--method", dest="fusion", default="rrf", choices=["rrf", "sum"],
+                   help="reciprocal rank fusion (k=60, default) or the sum of min-max-normalised scores")
+    p.add_argument("--pairs", help="comma-separated pairs to fuse (default: all that every system has)")
+    p.add_argument("--out", default="results", help="results folder of the systems, and of the fusion (default: results/)")
+    p.add_argument("--force", action="store_true", help="fuse again pairs already fused")
+    p.set_defaults(func=cmd_fuse)
 
     p = sub.add_parser("leaderboard", help="the leaderboard table of a task (as the Streamlit app shows it)")
     p.add_argument("--task", required=True)

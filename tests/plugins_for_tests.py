@@ -2,7 +2,7 @@
 
 import os
 
-from clirbench.plugins.bm25s_retriever import Bm25sRetriever
+from clirbench.systems.bm25s_retriever import Bm25sRetriever
 
 
 class FailsOnPair(Bm25sRetriever):
@@ -29,7 +29,7 @@ class NotAPlugin:
 
 import numpy as np  # noqa: E402
 
-from clirbench.plugins.base import Encoder, ModelMeta  # noqa: E402
+from clirbench.core.contract import Encoder, ModelMeta  # noqa: E402
 
 
 class _TestEncoder(Encoder):

@@ -29,14 +29,14 @@ def test_hf_encoder_on_toy(cli, tmp_path, tiny_model):
     assert meta["parameters"]["pooling"] == "mean" and meta["parameters"]["search"] == "faiss-flat"
     assert meta["num_parameters"] > 0 and "transformers" in results["versions"] and "faiss-cpu" in results["versions"]
     # Q + D encodings: 4 collections of 8 passages, 4 query sets of 6 questions.
-    assert "encoded 32 documents and 24 queries" in proc.stderr
+    assert "in this run: 32 documents encoded, 24 queries encoded" in proc.stderr
     for pair in results["pairs"].values():
         assert 0.0 <= pair["metrics"]["RR@10"] <= 1.0 and len(pair["per_query"]["RR@10"]) == 6
     run = (tmp_path / "results/toy/hf-tiny-xlmr/runs/en-sw.trec").read_text().splitlines()
     assert len(run) == 6 * 8  # every passage ranked for every question (top_k >= collection)
 
     again = cli("run", "--model", f"hf:{tiny_model}", "--task", "toy", "--force")
-    assert "encoded 0 documents and 0 queries" in again.stderr
+    assert "in this run: 0 documents encoded, 0 queries encoded" in again.stderr
     assert read_results(tmp_path / "results/toy/hf-tiny-xlmr/results.json")["pairs"]["en-sw"]["metrics"] == \
         results["pairs"]["en-sw"]["metrics"]
 
@@ -62,8 +62,8 @@ def test_vectors_match_a_plain_forward_pass(tiny_model):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from clirbench.dense.batching import encode_sorted
-    from clirbench.plugins.hf_encoder import HFEncoder
+    from clirbench.systems.dense.batching import encode_sorted
+    from clirbench.systems.hf_encoder import HFEncoder
 
     texts = ["short", "a somewhat longer sentence about rivers", "Mto mrefu zaidi duniani ni upi?", "x" * 40]
     encoder = HFEncoder(model=str(tiny_model), precision="float32", batch_size=2)
@@ -99,7 +99,7 @@ def test_query_vectors_encoded_once_per_text_and_runs_resume(cli, tmp_path):
 
 
 def test_document_vectors_resume_after_a_crash(tmp_path):
-    from clirbench.dense.vector_store import read_doc_vectors, write_doc_vectors
+    from clirbench.systems.dense.vector_store import read_doc_vectors, write_doc_vectors
 
     docs = [(f"d{i}", f"text {i}") for i in range(10)]
     calls = []
@@ -122,8 +122,8 @@ def test_document_vectors_resume_after_a_crash(tmp_path):
 
 
 def test_faiss_flat_is_exact_and_hnsw_close(tmp_path):
-    from clirbench.dense.faiss_search import open_vector_index, search
-    from clirbench.dense.vector_store import write_doc_vectors
+    from clirbench.systems.dense.faiss_search import open_vector_index, search
+    from clirbench.systems.dense.vector_store import write_doc_vectors
 
     rng = np.random.default_rng(0)
     docs = rng.standard_normal((500, 16)).astype(np.float32)

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from conftest import read_results
-from clirbench.translation.dictionary_query import translate_query
-from clirbench.translation.freedict import FreeDict, dictionary_path, parse_entry
+from clirbench.systems.translation.dictionary_query import translate_query
+from clirbench.systems.translation.freedict import FreeDict, dictionary_path, parse_entry
 
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 

@@ -9,7 +9,7 @@ import ir_datasets
 import pytest
 
 from clirbench.data import lareqa, register_all
-from clirbench.errors import ClirbenchError
+from clirbench.core.errors import ClirbenchError
 
 
 def _paragraph(sentences, qas):

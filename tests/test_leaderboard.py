@@ -24,9 +24,9 @@ def results_dir(tmp_path_factory) -> Path:
     """bm25s and the example submission on the toy task, run by clirbench's runner."""
     import os
 
-    from clirbench.plugins.bm25s_retriever import Bm25sRetriever
-    from clirbench.plugins.registry import load_model
-    from clirbench.runner import run_task
+    from clirbench.systems.bm25s_retriever import Bm25sRetriever
+    from clirbench.systems.registry import load_model
+    from clirbench.eval.runner import run_task
     from clirbench.tasks import load_task
 
     root = tmp_path_factory.mktemp("lb")

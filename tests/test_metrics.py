@@ -3,7 +3,9 @@ import math
 import ir_measures
 import pytest
 
-from clirbench.metrics import evaluate, task_measures
+from clirbench.eval.metrics import evaluate
+from clirbench.eval.trec import ordered, read_run, write_run
+from clirbench.tasks.measures import resolve_measure, task_measures
 
 QRELS = {
     "q1": {"d1": 1, "d4": 1},  # two relevant documents
@@ -36,10 +38,11 @@ def test_values_match_hand_computation():
 
 def test_relevance_threshold_applies_to_binary_measures_only():
     measures = task_measures(["RR@10", "nDCG@10", "AP"], 2)
-    assert [str(m) for m in measures] == ["RR(rel=2)@10", "nDCG@10", "AP(rel=2)"]
+    assert [m.definition for m in measures] == ["RR(rel=2)@10", "nDCG@10", "AP(rel=2)"]
+    assert [m.name for m in measures] == ["RR@10", "nDCG@10", "AP"]
     _, per_query = evaluate(measures, QRELS, RUN)
     # With only grade 2 relevant, q3's relevant document d2 is at rank 2.
-    assert per_query["RR(rel=2)@10"]["q3"] == 0.5
+    assert per_query["RR@10"]["q3"] == 0.5
 
 
 def test_means_equal_ir_measures_aggregate_when_every_query_is_run():
@@ -47,6 +50,30 @@ def test_means_equal_ir_measures_aggregate_when_every_query_is_run():
     qrels = {q: r for q, r in QRELS.items() if q in RUN}
     means, _ = evaluate(measures, qrels, RUN)
     run_dict = {q: dict(r) for q, r in RUN.items()}
-    expected = ir_measures.calc_aggregate(measures, qrels, run_dict)
+    expected = ir_measures.calc_aggregate([m.measure for m in measures], qrels, run_dict)
     for m in measures:
-        assert means[str(m)] == pytest.approx(expected[m])
+        assert means[m.name] == pytest.approx(expected[m.measure])
+
+
+def test_names_resolve_to_the_measure_they_mean():
+    definitions = {m.name: m.definition for m in task_measures(["RR@10", "nDCG@10"], 2)}
+    assert resolve_measure("RR@10", definitions) == "RR@10"
+    assert resolve_measure("RR(rel=2)@10", definitions) == "RR@10"  # the definition
+    assert resolve_measure("MRR@10", definitions) == "RR@10"  # another spelling
+    with pytest.raises(Exception, match="use one of: RR@10, nDCG@10"):
+        resolve_measure("AP", definitions)
+
+
+def test_every_measure_sees_the_order_written_to_the_run_file(tmp_path):
+    """Two documents tie on score; the relevant one, d2, sorts after d1 by doc id. ir-measures'
+    back-ends break such ties differently (RR: doc id ascending, nDCG: descending): both must
+    see clirbench's order, in which d2 is second."""
+    qrels = {"q": {"d2": 1}}
+    raw = {"q": [("d2", 5.0), ("d1", 5.0), ("d0", 1.0)]}
+    run = {qid: ordered(r) for qid, r in raw.items()}
+    write_run(tmp_path / "run.trec", run, "tied")
+    assert read_run(tmp_path / "run.trec")["q"][:2] == [("d1", 5.0), ("d2", 5.0)]
+    _, per_query = evaluate(task_measures(["RR@10", "nDCG@10", "AP"], 1), qrels, run)
+    assert per_query["RR@10"]["q"] == 0.5
+    assert per_query["nDCG@10"]["q"] == pytest.approx(1 / math.log2(3))
+    assert per_query["AP"]["q"] == 0.5

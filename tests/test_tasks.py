@@ -1,6 +1,6 @@
 import pytest
 
-from clirbench.errors import ClirbenchError
+from clirbench.core.errors import ClirbenchError
 from clirbench.tasks import load_task, load_task_file, select_pairs, task_files
 
 EXPECTED_PAIRS = {"toy": 16, "mlqa-r": 49, "xquad-r": 121, "wikiclir": 25, "mmarco-clir": 26}

@@ -1,4 +1,4 @@
-from clirbench.textnorm import normalise, stemmed_tokens, tokenise
+from clirbench.systems.textnorm import normalise, stemmed_tokens, tokenise
 
 
 def test_yoruba_tone_marks_are_stripped_and_case_folded():

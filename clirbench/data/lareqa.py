@@ -21,7 +21,7 @@ import ir_datasets
 from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, GenericQuery, TrecQrel
 from ir_datasets.util import Download, LocalDownload, RequestsDownload
 
-from clirbench.errors import ClirbenchError
+from clirbench.core.errors import ClirbenchError
 
 _SOURCE = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
 

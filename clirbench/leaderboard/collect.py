@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from clirbench.paths import submissions_dir
-from clirbench.results import SCHEMA_VERSION, ResultsFile
+from clirbench.core.paths import submissions_dir
+from clirbench.eval.results import ResultsFile, describe_invalid, parse_results
 
 
 @dataclass
@@ -36,18 +36,14 @@ def _read(path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None,
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         return None, f"{path}: skipped, not readable JSON ({e})"
-    if not isinstance(raw, dict):
-        return None, f"{path}: skipped, not a results file"
-    if raw.get("schema_version") != SCHEMA_VERSION:
-        return None, (f"{path}: skipped, results schema version {raw.get('schema_version')!r} "
-                      f"(this clirbench reads {SCHEMA_VERSION}); rerun the system with this version")
     try:
-        results = ResultsFile.model_validate(raw)
+        results = parse_results(raw)
     except ValidationError as e:
-        err = e.errors()[0]
-        return None, f"{path}: skipped, malformed: field `{'.'.join(map(str, err['loc']))}`: {err['msg']}"
+        return None, f"{path}: skipped, malformed: {describe_invalid(e, limit=1)}"
+    except ValueError as e:
+        return None, f"{path}: skipped, {e}"
     if known_tasks is not None and results.task not in known_tasks:
-        return None, f"{path}: skipped, unknown task {results.task!r} (no tasks/{results.task}.yaml)"
+        return None, f"{path}: skipped, unknown task {results.task!r} (no such task; add its YAML file to $CLIRBENCH_TASKS_DIR)"
     if not results.pairs:
         return None, f"{path}: skipped, no finished pairs yet"
     return results, None

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from clirbench.leaderboard.tables import By, _column
-from clirbench.results import ResultsFile
+from clirbench.eval.results import ResultsFile
 
 ALPHA = 0.05
 

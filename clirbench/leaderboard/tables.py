@@ -6,8 +6,8 @@ from typing import Literal
 
 import pandas as pd
 
-from clirbench.languages import language
-from clirbench.results import ResultsFile
+from clirbench.core.languages import language
+from clirbench.eval.results import ResultsFile
 
 By = Literal["pair", "query", "doc"]
 AVERAGES = ["avg all", "avg high", "avg low", "avg cross-lingual"]

@@ -10,8 +10,8 @@ import zlib
 
 import numpy as np
 
-from clirbench.plugins.base import Encoder
-from clirbench.textnorm import normalise
+from clirbench.core.contract import Encoder
+from clirbench.systems.textnorm import normalise
 
 
 class HashedNgrams(Encoder):

@@ -1,0 +1,152 @@
+"""The plugin contract: two kinds of system.
+
+A *retriever* indexes a document collection and ranks documents for queries by itself
+(BM25, translate-then-BM25). clirbench asks it to build one index per document collection,
+caches that index on disk, and reuses it for every query language.
+
+A dense *encoder* only turns texts into vectors; clirbench batches the texts, caches the
+vectors on disk (resumably), and searches them with faiss (`clirbench.systems.dense`).
+"""
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from clirbench.core.progress import Progress
+
+# One ranked list per query: (doc_id, score), best first.
+Ranking = list[tuple[str, float]]
+
+
+class ModelMeta(BaseModel):
+    """What the leaderboard shows about a system, and what makes its results reproducible."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+:-]*$")
+    kind: Literal["retriever", "encoder", "fusion"]
+    description: str = ""
+    languages: list[str] | None = None  # None: any language
+    parameters: dict[str, Any] = {}  # settings that change the results (k1, b, pooling, ...)
+    num_parameters: int | None = None
+    embedding_dim: int | None = None
+    # Datasets seen in training: a task built on one of them is not zero-shot. None: unknown
+    # (not declared); []: trained on nothing (BM25) or on nothing beyond `adapted_from`'s data.
+    training_data: list[str] | None = None
+    adapted_from: str | None = None  # the model this system was built from (fine-tuned, distilled)
+    license: str | None = None
+    source: str | None = None
+    notes: str = ""
+
+
+def _always_available() -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What `clirbench models` shows of a system without constructing it: no JVM started, no
+    model loaded. A plugin class sets it as the class attribute `listing`; a factory function
+    gets it with the `@listed(...)` decorator."""
+
+    kind: str  # "retriever" or "encoder" ("?" where it cannot be told without running code)
+    description: str
+    notes: str = ""
+    # Why the system cannot run here (a package or model missing), or None; must be cheap.
+    unavailable: Callable[[], str | None] = _always_available
+
+
+def listed(listing: Listing):
+    """Attach `listing` to a plugin factory function."""
+    def attach(factory):
+        factory.listing = listing
+        return factory
+    return attach
+
+
+def missing_packages(*modules: str) -> str | None:
+    """'needs X, Y' for the modules that cannot be imported here (found without importing them)."""
+    from importlib.util import find_spec
+
+    missing = [m for m in modules if find_spec(m) is None]
+    return f"needs {', '.join(missing)} (run `make setup`)" if missing else None
+
+
+class SearchIndex(ABC):
+    @abstractmethod
+    def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
+        """Top-k documents for each (query_id, text); the query text is in `query_lang`."""
+
+    def close(self) -> None:
+        pass
+
+
+class _Plugin(ABC):
+    meta: ModelMeta
+    listing: ClassVar[Listing | None] = None
+    """What `clirbench models` shows without constructing the plugin (see `Listing`)."""
+    index_format: int = 1
+    """Bump it when a change to the plugin's code changes what its indexes (or vectors) hold:
+    it is part of the fingerprint, so indexes built by the old code are rebuilt."""
+    libraries: tuple[str, ...] = ()
+    """Packages (PyPI names) whose versions the results file records, e.g. ("transformers", "torch")."""
+
+    def fingerprint(self) -> str:
+        """Identifies an index built by this system with these settings."""
+        key = json.dumps([self.meta.name, self.meta.parameters, self.index_format], sort_keys=True)
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class Encoder(_Plugin):
+    """A dense encoder: clirbench calls it with at most `batch_size` texts at a time, sorted
+    by length, and expects one float32 row per text, queries and documents of one size."""
+
+    batch_size: int = 32
+
+    @abstractmethod
+    def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
+        """Vectors of queries written in `lang`: float32, shape (len(texts), dim)."""
+
+    @abstractmethod
+    def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
+        """Vectors of documents written in `lang`: float32, shape (len(texts), dim)."""
+
+
+class Retriever(_Plugin):
+    resumable_build: bool = False
+    """True when `build_index` can resume a half-built folder: the runner then keeps that folder
+    after a crash (under a lock) instead of deleting it. False: every build starts empty."""
+
+    def use_cache(self, cache_dir: Path, progress: Progress) -> None:
+        """Called once before a run: where to cache model outputs (translations) and whom to
+        tell about long work. The default keeps nothing."""
+
+    def model_calls(self) -> dict[str, int]:
+        """Texts that went through a model in this run, by what was done to them, e.g.
+        {"documents encoded": 32, "queries encoded": 24}; empty for systems without a model."""
+        return {}
+
+    def index_key(self) -> str:
+        """Where its indexes are cached (`<name>/<fingerprint>`): a retriever that only
+        searches an index differently (dict+bm25 over bm25's, HNSW over the same vectors)
+        returns its peer's key and shares the index."""
+        return f"{self.meta.name}/{self.fingerprint()}"
+
+    def not_applicable(self, query_lang: str, doc_lang: str) -> str | None:
+        """Why this system cannot run a pair (reported, never filled in), or None."""
+        return None
+
+    @abstractmethod
+    def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
+        """Index (doc_id, text) pairs into the empty folder `index_dir`."""
+
+    @abstractmethod
+    def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
+        """Open an index that `build_index` wrote."""

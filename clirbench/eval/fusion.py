@@ -1,0 +1,151 @@
+"""Rank fusion of systems already run on a task:
+`clirbench fuse --task mlqa-r --systems bm25 me5-small`, or `clirbench run --model fuse:bm25+me5-small`.
+
+The TREC runs of each system (from its results folder) are fused per pair with ranx:
+reciprocal rank fusion (`rrf`, k=60) or the sum of min-max-normalised scores (`sum`,
+CombSUM). The fused run is scored and written like any other system's.
+"""
+
+import time
+from pathlib import Path
+
+from clirbench.data import register_all
+from clirbench.core.errors import ClirbenchError
+from clirbench.eval.metrics import evaluate
+from clirbench.eval.pair_data import judged_queries
+from clirbench.eval.trec import ordered, read_run, write_run
+from clirbench.core.contract import ModelMeta
+from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
+from clirbench.tasks import PairSpec, TaskSpec
+
+METHODS = {"rrf": "reciprocal rank fusion (k=60)", "sum": "sum of min-max-normalised scores (CombSUM)"}
+PREFIX = "fuse:"
+
+
+def check_systems(systems: list[str]) -> list[str]:
+    if len(systems) < 2 or len(set(systems)) != len(systems):
+        raise ClirbenchError(f"fusion of {', '.join(systems) or 'nothing'}: fusion needs two or more different systems",
+                             "name them, e.g. `clirbench fuse --task mlqa-r --systems bm25 me5-small`")
+    return systems
+
+
+def _splits(text: str, known: set[str]) -> list[list[str]]:
+    """Every way to cut `text` at '+' into names in `known` (names may hold '+': dict+bm25)."""
+    if text in known:
+        found = [[text]]
+    else:
+        found = []
+    for i, ch in enumerate(text):
+        if ch == "+" and text[:i] in known:
+            found += [[text[:i], *rest] for rest in _splits(text[i + 1:], known)]
+    return found
+
+
+def parse_fusion(model: str, known: set[str]) -> list[str] | None:
+    """The systems of `fuse:a+b[+...]`, or None when `model` is not a fusion. `known` holds the
+    systems with results on the task: a name that contains '+' is matched whole."""
+    if not model.startswith(PREFIX):
+        return None
+    text = model[len(PREFIX):]
+    if not known:  # nothing to match against: plain names, and the run reports what is missing
+        return check_systems([s for s in text.split("+") if s])
+    ways = _splits(text, known)
+    if len(ways) == 1:
+        return check_systems(ways[0])
+    hint = "name the systems one by one: `clirbench fuse --task TASK --systems A B ...`"
+    if not ways:
+        raise ClirbenchError(f"{model!r}: cannot split into systems with results on this task "
+                             f"({', '.join(sorted(known))})", hint)
+    raise ClirbenchError(f"{model!r} is ambiguous: " + " or ".join("+".join(w) for w in ways), hint)
+
+
+def systems_with_results(out_dir: Path, task: str) -> set[str]:
+    return {p.parent.name for p in (Path(out_dir) / task).glob("*/results.json")}
+
+
+def _component(out_dir: Path, task: str, system: str) -> ResultsFile:
+    path = results_path(out_dir, task, system)
+    if not path.exists():
+        raise ClirbenchError(f"fusion: no results of {system!r} on {task} at {path}",
+                             f"run it first: `clirbench run --model {system} --task {task} --out {out_dir}`")
+    return load_results(path)
+
+
+def _read_run(path: Path, pair: str, system: str):
+    import ranx
+
+    if not path.exists():
+        raise ClirbenchError(f"fusion: the run of {system} on {pair} is missing ({path})",
+                             f"rerun it: `clirbench run --model {system} --pairs {pair} --force ...`")
+    return ranx.Run({qid: dict(ranking) for qid, ranking in read_run(path).items()}, name=system)
+
+
+def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_dir: Path, method: str = "rrf",
+               force: bool = False) -> tuple[ResultsFile, Path, list[str]]:
+    """Fuse `systems` on every pair all of them have; returns (results, path, pairs skipped)."""
+    import warnings
+
+    import ranx
+
+    register_all()
+    # ranx's numba kernels warn about a uint64 -> int64 cast of their own; nothing a user can act on.
+    warnings.filterwarnings("ignore", module="ranx")
+    warnings.filterwarnings("ignore", message=".*unsafe cast.*")
+    if method not in METHODS:
+        raise ClirbenchError(f"unknown fusion method {method!r}", f"use one of: {', '.join(METHODS)}")
+    check_systems(systems)
+    components = [_component(out_dir, spec.name, s) for s in systems]
+    name = f"fuse-{method}:{'+'.join(systems)}"
+    meta = ModelMeta(
+        name=name, kind="fusion", description=f"{METHODS[method]} of {', '.join(systems)}",
+        parameters={"method": method, "systems": systems, "norm": "min-max" if method == "sum" else None,
+                    "components": {c.model.name: c.model_fingerprint for c in components}},
+        training_data=(None if any(c.model.training_data is None for c in components)
+                       else sorted({d for c in components for d in c.model.training_data})),
+        source="ranx", notes="fused from the components' TREC runs",
+    )
+    path = results_path(out_dir, spec.name, name)
+    fingerprint = "+".join(c.model_fingerprint for c in components) + f":{method}"
+    results = load_results(path) if path.exists() else None
+    if results is None or results.model_fingerprint != fingerprint:  # --force reruns pairs, keeps the others
+        results = ResultsFile(task=spec.name, task_description=spec.description,
+                              metrics=[m.name for m in spec.measures()],
+                              measures={m.name: m.definition for m in spec.measures()},
+                              model=meta, model_fingerprint=fingerprint,
+                              versions={**components[0].versions, "ranx": _ranx_version()},
+                              created=now(), updated=now())
+    measures = spec.measures()
+    skipped = []
+    for pair in pairs:
+        if not all(pair.key in c.pairs for c in components):
+            skipped.append(pair.key)
+            continue
+        if pair.key in results.pairs and not force:
+            continue
+        start = time.perf_counter()
+        qrels = judged_queries(pair, spec.query_field)[1]
+        judged = ranx.Qrels.from_dict(qrels)
+        # A query one system found nothing for is absent from its run; ranx wants the same queries in all.
+        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s)
+                .make_comparable(judged) for s, c in zip(systems, components)]
+        fused = ranx.fuse(runs, method=method, norm=None if method == "rrf" else "min-max")
+        run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fused.to_dict().items()}
+        seconds = time.perf_counter() - start
+        run_file = Path("runs") / f"{pair.key}.trec"
+        write_run(path.parent / run_file, run, name)
+        first = components[0].pairs[pair.key]
+        means, per_query = evaluate(measures, qrels, run)
+        results.pairs[pair.key] = PairResult(
+            query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
+            num_queries=first.num_queries, num_docs=first.num_docs, data=first.data, run_file=str(run_file),
+            seconds={"index": 0.0, "search": round(seconds, 3)}, metrics=means, per_query=per_query,
+        )
+        results.updated = now()
+        save_results(path, results)
+    return results, path, skipped
+
+
+def _ranx_version() -> str:
+    from importlib.metadata import version
+
+    return version("ranx")

@@ -1,0 +1,47 @@
+"""A pair's data through ir_datasets: its collection, its judged queries and their qrels, with
+errors that say which file to put where when the data is not here."""
+
+import ir_datasets
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.data.availability import describe_missing, missing_files
+from clirbench.tasks import PairSpec
+
+
+def load_dataset(dataset_id: str, pair: PairSpec):
+    try:
+        return ir_datasets.load(dataset_id)
+    except KeyError:
+        raise ClirbenchError(f"pair {pair.key}: ir_datasets has no dataset {dataset_id!r}",
+                             "check the IDs in the task file (`ir_datasets list` shows them)") from None
+
+
+def data_error(pair: PairSpec, error: Exception) -> ClirbenchError:
+    """`error`, raised while reading the pair's data, as an error that names the missing files."""
+    if isinstance(error, ClirbenchError):
+        return error
+    missing = missing_files([pair.queries, pair.docs, pair.qrels])
+    if missing:
+        return ClirbenchError(f"pair {pair.key}: data is not available here ({type(error).__name__}: {error})",
+                              "put these files where ir_datasets looks for them:\n" + describe_missing(missing))
+    return ClirbenchError(f"pair {pair.key}: could not load data: {type(error).__name__}: {error}",
+                          "check network access, or that the data files are complete")
+
+
+def judged_queries(pair: PairSpec, query_field: str | None) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
+    """(query id, text) of every query that has judgements, and the qrels of those queries."""
+    try:
+        qrels: dict[str, dict[str, int]] = {}
+        for q in load_dataset(pair.qrels, pair).qrels_iter():
+            qrels.setdefault(q.query_id, {})[q.doc_id] = q.relevance
+        queries = [
+            (q.query_id, getattr(q, query_field) if query_field else q.default_text())
+            for q in load_dataset(pair.queries, pair).queries_iter()
+            if q.query_id in qrels
+        ]
+    except ClirbenchError:
+        raise
+    except Exception as e:
+        raise data_error(pair, e) from e
+    judged = {qid for qid, _ in queries}
+    return queries, {qid: rels for qid, rels in qrels.items() if qid in judged}

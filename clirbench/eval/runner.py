@@ -1,0 +1,216 @@
+"""Score one system on one task: index each document collection once (cached on disk),
+search every pair, write TREC runs and a results file after each pair (so a run that is
+interrupted resumes with the next unfinished pair)."""
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from clirbench import __version__
+from clirbench.data import register_all
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.contract import Encoder, Ranking, Retriever
+from clirbench.core.paths import default_cache_dir
+from clirbench.core.progress import Progress
+from clirbench.eval.metrics import evaluate
+from clirbench.eval.pair_data import data_error, judged_queries, load_dataset
+from clirbench.systems.dense.retriever import as_retriever
+from clirbench.eval.trec import ordered, write_run
+from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
+from clirbench.tasks import PairSpec, TaskSpec
+
+
+@dataclass
+class RunReport:
+    results: ResultsFile
+    path: Path
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    model_calls: dict[str, int] = field(default_factory=dict)  # texts through a model in this run, by role
+    not_applicable: dict[str, str] = field(default_factory=dict)  # pair -> why the system cannot run it
+
+
+NOT_INSTALLED = "not installed"
+
+
+def _versions(plugin: Retriever, progress: Progress) -> dict[str, str]:
+    """Versions of clirbench, the evaluation libraries and the plugin's `libraries`. A name
+    that is no installed distribution is recorded as such, and reported: it is a wrong name
+    in the plugin (a PyPI name is needed, e.g. faiss-cpu, not faiss)."""
+    out = {"clirbench": __version__}
+    for pkg in ["ir_datasets", "ir-measures", plugin.meta.parameters.get("backend", ""), *plugin.libraries]:
+        if not pkg:
+            continue
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = NOT_INSTALLED
+            progress.note(f"{plugin.meta.name}: library {pkg!r} is not an installed distribution, so its version "
+                          "is not recorded (plugins name PyPI distributions in `libraries`)")
+    return out
+
+
+def _slug(dataset_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset_id)
+
+
+@contextmanager
+def _build_lock(index_dir: Path):
+    with open(index_dir.with_name(index_dir.name + ".lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _docs_total(dataset, pair: PairSpec, progress: Progress) -> int | None:
+    """The collection's size for the progress bar; None (and a note saying why) when unknown."""
+    try:
+        return dataset.docs_count()
+    except Exception as e:  # only the bar needs it: report it and go on
+        progress.note(f"{pair.docs}: the number of documents is unknown ({type(e).__name__}: {e}); "
+                      "progress shows documents done only")
+        return None
+
+
+def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: Progress) -> tuple[Path, int, float]:
+    """The index of `pair.docs` for this plugin: reused when complete, else built atomically.
+    Returns (index folder, number of documents, seconds spent building)."""
+    index_dir = cache_dir / "indexes" / plugin.index_key() / _slug(pair.docs)
+    marker = index_dir / "clirbench-index.json"
+    if marker.exists():
+        return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
+    dataset = load_dataset(pair.docs, pair)
+    total = _docs_total(dataset, pair, progress)
+    counted = 0
+
+    def docs() -> Iterator[tuple[str, str]]:
+        nonlocal counted
+        for doc in dataset.docs_iter():
+            counted += 1
+            if counted % 1000 == 0:
+                progress.indexing(pair.docs, counted, total)
+            yield doc.doc_id, doc.default_text()
+        progress.indexing(pair.docs, counted, total)
+
+    resumable = plugin.resumable_build
+    # A resumable build (dense vectors, hours of work) keeps its half-built folder across
+    # crashes; a lock keeps two processes from writing into it at once.
+    suffix = ".partial" if resumable else f".building-{os.getpid()}"
+    building = index_dir.with_name(index_dir.name + suffix)
+    building.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(index_dir):
+        if marker.exists():  # another process built it while we waited
+            return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
+        if not resumable:
+            shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(exist_ok=True)
+        start = time.perf_counter()
+        try:
+            plugin.build_index(docs(), pair.doc_lang, building)
+        except BaseException as e:
+            if not resumable:
+                shutil.rmtree(building, ignore_errors=True)
+            if counted == 0 and isinstance(e, Exception) and not isinstance(e, ClirbenchError):
+                raise data_error(pair, e) from e
+            raise
+        seconds = time.perf_counter() - start
+        (building / marker.name).write_text(json.dumps({"docs": pair.docs, "num_docs": counted, "seconds": seconds}))
+        shutil.rmtree(index_dir, ignore_errors=True)  # a folder without its marker is debris
+        os.replace(building, index_dir)
+    return index_dir, counted, seconds
+
+
+def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, progress: Progress) -> ResultsFile:
+    fresh = ResultsFile(
+        task=spec.name, task_description=spec.description,
+        metrics=[m.name for m in spec.measures()], measures={m.name: m.definition for m in spec.measures()},
+        model=plugin.meta, model_fingerprint=plugin.fingerprint(), versions=_versions(plugin, progress),
+        created=now(), updated=now(),
+    )
+    if not path.exists():
+        return fresh
+    old = load_results(path)
+    if old.model_fingerprint != fresh.model_fingerprint or (old.metrics, old.measures) != (fresh.metrics, fresh.measures):
+        if force:  # other settings: the old pairs cannot stand beside the new ones
+            return fresh
+        raise ClirbenchError(f"{path} holds results of {old.model.name} with other settings or measures",
+                             "rerun with --force to replace them, or use another --out folder")
+    # --force reruns the selected pairs; the other pairs' results stay.
+    old.model, old.versions = fresh.model, fresh.versions
+    return old
+
+
+def run_task(
+    spec: TaskSpec,
+    plugin: Retriever | Encoder,
+    pairs: list[PairSpec],
+    out_dir: Path = Path("results"),
+    force: bool = False,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    search: str = "flat",
+) -> RunReport:
+    """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder."""
+    register_all()
+    progress = progress or Progress()
+    cache_dir = cache_dir or default_cache_dir()
+    plugin = as_retriever(plugin, cache_dir, search, progress)
+    path = results_path(out_dir, spec.name, plugin.meta.name)
+    results = _start_results(spec, plugin, path, force, progress)
+    report = RunReport(results, path)
+    measures = spec.measures()
+    for p in pairs:
+        if reason := plugin.not_applicable(p.query_lang, p.doc_lang):
+            report.not_applicable[p.key] = results.not_applicable[p.key] = reason
+    pairs = [p for p in pairs if p.key not in report.not_applicable]
+    todo = [p for p in pairs if force or p.key not in results.pairs]
+    todo_keys = {p.key for p in todo}
+    for p in pairs:
+        if p.key not in todo_keys:
+            report.skipped.append(p.key)
+            progress.pair_skipped(p)
+
+    # Pairs that share a document collection run together, so each index is opened once.
+    by_docs: dict[str, list[PairSpec]] = {}
+    for p in todo:
+        by_docs.setdefault(p.docs, []).append(p)
+    for group in by_docs.values():
+        index_dir, num_docs, index_seconds = ensure_index(plugin, group[0], cache_dir, progress)
+        index = plugin.open_index(index_dir, group[0].doc_lang)
+        try:
+            for pair in group:
+                progress.pair_started(pair)
+                queries, qrels = judged_queries(pair, spec.query_field)
+                start = time.perf_counter()
+                run = index.search(queries, pair.query_lang, spec.top_k)
+                search_seconds = time.perf_counter() - start
+                run_file = Path("runs") / f"{pair.key}.trec"
+                run = {qid: ordered(ranking, spec.top_k) for qid, ranking in run.items()}
+                write_run(path.parent / run_file, run, plugin.meta.name)
+                means, per_query = evaluate(measures, qrels, run)
+                result = PairResult(
+                    query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
+                    num_queries=len(queries), num_docs=num_docs,
+                    data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels},
+                    run_file=str(run_file), seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3)},
+                    metrics=means, per_query=per_query,
+                )
+                index_seconds = 0.0  # charged to the first pair that needed the index
+                results.pairs[pair.key] = result
+                save_results(path, results)
+                report.ran.append(pair.key)
+                progress.pair_finished(pair, result)
+        finally:
+            index.close()
+    report.model_calls = plugin.model_calls()
+    return report

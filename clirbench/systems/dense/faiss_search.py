@@ -1,0 +1,67 @@
+"""Inner-product search over cached document vectors with faiss.
+
+`flat` is exact (IndexFlatIP): the default. `hnsw` is approximate and builds a graph once
+(saved beside the vectors) for collections where exact search is too slow.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from clirbench.systems.dense.vector_store import read_doc_vectors
+from clirbench.core.errors import ClirbenchError
+
+SEARCH_KINDS = ("flat", "hnsw")
+_HNSW_NEIGHBOURS = 32
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:
+        raise ClirbenchError("dense search needs faiss", "run `make setup`, or `pip install 'clirbench[dense]'`") from None
+    return faiss
+
+
+def _build(kind: str, dim: int):
+    faiss = _faiss()
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = 200
+    return index
+
+
+def open_vector_index(folder: Path, kind: str, dim: int):
+    """The faiss index of the vectors in `folder` and the document id of each row."""
+    if kind not in SEARCH_KINDS:
+        raise ClirbenchError(f"unknown search {kind!r}", f"use one of: {', '.join(SEARCH_KINDS)}")
+    faiss = _faiss()
+    ids: list[str] = []
+    saved = folder / f"faiss-{kind}{_HNSW_NEIGHBOURS}.index"
+    if kind != "flat" and saved.exists():
+        for chunk_ids, _ in read_doc_vectors(folder):
+            ids.extend(chunk_ids)
+        return faiss.read_index(str(saved)), ids
+    index = _build(kind, dim)
+    for chunk_ids, vectors in read_doc_vectors(folder):
+        ids.extend(chunk_ids)
+        index.add(np.ascontiguousarray(vectors))
+    if kind != "flat":
+        partial = saved.with_suffix(".partial")
+        faiss.write_index(index, str(partial))
+        partial.replace(saved)
+    return index, ids
+
+
+def search(index, doc_ids: list[str], query_ids: list[str], vectors: np.ndarray, k: int) -> dict[str, list[tuple[str, float]]]:
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = max(128, k)
+    k = min(k, index.ntotal)
+    if not query_ids or k == 0:
+        return {qid: [] for qid in query_ids}
+    scores, rows = index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+    out = {}
+    for qid, row, row_scores in zip(query_ids, rows.tolist(), scores.tolist()):
+        out[qid] = [(doc_ids[r], s) for r, s in zip(row, row_scores) if r >= 0]  # -1: fewer hits than k
+    return out

@@ -1,0 +1,100 @@
+"""An encoder seen by the runner as a retriever: its 'index' of a collection is the folder of
+document vectors (encoded once, resumably); its queries are encoded once per text and
+language; search is faiss."""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from clirbench.systems.dense.batching import encode_sorted
+from clirbench.systems.dense.checks import check_same_size
+from clirbench.systems.dense.faiss_search import SEARCH_KINDS, open_vector_index, search
+from clirbench.systems.dense.vector_store import QueryVectorCache, write_doc_vectors
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex
+from clirbench.core.progress import Progress
+
+
+class _DenseIndex(SearchIndex):
+    def __init__(self, retriever: "DenseRetriever", index_dir: Path, doc_lang: str):
+        self._r = retriever
+        meta = json.loads((index_dir / "vectors.json").read_text())
+        self._dim = meta["dim"]
+        self._index, self._doc_ids = open_vector_index(index_dir, retriever.search_kind, self._dim)
+
+    def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
+        cache = self._r.query_cache(query_lang)
+        texts = [text for _, text in queries]
+        vectors, encoded = cache.vectors(texts, lambda new: self._r.encode("queries", new, query_lang))
+        self._r.queries_encoded += encoded
+        if len(texts):
+            check_same_size(vectors.shape[1], self._dim, self._r.meta.name)
+        return search(self._index, self._doc_ids, [qid for qid, _ in queries], vectors, k)
+
+
+class DenseRetriever(Retriever):
+    """Wraps an `Encoder` so the runner can index and search with it."""
+
+    resumable_build = True
+
+    def __init__(self, encoder: Encoder, cache_dir: Path, search_kind: str = "flat",
+                 progress: Progress | None = None):
+        if search_kind not in SEARCH_KINDS:
+            raise ClirbenchError(f"unknown search {search_kind!r}", f"use one of: {', '.join(SEARCH_KINDS)}")
+        self.encoder = encoder
+        self.libraries = ("faiss-cpu", *encoder.libraries)
+        self.search_kind = search_kind
+        self.cache_dir = Path(cache_dir)
+        self.progress = progress or Progress()
+        self.meta = encoder.meta.model_copy(
+            update={"parameters": {**encoder.meta.parameters, "search": f"faiss-{search_kind}"}})
+        self._query_caches: dict[str, QueryVectorCache] = {}
+        self.documents_encoded = 0
+        self.queries_encoded = 0
+
+    def index_key(self) -> str:
+        # The vectors do not depend on how they are searched.
+        return f"{self.meta.name}/{self.encoder.fingerprint()}"
+
+    def fingerprint(self) -> str:
+        key = json.dumps([self.encoder.fingerprint(), self.search_kind])
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def query_cache(self, lang: str) -> QueryVectorCache:
+        """One per language for the whole run: its index is read from disk once, not per pair."""
+        if lang not in self._query_caches:
+            self._query_caches[lang] = QueryVectorCache(self.cache_dir / "query-vectors" / self.index_key() / lang)
+        return self._query_caches[lang]
+
+    def encode(self, role: str, texts: list[str], lang: str) -> np.ndarray:
+        method = self.encoder.encode_queries if role == "queries" else self.encoder.encode_documents
+        return encode_sorted(method, texts, lang, max(1, int(self.encoder.batch_size)), self.meta.name,
+                             on_batch=lambda n, s: self.progress.encoded(f"encoding {role}", lang, n, s))
+
+    def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
+        def encode_chunk(texts: list[str]) -> np.ndarray:
+            self.documents_encoded += len(texts)
+            return self.encode("documents", texts, doc_lang)
+
+        count, dim = write_doc_vectors(docs, index_dir, encode_chunk)
+        (index_dir / "vectors.json").write_text(json.dumps({"num_docs": count, "dim": dim}))
+
+    def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
+        return _DenseIndex(self, index_dir, doc_lang)
+
+    def model_calls(self) -> dict[str, int]:
+        return {"documents encoded": self.documents_encoded, "queries encoded": self.queries_encoded}
+
+
+def as_retriever(plugin: Retriever | Encoder, cache_dir: Path, search: str = "flat",
+                 progress: Progress | None = None) -> Retriever:
+    """The one adapter between the two kinds of system: an encoder is wrapped in a
+    `DenseRetriever` (vectors cached under `cache_dir`, searched with faiss `search`); a
+    retriever is told where to cache and whom to report to."""
+    if isinstance(plugin, Encoder):
+        return DenseRetriever(plugin, cache_dir, search, progress)
+    plugin.use_cache(cache_dir, progress or Progress())
+    return plugin

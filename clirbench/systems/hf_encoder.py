@@ -1,0 +1,205 @@
+"""A dense encoder for any transformers model, from a hub ID or a local folder.
+
+    clirbench run --model hf:intfloat/multilingual-e5-small --task mlqa-r
+    clirbench run --model my-encoder.yaml --task mlqa-r     # settings below, in YAML
+
+Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that computes bfloat16
+natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. The precision is part of
+the fingerprint, so vectors of one precision are never mixed with another's.
+"""
+
+import hashlib
+import re
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.contract import Encoder, ModelMeta
+from clirbench.core.yaml_records import read_yaml_mapping, validate_record
+
+_SETTINGS_HINT = "see submissions/README.md (Hugging Face models)"
+
+
+class HFEncoderSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(description="hub ID or local folder of a transformers model")
+    name: str | None = Field(None, description="name in results (default: hf-<model>)")
+    pooling: Literal["mean", "cls"] = "mean"
+    normalize: bool = True
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    max_length: int = Field(512, ge=8)
+    batch_size: int = Field(32, ge=1)
+    device: str = "auto"  # auto: cuda when present, else cpu
+    precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    # Metadata for the leaderboard.
+    description: str = ""
+    training_data: list[str] | None = None  # None: unknown
+    adapted_from: str | None = None
+    license: str | None = None
+    source: str | None = None
+    notes: str = ""
+
+
+def load_settings_file(path: Path) -> HFEncoderSettings:
+    return settings_from_mapping(path, read_yaml_mapping(path, "encoder settings file", _SETTINGS_HINT))
+
+
+def settings_from_mapping(path: Path, raw: dict) -> HFEncoderSettings:
+    """Settings read from the YAML file `path` (relative model folders resolved against it)."""
+    settings = validate_record(raw, path, HFEncoderSettings, "encoder settings file", _SETTINGS_HINT)
+    model = Path(settings.model).expanduser()
+    if not model.is_absolute() and (Path(path).parent / model).exists():
+        settings.model = str((Path(path).parent / model).resolve())  # relative to the settings file
+    return settings
+
+
+def default_name(model: str) -> str:
+    """A name usable as a folder: hf-<owner>--<model> for a hub ID, hf-<folder name> for a folder."""
+    path = Path(model).expanduser()
+    base = path.name if path.exists() else model.replace("/", "--")
+    return "hf-" + re.sub(r"[^A-Za-z0-9_.+-]+", "-", base).strip("-")
+
+
+def _is_pooler(name: str) -> bool:
+    # A pooler the checkpoint lacks is created at random and never used: not counted.
+    return name.startswith("pooler.") or ".pooler." in name
+
+
+def _count_parameters(shards: list[Path]) -> int:
+    """Parameters in safetensors files, from their headers alone."""
+    from safetensors import safe_open
+
+    total = 0
+    for shard in shards:
+        with safe_open(str(shard), framework="np") as f:
+            for key in f.keys():
+                if not _is_pooler(key):
+                    total += int(np.prod(f.get_slice(key).get_shape()))
+    return total
+
+
+def _bf16_native() -> bool:
+    import torch
+
+    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    return bool(check and check())
+
+
+class HFEncoder(Encoder):
+    libraries = ("transformers", "torch")
+
+    def __init__(self, settings: HFEncoderSettings | None = None, **kwargs):
+        import torch
+
+        self.settings = s = settings or HFEncoderSettings(**kwargs)
+        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if s.device == "auto" else s.device
+        precision = s.precision
+        if precision == "auto":
+            precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if _bf16_native() else "float32")
+        self.precision = precision
+        self.batch_size = s.batch_size
+        self._tokenizer = self._model = None
+        # A local folder of safetensors weights tells its sizes from headers: the model itself is
+        # loaded on the first text to encode, so a rerun whose vectors are all cached skips it.
+        shards = sorted(Path(s.model).expanduser().glob("*.safetensors"))
+        if shards:
+            config = self._config(s.model)
+            num_parameters = _count_parameters(shards)
+        else:
+            self._tokenizer, self._model = self._load(s.model)
+            config = self._model.config
+            num_parameters = sum(p.numel() for n, p in self._model.named_parameters() if not _is_pooler(n))
+        # RoBERTa-style models number positions from pad_token_id + 1: two fewer usable.
+        positions = getattr(config, "max_position_embeddings", s.max_length)
+        positions -= 2 if "roberta" in getattr(config, "model_type", "") else 0
+        self.max_length = min(s.max_length, positions)
+        self.meta = ModelMeta(
+            name=s.name or default_name(s.model),
+            kind="encoder",
+            description=s.description or f"transformers encoder {s.model}, {s.pooling} pooling",
+            parameters={
+                "model": s.model, "revision": self._revision(config), "pooling": s.pooling, "normalize": s.normalize,
+                "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
+                "max_length": self.max_length, "precision": precision, "backend": "transformers",
+            },
+            num_parameters=num_parameters,
+            embedding_dim=getattr(config, "hidden_size", None),
+            training_data=s.training_data, adapted_from=s.adapted_from, license=s.license, source=s.source or s.model, notes=s.notes,
+        )
+
+    @staticmethod
+    def _load_error(model: str, error: Exception) -> ClirbenchError:
+        local = Path(model).expanduser().exists()
+        return ClirbenchError(
+            f"cannot load transformers model {model!r}: {str(error).splitlines()[0]}",
+            "check the folder holds config.json, weights and tokenizer files" if local else
+            "no model hub here? give a local folder (hf:/path/to/model), or for me5-small run "
+            "`clirbench models install me5-small`",
+        )
+
+    def _config(self, model: str):
+        from transformers import AutoConfig
+
+        try:
+            return AutoConfig.from_pretrained(model)
+        except (OSError, ValueError) as e:
+            raise self._load_error(model, e) from None
+
+    def _load(self, model: str):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # Its load reports (an unused pooler "newly initialized") and bars would drown clirbench's.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(model)
+            net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32)
+        except (OSError, ValueError) as e:
+            raise self._load_error(model, e) from None
+        return tokenizer, net.to(self.device).eval()
+
+    def _revision(self, config) -> str:
+        """Which weights: the hub commit, or a hash of a local folder's weight files' names and sizes."""
+        commit = getattr(config, "_commit_hash", None)
+        if commit:
+            return commit
+        folder = Path(self.settings.model).expanduser()
+        files = sorted(f for f in folder.glob("*") if f.suffix in (".safetensors", ".bin", ".json"))
+        return hashlib.sha256(repr([(f.name, f.stat().st_size) for f in files]).encode()).hexdigest()[:12]
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        import torch
+
+        if self._model is None:
+            self._tokenizer, self._model = self._load(self.settings.model)
+        batch = self._tokenizer([prefix + t for t in texts], padding=True, truncation=True,
+                                max_length=self.max_length, return_tensors="pt").to(self.device)
+        # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
+        autocast = (torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
+                    if self.precision == "bfloat16" else nullcontext())
+        with torch.inference_mode():
+            with autocast:
+                hidden = self._model(**batch).last_hidden_state
+            hidden = hidden.float()
+            if self.settings.pooling == "cls":
+                pooled = hidden[:, 0]
+            else:
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+            if self.settings.normalize:
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        return pooled.cpu().numpy().astype(np.float32, copy=False)
+
+    def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
+        return self._encode(texts, self.settings.query_prefix)
+
+    def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
+        return self._encode(texts, self.settings.passage_prefix)

@@ -1,0 +1,123 @@
+"""Find a system by name, in this order:
+  - an entry point of the `clirbench.models` group (the built-ins register there too);
+  - a folder `submissions/<name>/` (submission.yaml + plugin.py);
+  - `hf:<hub-id-or-folder>`: a transformers model with default settings;
+  - a path to a YAML file: settings of an installed system (`system: nmt+bm25`), or of a
+    Hugging Face encoder (`model: <hub id or folder>`);
+  - `module:attr` naming a plugin class, factory or instance."""
+
+import importlib
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.contract import Encoder, Listing, Retriever
+from clirbench.systems.construct import construct
+from clirbench.systems.submissions import load_submission, submission_listing, submission_names
+from clirbench.core.yaml_records import read_yaml_mapping, validate_record
+
+GROUP = "clirbench.models"
+
+
+def _entry_points() -> dict:
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
+def available_models() -> list[str]:
+    """Installed entry points, then submissions."""
+    eps = _entry_points()
+    return sorted(eps) + [n for n in submission_names() if n not in eps]
+
+
+def model_listing(name: str) -> tuple[Listing | None, str]:
+    """(what `clirbench models` shows, where the system comes from), without constructing it.
+    An entry point's module is imported (cheap: plugins import heavy libraries when built);
+    a submission's code is only parsed. The listing is None for a plugin that declares none."""
+    eps = _entry_points()
+    if name in eps:
+        try:
+            obj = eps[name].load()
+        except Exception as e:
+            problem = f"failed to import: {type(e).__name__}: {e}"
+            return Listing("?", "", unavailable=lambda: problem), "entry point"
+        return getattr(obj, "listing", None), "entry point"
+    return submission_listing(name), "submissions/"
+
+
+def _instantiate(obj, origin: str) -> Retriever | Encoder:
+    plugin = obj() if callable(obj) and not isinstance(obj, (Retriever, Encoder)) else obj
+    if not isinstance(plugin, (Retriever, Encoder)):
+        raise ClirbenchError(
+            f"{origin} gave a {type(plugin).__name__}, not a clirbench plugin",
+            "subclass clirbench.core.contract.Encoder or Retriever (see submissions/README.md)",
+        )
+    return plugin
+
+
+def _hf(settings) -> Encoder:
+    from clirbench.systems.hf_encoder import HFEncoder
+
+    return HFEncoder(settings)
+
+
+class SystemSettings(BaseModel):
+    """A settings file for an installed system: `system: nmt+bm25`, `settings: {...}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    system: str
+    name: str | None = None  # name in results, when several settings of one system are compared
+    settings: dict = {}
+
+
+def _configured_system(path: Path, raw: dict) -> Retriever | Encoder:
+    record = validate_record(raw, path, SystemSettings, "system settings file", "see README.md (Systems)")
+    eps = _entry_points()
+    if record.system not in eps:
+        raise ClirbenchError(f"{path}: field `system`: unknown system {record.system!r}",
+                             f"use one of: {', '.join(sorted(eps))}")
+    plugin = construct(eps[record.system].load(), record.settings, str(path), "settings")
+    if record.name:
+        plugin.meta = plugin.meta.model_copy(update={"name": record.name})
+    return plugin
+
+
+def load_model(name: str) -> Retriever | Encoder:
+    eps = _entry_points()
+    if name in eps:
+        try:
+            obj = eps[name].load()
+        except Exception as e:
+            raise ClirbenchError(f"plugin {name!r} ({eps[name].value}) failed to import: {type(e).__name__}: {e}",
+                                 "check that its package and dependencies are installed (`make setup`)") from None
+        return _instantiate(obj, f"plugin {name!r} ({eps[name].value})")
+    if name in submission_names():
+        return load_submission(name)
+    if name.startswith("hf:"):
+        from clirbench.systems.hf_encoder import HFEncoderSettings
+
+        return _hf(HFEncoderSettings(model=name[3:]))
+    if name.endswith((".yaml", ".yml")):
+        if not Path(name).exists():
+            raise ClirbenchError(f"no settings file {name}", "give the path of an existing YAML file")
+        raw = read_yaml_mapping(Path(name), "settings file", "see README.md (Systems)")
+        if "system" in raw:
+            return _configured_system(Path(name), raw)
+        from clirbench.systems.hf_encoder import settings_from_mapping
+
+        return _hf(settings_from_mapping(Path(name), raw))
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as e:
+            raise ClirbenchError(f"cannot load plugin {name!r}: {type(e).__name__}: {e}",
+                                 "give `module:attr` of an importable module and an attribute in it") from None
+        return _instantiate(obj, f"plugin {name!r}")
+    raise ClirbenchError(
+        f"unknown model {name!r}",
+        f"use one of: {', '.join(available_models()) or '(none installed)'}, "
+        "hf:<model id or folder>, an encoder settings .yaml, or module:attr",
+    )

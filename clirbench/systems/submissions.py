@@ -1,0 +1,111 @@
+"""Systems submitted as folders: `submissions/<name>/submission.yaml` (metadata and settings)
+and `plugin.py` (the code). See submissions/README.md."""
+
+import ast
+import importlib.util
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.paths import submissions_dir
+from clirbench.systems.construct import construct
+from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
+from clirbench.core.yaml_records import load_yaml_record
+
+
+class SubmissionFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+    plugin: str = Field("plugin.py:Plugin", pattern=r"^[^:]+\.py:[A-Za-z_][A-Za-z0-9_]*$",
+                        description="file:attribute of the plugin class or factory")
+    settings: dict = {}  # keyword arguments of the plugin; recorded as the model's parameters
+    description: str
+    languages: list[str] | None = None
+    num_parameters: int | None = None
+    embedding_dim: int | None = None
+    training_data: list[str] | None = None  # None: unknown; [] declares no training at all
+    adapted_from: str | None = None
+    license: str | None = None
+    source: str | None = None
+    notes: str = ""
+
+
+def submission_names() -> list[str]:
+    root = submissions_dir()
+    return sorted(p.parent.name for p in root.glob("*/submission.yaml")) if root.is_dir() else []
+
+
+def read_submission(folder: Path) -> SubmissionFile:
+    path = folder / "submission.yaml"
+    sub = load_yaml_record(path, SubmissionFile, "submission file", "see submissions/README.md")
+    if sub.name != folder.name:
+        raise ClirbenchError(f"{path}: name {sub.name!r} differs from its folder {folder.name!r}",
+                             f"set `name: {folder.name}` or rename the folder")
+    return sub
+
+
+def _declared_kind(code: Path, attr: str) -> str:
+    """encoder or retriever, from the base classes `attr` names in the plugin's source (read, not run)."""
+    for node in ast.walk(ast.parse(code.read_text(encoding="utf-8"), filename=str(code))):
+        if isinstance(node, ast.ClassDef) and node.name == attr:
+            bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+            return "encoder" if "Encoder" in bases else "retriever" if "Retriever" in bases else "?"
+    return "?"
+
+
+def submission_listing(name: str) -> Listing:
+    """What `clirbench models` shows of a submission, from its files alone: its code is parsed,
+    never run. A submission that cannot load says why."""
+    folder = submissions_dir() / name
+    try:
+        sub = read_submission(folder)
+    except ClirbenchError as e:
+        problem = e.message.splitlines()[0]
+        return Listing("?", "", unavailable=lambda: problem)
+    file_name, _, attr = sub.plugin.partition(":")
+    code = folder / file_name
+    try:
+        kind = _declared_kind(code, attr)
+    except (OSError, SyntaxError, ValueError) as e:
+        problem = f"{code}: {type(e).__name__}: {e}"
+        return Listing("?", sub.description, sub.notes, unavailable=lambda: problem)
+    return Listing(kind, sub.description, sub.notes)
+
+
+def load_submission(name: str) -> Retriever | Encoder:
+    folder = submissions_dir() / name
+    sub = read_submission(folder)
+    file_name, _, attr = sub.plugin.partition(":")
+    code = folder / file_name
+    if not code.exists():
+        raise ClirbenchError(f"{folder / 'submission.yaml'}: field `plugin`: {code} does not exist",
+                             f"add {file_name}, or point `plugin:` at the file that holds the plugin")
+    module_name = f"clirbench_submission_{name.replace('-', '_').replace('.', '_')}"
+    spec = importlib.util.spec_from_file_location(module_name, code)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+        factory = getattr(module, attr)
+    except Exception as e:
+        sys.modules.pop(module_name, None)
+        raise ClirbenchError(f"submission {name!r}: {code} failed to import: {type(e).__name__}: {e}",
+                             "run `python " + str(code) + "` to see the traceback; install what it needs") from None
+    plugin = construct(factory, sub.settings, str(folder / "submission.yaml"), "settings")
+    if not isinstance(plugin, (Retriever, Encoder)):
+        raise ClirbenchError(f"submission {name!r}: {sub.plugin} gave a {type(plugin).__name__}",
+                             "subclass clirbench.core.contract.Encoder or Retriever (see submissions/README.md)")
+    own = getattr(plugin, "meta", None)
+    plugin.meta = ModelMeta(
+        name=sub.name, kind="encoder" if isinstance(plugin, Encoder) else "retriever",
+        description=sub.description, languages=sub.languages,
+        parameters={**(own.parameters if own else {}), **sub.settings},
+        num_parameters=sub.num_parameters or (own.num_parameters if own else None),
+        embedding_dim=sub.embedding_dim or (own.embedding_dim if own else None),
+        training_data=sub.training_data, adapted_from=sub.adapted_from, license=sub.license, source=sub.source,
+        notes=sub.notes,
+    )
+    return plugin

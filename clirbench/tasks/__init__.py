@@ -1,0 +1,176 @@
+"""Task definitions: `clirbench/tasks/*.yaml` (and $CLIRBENCH_TASKS_DIR) validated into typed specs, expanded into language pairs.
+
+A task names its pairs through one or more pair groups. A group crosses a list of query
+languages with a list of document languages and says, with `{q}` / `{d}` placeholders,
+which ir_datasets ID holds the queries, the documents and the qrels of each pair:
+
+    pair_groups:
+      - query_langs: [en]
+        doc_langs: [sw, yo]
+        queries: wikiclir/{d}
+        docs: wikiclir/{d}
+        qrels: wikiclir/{d}
+"""
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.yaml_records import load_yaml_record
+from clirbench.tasks.measures import TaskMeasure, parse_measure, task_measures
+from clirbench.core.languages import LANGUAGES, pair_resource_level
+
+# The built-in tasks ship inside the package (package data), so an installed clirbench finds them.
+BUILTIN_TASKS_DIR = Path(__file__).resolve().parent
+
+
+def task_dirs() -> list[Path]:
+    """Where tasks are looked for: the built-in ones, then each folder of $CLIRBENCH_TASKS_DIR
+    (separated by ':'); a later folder's task replaces a built-in one of the same name."""
+    extra = [Path(p) for p in os.environ.get("CLIRBENCH_TASKS_DIR", "").split(os.pathsep) if p]
+    return [BUILTIN_TASKS_DIR, *extra]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PairGroup(_Strict):
+    query_langs: list[str] = Field(min_length=1)
+    doc_langs: list[str] = Field(min_length=1)
+    queries: str
+    docs: str
+    qrels: str
+    # The code a dataset ID uses for a language where it differs from ours (mMARCO: nl -> dt).
+    dataset_codes: dict[str, str] = {}
+    monolingual: bool = True  # include pairs whose query and document language are equal
+
+    @field_validator("query_langs", "doc_langs")
+    @classmethod
+    def _known_langs(cls, langs: list[str]) -> list[str]:
+        unknown = [lang for lang in langs if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown language code(s) {unknown}; known: {', '.join(sorted(LANGUAGES))}")
+        return langs
+
+
+class PairSpec(_Strict):
+    """One query language × document language pair and where its data comes from."""
+
+    query_lang: str
+    doc_lang: str
+    queries: str  # ir_datasets ID providing the queries
+    docs: str  # ir_datasets ID providing the document collection
+    qrels: str  # ir_datasets ID providing the qrels
+    resource_level: Literal["high", "low"]
+
+    @property
+    def key(self) -> str:
+        return f"{self.query_lang}-{self.doc_lang}"
+
+    @property
+    def cross_lingual(self) -> bool:
+        return self.query_lang != self.doc_lang
+
+
+class TaskSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str
+    citation: str
+    pair_groups: list[PairGroup] = Field(min_length=1)
+    metrics: list[str] = ["RR@10", "nDCG@10", "R@100", "AP"]
+    # Binary measures (RR, R, AP, P) count a document relevant from this grade up.
+    relevance_threshold: int = Field(default=1, ge=1)
+    top_k: int = Field(default=100, ge=1)
+    query_field: str | None = None  # a field of the query records to use instead of default_text()
+    # Datasets the task's queries and documents come from: a system trained on one of them
+    # (its `training_data`) is not zero-shot on this task.
+    source_datasets: list[str] = []
+
+    def zero_shot(self, training_data: list[str] | None) -> bool | None:
+        """Whether a system trained on `training_data` is zero-shot here; None when unknown
+        (the system does not say what it was trained on, or the task names no sources)."""
+        if training_data is None or not self.source_datasets:
+            return None
+        seen = {d.casefold() for d in training_data}
+        return not any(d.casefold() in seen for d in self.source_datasets)
+
+    @field_validator("metrics")
+    @classmethod
+    def _parsable_metrics(cls, metrics: list[str]) -> list[str]:
+        for m in metrics:
+            try:
+                parse_measure(m)
+            except ClirbenchError:
+                raise ValueError(f"{m!r} is not an ir-measures measure (examples: RR@10, nDCG@10, R@100, AP)") from None
+        return metrics
+
+    def measures(self) -> list[TaskMeasure]:
+        """The measures, parsed, with the relevance threshold applied; the primary first."""
+        return task_measures(self.metrics, self.relevance_threshold)
+
+    @property
+    def primary_metric(self) -> str:
+        return self.measures()[0].name
+
+    def pairs(self) -> list[PairSpec]:
+        pairs: dict[str, PairSpec] = {}
+        for group in self.pair_groups:
+            for q in group.query_langs:
+                for d in group.doc_langs:
+                    if q == d and not group.monolingual:
+                        continue
+                    codes = {"q": group.dataset_codes.get(q, q), "d": group.dataset_codes.get(d, d)}
+                    pair = PairSpec(
+                        query_lang=q,
+                        doc_lang=d,
+                        queries=group.queries.format(**codes),
+                        docs=group.docs.format(**codes),
+                        qrels=group.qrels.format(**codes),
+                        resource_level=pair_resource_level(q, d),
+                    )
+                    pairs.setdefault(pair.key, pair)
+        return list(pairs.values())
+
+
+def load_task_file(path: Path) -> TaskSpec:
+    path = Path(path)
+    spec = load_yaml_record(path, TaskSpec, "task definition", "see clirbench/tasks/toy.yaml for a valid example")
+    if spec.name != path.stem:
+        raise ClirbenchError(f"{path}: field `name` is {spec.name!r} but the file is {path.name}",
+                             f"name the file {spec.name}.yaml or set `name: {path.stem}`")
+    return spec
+
+
+def task_files() -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for folder in task_dirs():
+        files.update({p.stem: p for p in sorted(folder.glob("*.yaml"))})
+    return dict(sorted(files.items()))
+
+
+def load_task(name_or_path: str) -> TaskSpec:
+    """A task by name (built in, or from $CLIRBENCH_TASKS_DIR) or by the path of a YAML file."""
+    if name_or_path.endswith((".yaml", ".yml")) and Path(name_or_path).exists():
+        return load_task_file(Path(name_or_path))
+    files = task_files()
+    if name_or_path not in files:
+        raise ClirbenchError(f"unknown task {name_or_path!r}", f"use one of: {', '.join(files) or '(none found)'}")
+    return load_task_file(files[name_or_path])
+
+
+def select_pairs(spec: TaskSpec, wanted: list[str] | None) -> list[PairSpec]:
+    pairs = spec.pairs()
+    if not wanted:
+        return pairs
+    by_key = {p.key: p for p in pairs}
+    unknown = [w for w in wanted if w not in by_key]
+    if unknown:
+        raise ClirbenchError(
+            f"task {spec.name} has no pair(s) {', '.join(unknown)}",
+            f"valid pairs: {', '.join(by_key)}",
+        )
+    return [by_key[w] for w in wanted]
