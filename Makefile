@@ -44,6 +44,8 @@ demo: setup
 	$(BIN)/clirbench leaderboard --task mlqa-r --by query
 
 test: setup
+	@# The layers stay one-way: contracts in pyproject.toml.
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -101,3 +101,32 @@ class QueriesOtherSize(_TestEncoder):
 class Raises(_TestEncoder):
     def encode_documents(self, texts, lang):
         raise ValueError("tokenizer exploded")
+
+
+# Retrievers for the runner's tests: one that logs each index build, and plugins whose
+# constructors fail in the two ways a settings file must tell apart.
+
+import time  # noqa: E402
+
+from clirbench.systems.bm25s_retriever import Bm25sRetriever as _Bm25s  # noqa: E402
+
+
+class CountingBm25s(_Bm25s):
+    """bm25s that appends "<doc_lang>" to $BUILD_LOG for every index it builds, after
+    sleeping $BUILD_SLEEP seconds (to make two processes' builds overlap)."""
+
+    def build_index(self, docs, doc_lang, index_dir):
+        time.sleep(float(os.environ.get("BUILD_SLEEP", "0")))
+        with open(os.environ["BUILD_LOG"], "a") as f:
+            f.write(f"{doc_lang}\n")
+        super().build_index(docs, doc_lang, index_dir)
+
+
+class UnknownLibrary(_Bm25s):
+    libraries = ("no-such-distribution-anywhere",)
+
+
+class BrokenConstructor(_Bm25s):
+    def __init__(self, k1: float = 0.9):
+        super().__init__(k1)
+        raise TypeError("a bug inside the plugin, not a bad setting")
