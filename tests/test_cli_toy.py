@@ -68,14 +68,6 @@ def test_interrupted_run_keeps_finished_pairs_and_resumes(cli, tmp_path):
     assert "1 pair(s) already in" in resumed.stderr
 
 
-def test_second_run_reuses_the_cached_index(cli, tmp_path):
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw")
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "de-sw", "--out", "other")
-    first = read_results(tmp_path / "results" / "toy" / "bm25s" / "results.json")["pairs"]["en-sw"]
-    second = read_results(tmp_path / "other" / "toy" / "bm25s" / "results.json")["pairs"]["de-sw"]
-    assert first["seconds"]["index"] > 0 and second["seconds"]["index"] == 0
-
-
 @pytest.mark.parametrize(
     "args, message, hint",
     [

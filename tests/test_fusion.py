@@ -1,5 +1,7 @@
 """Rank fusion of runs already written: `clirbench run --model fuse:a+b` on the toy task."""
 
+import json
+
 from conftest import read_results
 
 
@@ -9,6 +11,21 @@ def _run_file(path):
         qid, _, doc, rank, _, _ = line.split()
         ranks.setdefault(qid, {})[doc] = int(rank)
     return ranks
+
+
+def _scores(path):
+    scores: dict[str, dict[str, float]] = {}
+    for line in path.read_text().splitlines():
+        qid, _, doc, _, score, _ = line.split()
+        scores.setdefault(qid, {})[doc] = float(score)
+    return scores
+
+
+def _min_max(scores):
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    return {d: (s - low) / (high - low) if high > low else 0.0 for d, s in scores.items()}
 
 
 def test_rrf_and_score_sum(cli, tmp_path):
@@ -32,7 +49,15 @@ def test_rrf_and_score_sum(cli, tmp_path):
 
     cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en", "--fusion", "sum")
     summed = read_results(out / "fuse-sum:bm25s+hashed-ngrams/results.json")
-    assert 0 < summed["pairs"]["sw-en"]["metrics"]["RR@10"] <= 1
+    assert set(summed["pairs"]) == {"sw-en"}
+    # CombSUM by hand: each run's scores min-max normalised per query, then added.
+    a, b = _scores(out / "bm25s/runs/sw-en.trec"), _scores(out / "hashed-ngrams/runs/sw-en.trec")
+    got = _run_file(out / "fuse-sum:bm25s+hashed-ngrams/runs/sw-en.trec")
+    for qid in got:
+        norm = [_min_max(r.get(qid, {})) for r in (a, b)]
+        score = {d: sum(n.get(d, 0.0) for n in norm) for d in set(norm[0]) | set(norm[1])}
+        top = next(d for d, rank in got[qid].items() if rank == 1)
+        assert abs(score[top] - max(score.values())) < 1e-6
 
 
 def test_fusion_errors(cli):
@@ -40,3 +65,30 @@ def test_fusion_errors(cli):
     assert proc.returncode == 2 and "two or more different systems" in proc.stderr
     proc = cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", check=False)
     assert proc.returncode == 2 and "no results of 'bm25s' on toy" in proc.stderr and "clirbench run --model bm25s" in proc.stderr
+
+
+def test_fusion_of_systems_whose_names_hold_a_plus(cli, tmp_path):
+    """`dict+bm25` is one system: `fuse:dict+bm25+x` must not split it, and `clirbench fuse`
+    takes the names one by one. A copy of bm25s' results named `a+b` stands in for it."""
+    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "sw-en")
+    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en")
+    out = tmp_path / "results/toy"
+    (out / "a+b").mkdir()
+    raw = read_results(out / "bm25s/results.json")
+    raw["model"]["name"] = "a+b"
+    (out / "a+b/results.json").write_text(json.dumps(raw))
+    (out / "a+b/runs").mkdir()
+    (out / "a+b/runs/sw-en.trec").write_text((out / "bm25s/runs/sw-en.trec").read_text())
+
+    cli("run", "--model", "fuse:a+b+hashed-ngrams", "--task", "toy", "--pairs", "sw-en")
+    fused = read_results(out / "fuse-rrf:a+b+hashed-ngrams/results.json")
+    assert fused["model"]["parameters"]["systems"] == ["a+b", "hashed-ngrams"]
+    cli("fuse", "--task", "toy", "--systems", "a+b", "hashed-ngrams", "--method", "sum")
+    summed = read_results(out / "fuse-sum:a+b+hashed-ngrams/results.json")
+    assert summed["model"]["parameters"]["systems"] == ["a+b", "hashed-ngrams"] and set(summed["pairs"]) == {"sw-en"}
+    # Same systems, same runs: fusing a+b is fusing bm25s.
+    cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams")
+    plain = read_results(out / "fuse-rrf:bm25s+hashed-ngrams/results.json")
+    assert plain["pairs"]["sw-en"]["metrics"] == fused["pairs"]["sw-en"]["metrics"]
+    proc = cli("run", "--model", "fuse:a+c", "--task", "toy", check=False)
+    assert proc.returncode == 2 and "cannot split into systems" in proc.stderr and "clirbench fuse" in proc.stderr

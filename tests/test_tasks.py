@@ -1,6 +1,7 @@
 import pytest
 
 from clirbench.core.errors import ClirbenchError
+from clirbench.tasks import BUILTIN_TASKS_DIR as TASKS
 from clirbench.tasks import load_task, load_task_file, select_pairs, task_files
 
 EXPECTED_PAIRS = {"toy": 16, "mlqa-r": 49, "xquad-r": 121, "wikiclir": 25, "mmarco-clir": 26}
@@ -73,3 +74,48 @@ def test_unknown_task_and_pair_list_the_valid_ones():
     with pytest.raises(ClirbenchError) as e:
         select_pairs(load_task("toy"), ["en-sw", "en-xx"])
     assert "en-xx" in e.value.message and "sw-yo" in e.value.hint
+
+
+def test_zero_shot_is_yes_no_or_unknown():
+    mlqa = load_task("mlqa-r")  # built from MLQA
+    assert mlqa.source_datasets
+    assert mlqa.zero_shot(["MS MARCO"]) is True
+    assert mlqa.zero_shot(["mlqa", "MS MARCO"]) is False  # names compare case-insensitively
+    assert mlqa.zero_shot([]) is True  # trained on nothing
+    assert mlqa.zero_shot(None) is None  # training data not declared: unknown, not "yes"
+
+
+def test_a_task_without_sources_cannot_say_zero_shot():
+    toy = load_task("toy")
+    assert toy.source_datasets == [] and toy.zero_shot(["anything"]) is None and toy.zero_shot([]) is None
+
+
+def test_extra_task_folders_add_tasks(tmp_path, monkeypatch):
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "mine.yaml").write_text((TASKS / "toy.yaml").read_text().replace("name: toy", "name: mine"))
+    monkeypatch.setenv("CLIRBENCH_TASKS_DIR", str(extra))
+    assert set(task_files()) == set(EXPECTED_PAIRS) | {"mine"}
+    assert len(load_task("mine").pairs()) == 16
+
+
+def test_an_installed_clirbench_finds_its_tasks(tmp_path):
+    """A wheel (not an editable install) carries the task files as package data."""
+    import ast
+    import subprocess
+    import sys
+    import zipfile
+
+    repo = TASKS.parents[1]
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path / "wheel"), str(repo)], check=True, capture_output=True, timeout=300)
+    wheel = next((tmp_path / "wheel").glob("clirbench-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {f"clirbench/tasks/{n}.yaml" for n in EXPECTED_PAIRS} <= set(names)
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    # From a folder outside the checkout, with the unpacked wheel first on the path.
+    code = "import clirbench.tasks as t; print(t.__file__); print(sorted(t.task_files()))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"})
+    where, found = proc.stdout.splitlines()
+    assert where.startswith(str(tmp_path / "site")) and ast.literal_eval(found) == sorted(EXPECTED_PAIRS)

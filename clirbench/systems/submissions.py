@@ -51,8 +51,11 @@ def _declared_kind(code: Path, attr: str) -> str:
     """encoder or retriever, from the base classes `attr` names in the plugin's source (read, not run)."""
     for node in ast.walk(ast.parse(code.read_text(encoding="utf-8"), filename=str(code))):
         if isinstance(node, ast.ClassDef) and node.name == attr:
-            bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
-            return "encoder" if "Encoder" in bases else "retriever" if "Retriever" in bases else "?"
+            # Read by name: Encoder, Retriever, or a class named like one (HFEncoder, Bm25sRetriever).
+            bases = [getattr(b, "id", getattr(b, "attr", "")) for b in node.bases]
+            if any(b.endswith("Encoder") for b in bases):
+                return "encoder"
+            return "retriever" if any(b.endswith("Retriever") for b in bases) else "?"
     return "?"
 
 

@@ -1,0 +1,61 @@
+"""Results files of the previous schema version are migrated when read, not skipped."""
+
+import json
+
+import pytest
+
+from clirbench.eval.results import SCHEMA_VERSION, load_results
+from clirbench.leaderboard.collect import collect
+
+# A results file as clirbench wrote it under schema version 1: WikiCLIR's values keyed by
+# the measures' full definitions, no `measures` table, no `adapted_from`.
+VERSION_1 = {
+    "schema_version": 1, "task": "wikiclir", "task_description": "WikiCLIR",
+    "metrics": ["RR(rel=2)@10", "nDCG@10", "R(rel=2)@100", "AP(rel=2)"],
+    "model": {"name": "bm25s", "kind": "retriever", "description": "BM25", "languages": None,
+              "parameters": {"k1": 0.9, "b": 0.4}, "num_parameters": None, "embedding_dim": None,
+              "training_data": [], "license": "MIT", "source": None, "notes": ""},
+    "model_fingerprint": "abc", "versions": {"clirbench": "0.1.0"},
+    "created": "2026-11-01T00:00:00+00:00", "updated": "2026-11-01T00:00:00+00:00",
+    "pairs": {"en-sw": {
+        "query_lang": "en", "doc_lang": "sw", "resource_level": "low", "num_queries": 2, "num_docs": 4,
+        "data": {"queries": "wikiclir/sw", "docs": "wikiclir/sw", "qrels": "wikiclir/sw"},
+        "run_file": "runs/en-sw.trec", "seconds": {"index": 0.1, "search": 0.01},
+        "metrics": {"RR(rel=2)@10": 0.75, "nDCG@10": 0.8, "R(rel=2)@100": 1.0, "AP(rel=2)": 0.75},
+        "per_query": {"RR(rel=2)@10": {"101": 1.0, "102": 0.5}, "nDCG@10": {"101": 1.0, "102": 0.6},
+                      "R(rel=2)@100": {"101": 1.0, "102": 1.0}, "AP(rel=2)": {"101": 1.0, "102": 0.5}},
+    }},
+    "not_applicable": {},
+}
+
+
+@pytest.fixture
+def old_file(tmp_path):
+    path = tmp_path / "results" / "wikiclir" / "bm25s" / "results.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(VERSION_1))
+    return path
+
+
+def test_a_version_1_file_is_migrated(old_file):
+    results = load_results(old_file)
+    assert results.schema_version == SCHEMA_VERSION == 2
+    assert results.metrics == ["RR@10", "nDCG@10", "R@100", "AP"]
+    assert results.measures["RR@10"] == "RR(rel=2)@10" and results.measures["nDCG@10"] == "nDCG@10"
+    pair = results.pairs["en-sw"]
+    assert pair.metrics["RR@10"] == 0.75 and pair.per_query["AP"] == {"101": 1.0, "102": 0.5}
+    assert results.measure_name("RR(rel=2)@10") == "RR@10"
+
+
+def test_the_leaderboard_shows_migrated_files(old_file, cli):
+    found = collect([old_file.parents[2]], known_tasks={"wikiclir"})
+    assert found.warnings == [] and [r.model.name for r in found.for_task("wikiclir")] == ["bm25s"]
+    board = cli("leaderboard", "--task", "wikiclir", "--results", str(old_file.parents[2]), "--metric", "RR@10",
+                "--format", "csv").stdout
+    assert "0.75" in board.splitlines()[1]
+
+
+def test_an_unknown_version_is_skipped_with_a_reason(old_file):
+    old_file.write_text(json.dumps({**VERSION_1, "schema_version": 99}))
+    found = collect([old_file.parents[2]], known_tasks={"wikiclir"})
+    assert found.for_task("wikiclir") == [] and "schema version 99 is unknown" in found.warnings[0]
