@@ -119,11 +119,13 @@ def _install_model(args) -> int:
 
 def _print_results(results, keys: list[str], path: Path) -> None:
     """The per-pair table, the language matrix, and where the files are."""
-    from clirbench.eval.report import matrix_table, results_table
+    from clirbench.eval.report import matrix_table, pool_table, results_table
 
     console.print(results_table(results, keys))
     if (matrix := matrix_table(results, keys=keys)) is not None:
         console.print(matrix)
+    if (pool := pool_table(results, keys)) is not None:
+        console.print(pool)
     console.print(f"results: {path}\nruns:    {path.parent / 'runs'}")
 
 
@@ -177,7 +179,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from clirbench.eval.report import matrix_table, results_table
+    from clirbench.eval.report import matrix_table, pool_table, results_table
     from clirbench.eval.results import load_results, results_path
 
     path = results_path(Path(args.out), args.task, args.model)
@@ -188,6 +190,8 @@ def cmd_show(args) -> int:
     metric = results.measure_name(args.metric) if args.metric else None
     if (matrix := matrix_table(results, metric=metric)) is not None:
         console.print(matrix)
+    if (pool := pool_table(results)) is not None:
+        console.print(pool)
     return 0
 
 

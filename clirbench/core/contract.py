@@ -120,6 +120,12 @@ class Encoder(_Plugin):
 
 
 class Retriever(_Plugin):
+    pool_search: Literal["combine", "mixed"] | None = None
+    """How the system searches a multilingual pool (every language's documents at once):
+    "combine": one search over each language's own index, merged by score (scores must be
+    comparable across indexes, as one dense encoder's are; the indexes are reused);
+    "mixed": one index of all languages, built by `build_mixed_index` (BM25: its statistics
+    are per index, so the pool needs its own); None: it cannot, pool pairs are not applicable."""
     resumable_build: bool = False
     """True when `build_index` can resume a half-built folder: the runner then keeps that folder
     after a crash (under a lock) instead of deleting it. False: every build starts empty."""
@@ -150,3 +156,16 @@ class Retriever(_Plugin):
     @abstractmethod
     def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
         """Open an index that `build_index` wrote."""
+
+    def combine_indexes(self, indexes: dict[str, SearchIndex]) -> SearchIndex:
+        """With `pool_search = "combine"`: one search over several languages' open indexes."""
+        raise NotImplementedError(f"{self.meta.name} does not combine indexes")
+
+    def build_mixed_index(self, docs: Iterable[tuple[str, str, str]], index_dir: Path) -> None:
+        """With `pool_search = "mixed"`: index (doc_id, text, lang) of several languages into
+        one index, each document analysed as its own language."""
+        raise NotImplementedError(f"{self.meta.name} builds no mixed-language index")
+
+    def open_mixed_index(self, index_dir: Path) -> SearchIndex:
+        """Open what `build_mixed_index` wrote; queries are analysed as their own language."""
+        raise NotImplementedError(f"{self.meta.name} builds no mixed-language index")

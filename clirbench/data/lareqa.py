@@ -6,6 +6,11 @@ also occurs in Y, and its relevant candidates are the sentences of Y that hold a
 that id. IDs: `clirbench/mlqa-r/{y}` (documents) and `clirbench/mlqa-r/{x}-{y}` (documents,
 queries, qrels); likewise `clirbench/xquad-r/...`.
 
+The multilingual pool, LAReQA's main setting: `clirbench/mlqa-r/multi` holds the candidates
+of every language (doc ids are unique across languages: they start with the language), and
+`clirbench/mlqa-r/{x}-multi` asks every question of X against it; its relevant candidates
+are its answer sentences in every language of the pool.
+
 Files are downloaded from their source and checked by MD5. When `CLIRBENCH_LOCAL_DATA`
 names a directory holding `lareqa/{collection}/{lang}.json`, that copy is used instead
 (also MD5-checked).
@@ -200,7 +205,78 @@ class LareqaPairQrels(BaseQrels):
         return {1: "the candidate sentence holds an answer to the question"}
 
 
+POOL = "multi"
+
+
+class LareqaPoolDocs(BaseDocs):
+    """The candidates of every language of the collection, language by language."""
+
+    def __init__(self, collection: LareqaCollection):
+        self._collection = collection
+
+    def docs_iter(self):
+        for lang in self._collection.langs:
+            for doc_id, text in parsed(self._collection, lang).sentences:
+                yield GenericDoc(doc_id, text)
+
+    def docs_count(self):
+        return sum(len(parsed(self._collection, lang).sentences) for lang in self._collection.langs)
+
+    def docs_cls(self):
+        return GenericDoc
+
+    def docs_namespace(self):
+        return f"clirbench/{self._collection.name}/{POOL}"
+
+
+def doc_language(doc_id: str) -> str:
+    """The language of a LAReQA candidate: its id starts with it (`hi-12-3`)."""
+    return doc_id.split("-", 1)[0]
+
+
+class LareqaPoolQueries(BaseQueries):
+    """Every question of `query_lang`: each has answers in the pool, in its own language at least."""
+
+    def __init__(self, collection: LareqaCollection, query_lang: str):
+        self._collection, self._query_lang = collection, query_lang
+
+    def queries_iter(self):
+        for qid, text in parsed(self._collection, self._query_lang).questions.items():
+            yield GenericQuery(qid, text)
+
+    def queries_cls(self):
+        return GenericQuery
+
+    def queries_namespace(self):
+        return f"clirbench/{self._collection.name}/{self._query_lang}"
+
+    def queries_lang(self):
+        return self._query_lang
+
+
+class LareqaPoolQrels(BaseQrels):
+    """A question's answer sentences in every language of the pool that holds its id."""
+
+    def __init__(self, collection: LareqaCollection, query_lang: str):
+        self._collection, self._query_lang = collection, query_lang
+
+    def qrels_iter(self):
+        answers = [parsed(self._collection, lang).answer_docs for lang in self._collection.langs]
+        for qid in parsed(self._collection, self._query_lang).questions:
+            for in_lang in answers:
+                for doc_id in sorted(in_lang.get(qid, ())):
+                    yield TrecQrel(qid, doc_id, 1, "0")
+
+    def qrels_cls(self):
+        return TrecQrel
+
+    def qrels_defs(self):
+        return {1: "the candidate sentence, in any language of the pool, holds an answer to the question"}
+
+
 def register_collection(collection: LareqaCollection) -> None:
+    pool = LareqaPoolDocs(collection)
+    ir_datasets.registry.register(f"clirbench/{collection.name}/{POOL}", ir_datasets.Dataset(pool))
     for d in collection.langs:
         docs = LareqaDocs(collection, d)
         ir_datasets.registry.register(f"clirbench/{collection.name}/{d}", ir_datasets.Dataset(docs))
@@ -209,6 +285,10 @@ def register_collection(collection: LareqaCollection) -> None:
                 f"clirbench/{collection.name}/{q}-{d}",
                 ir_datasets.Dataset(docs, LareqaPairQueries(collection, q, d), LareqaPairQrels(collection, q, d)),
             )
+        ir_datasets.registry.register(
+            f"clirbench/{collection.name}/{d}-{POOL}",
+            ir_datasets.Dataset(pool, LareqaPoolQueries(collection, d), LareqaPoolQrels(collection, d)),
+        )
 
 
 def register() -> None:

@@ -28,6 +28,18 @@ def data_error(pair: PairSpec, error: Exception) -> ClirbenchError:
                           "check network access, or that the data files are complete")
 
 
+def pool_documents(pair: PairSpec):
+    """(doc_id, text, language) of every document of a pool pair, language by language."""
+    for lang, docs_id in pair.pool_docs.items():
+        try:
+            for doc in load_dataset(docs_id, pair).docs_iter():
+                yield doc.doc_id, doc.default_text(), lang
+        except ClirbenchError:
+            raise
+        except Exception as e:
+            raise data_error(pair, e) from e
+
+
 def judged_queries(pair: PairSpec, query_field: str | None) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
     """(query id, text) of every query that has judgements, and the qrels of those queries."""
     try:

@@ -5,16 +5,22 @@ pairs."""
 from rich.table import Table
 
 from clirbench.eval.results import PairResult, ResultsFile
+from clirbench.tasks import POOL
 
 
 def macro_averages(pairs: dict[str, PairResult], metrics: list[str]) -> dict[str, dict[str, float]]:
-    """Average of the pairs' means (each pair weighs the same), per group that has pairs."""
+    """Average of the pairs' means (each pair weighs the same), per group that has pairs;
+    pool pairs (`X-multi`) only in their own group."""
+    # The multilingual pool is a setting of its own: its pairs are averaged apart.
+    pool = [p for p in pairs.values() if p.doc_lang == POOL]
+    language_pairs = [p for p in pairs.values() if p.doc_lang != POOL]
     groups = {
-        "all": list(pairs.values()),
-        "high": [p for p in pairs.values() if p.resource_level == "high"],
-        "low": [p for p in pairs.values() if p.resource_level == "low"],
-        "cross-lingual": [p for p in pairs.values() if p.query_lang != p.doc_lang],
-        "monolingual": [p for p in pairs.values() if p.query_lang == p.doc_lang],
+        "all": language_pairs,
+        "high": [p for p in language_pairs if p.resource_level == "high"],
+        "low": [p for p in language_pairs if p.resource_level == "low"],
+        "cross-lingual": [p for p in language_pairs if p.query_lang != p.doc_lang],
+        "monolingual": [p for p in language_pairs if p.query_lang == p.doc_lang],
+        "multilingual pool": pool,
     }
     return {
         name: {m: sum(p.metrics[m] for p in members) / len(members) for m in metrics}
@@ -49,6 +55,7 @@ def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str
     pairs span more than one language on both sides."""
     metric = metric or results.primary_metric
     pairs = {k: v for k, v in results.pairs.items() if keys is None or k in keys}
+    pairs = {k: v for k, v in pairs.items() if v.doc_lang != POOL}
     query_langs = sorted({p.query_lang for p in pairs.values()})
     doc_langs = sorted({p.doc_lang for p in pairs.values()})
     if len(query_langs) < 2 or len(doc_langs) < 2:
@@ -70,4 +77,28 @@ def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str
         present = [cells[(q, d)] for q in query_langs if (q, d) in cells]
         col_means.append(f"[bold]{sum(present) / len(present):.3f}[/bold]" if present else "")
     table.add_row("[bold]mean[/bold]", *col_means, "")
+    return table
+
+
+def pool_table(results: ResultsFile, keys: list[str] | None = None) -> Table | None:
+    """Per query language on the multilingual pool: the primary measure, AP, and the
+    language-bias values; None without pool pairs."""
+    pairs = {k: v for k, v in results.pairs.items() if v.doc_lang == POOL and (keys is None or k in keys)}
+    if not pairs:
+        return None
+    answer_langs = sorted({c.split(":", 1)[1] for p in pairs.values() for c in p.language_bias if c.startswith("R@")})
+    recall = next((c.split(":")[0] for p in pairs.values() for c in p.language_bias if c.startswith("R@")), "R@100")
+    table = Table(title=f"{results.task} · {results.model.name} · multilingual pool (language bias)", title_justify="left")
+    for column in ["query", "AP", "rank distance", "own language in top 10", "own share of pool",
+                   *(f"{recall} {lang}" for lang in answer_langs)]:
+        table.add_column(column, justify="left" if column == "query" else "right")
+    for key, p in sorted(pairs.items()):
+        bias = p.language_bias
+
+        def cell(name, fmt="{:.3f}"):
+            return fmt.format(bias[name]) if name in bias else ""
+
+        table.add_row(p.query_lang, f"{p.metrics.get('AP', float('nan')):.4f}", cell("rank_distance", "{:.1f}"),
+                      cell("same_language_top10"), cell("pool_share"),
+                      *(cell(f"{recall}:{lang}") for lang in answer_langs))
     return table

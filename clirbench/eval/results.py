@@ -30,6 +30,9 @@ class PairResult(BaseModel):
     seconds: dict[str, float]  # wall-clock time of index (0 when cached) and search
     metrics: dict[str, float]
     per_query: dict[str, dict[str, float]]
+    # Multilingual-pool pairs only (clirbench.eval.language_bias): means, and per-query values.
+    language_bias: dict[str, float] = {}
+    bias_per_query: dict[str, dict[str, float]] = {}
 
 
 class ResultsFile(BaseModel):

@@ -17,11 +17,12 @@ from pathlib import Path
 from clirbench import __version__
 from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.contract import Encoder, Ranking, Retriever
+from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex
 from clirbench.core.paths import default_cache_dir
 from clirbench.core.progress import Progress
 from clirbench.eval.metrics import evaluate
-from clirbench.eval.pair_data import data_error, judged_queries, load_dataset
+from clirbench.eval.language_bias import PoolBias
+from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, pool_documents
 from clirbench.systems.dense.retriever import as_retriever
 from clirbench.eval.trec import ordered, write_run
 from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
@@ -93,13 +94,15 @@ def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: P
     total = _docs_total(dataset, pair, progress)
     counted = 0
 
-    def docs() -> Iterator[tuple[str, str]]:
+    def docs() -> Iterator[tuple]:
         nonlocal counted
-        for doc in dataset.docs_iter():
+        # A pool's documents carry their language: a mixed index analyses each as its own.
+        stream = pool_documents(pair) if pair.pool else ((d.doc_id, d.default_text()) for d in dataset.docs_iter())
+        for doc in stream:
             counted += 1
             if counted % 1000 == 0:
                 progress.indexing(pair.docs, counted, total)
-            yield doc.doc_id, doc.default_text()
+            yield doc
         progress.indexing(pair.docs, counted, total)
 
     resumable = plugin.resumable_build
@@ -116,7 +119,10 @@ def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: P
         building.mkdir(exist_ok=True)
         start = time.perf_counter()
         try:
-            plugin.build_index(docs(), pair.doc_lang, building)
+            if pair.pool:
+                plugin.build_mixed_index(docs(), building)
+            else:
+                plugin.build_index(docs(), pair.doc_lang, building)
         except BaseException as e:
             if not resumable:
                 shutil.rmtree(building, ignore_errors=True)
@@ -128,6 +134,46 @@ def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: P
         shutil.rmtree(index_dir, ignore_errors=True)  # a folder without its marker is debris
         os.replace(building, index_dir)
     return index_dir, counted, seconds
+
+
+def open_pair_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: Progress) -> tuple[SearchIndex, int, float]:
+    """The open index a pair searches, its number of documents, and the seconds spent
+    building it. A pool is each language's index combined, or one mixed-language index,
+    as the system's `pool_search` says."""
+    if not pair.pool:
+        index_dir, num_docs, seconds = ensure_index(plugin, pair, cache_dir, progress)
+        return plugin.open_index(index_dir, pair.doc_lang), num_docs, seconds
+    if plugin.pool_search == "combine":
+        opened, num_docs, seconds = {}, 0, 0.0
+        for lang, docs_id in pair.pool_docs.items():
+            part = pair.model_copy(update={"doc_lang": lang, "docs": docs_id, "pool_docs": {}})
+            index_dir, count, built = ensure_index(plugin, part, cache_dir, progress)
+            opened[lang] = plugin.open_index(index_dir, lang)
+            num_docs, seconds = num_docs + count, seconds + built
+        return plugin.combine_indexes(opened), num_docs, seconds
+    index_dir, num_docs, seconds = ensure_index(plugin, pair, cache_dir, progress)
+    return plugin.open_mixed_index(index_dir), num_docs, seconds
+
+
+_POOL_CHUNK = 64  # queries per complete ranking of the pool: 64 x 20k hits at a time
+
+
+def search_pool(index: SearchIndex, pair: PairSpec, queries: list[tuple[str, str]], qrels: dict[str, dict[str, int]],
+                num_docs: int, spec: TaskSpec) -> tuple[dict[str, Ranking], PoolBias]:
+    """Complete rankings of the pool, a chunk of queries at a time: language-bias values from
+    each complete ranking, and its top k for the run file and the measures."""
+    doc_lang = {doc_id: lang for doc_id, _, lang in pool_documents(pair)}
+    own = sum(lang == pair.query_lang for lang in doc_lang.values())
+    bias = PoolBias(pair.query_lang, pool_share=own / len(doc_lang) if doc_lang else 0.0)
+    run: dict[str, Ranking] = {}
+    for start in range(0, len(queries), _POOL_CHUNK):
+        chunk = queries[start : start + _POOL_CHUNK]
+        for qid, ranking in index.search(chunk, pair.query_lang, num_docs).items():
+            ranking = ordered(ranking)
+            relevant = {d for d, grade in qrels.get(qid, {}).items() if grade >= spec.relevance_threshold}
+            bias.add(qid, ranking, relevant, doc_lang, num_docs)
+            run[qid] = ranking[: spec.top_k]
+    return run, bias
 
 
 def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, progress: Progress) -> ResultsFile:
@@ -170,7 +216,10 @@ def run_task(
     report = RunReport(results, path)
     measures = spec.measures()
     for p in pairs:
-        if reason := plugin.not_applicable(p.query_lang, p.doc_lang):
+        reason = plugin.not_applicable(p.query_lang, p.doc_lang)
+        if p.pool and plugin.pool_search is None:
+            reason = "no multilingual-pool search (see Retriever.pool_search)"
+        if reason:
             report.not_applicable[p.key] = results.not_applicable[p.key] = reason
     pairs = [p for p in pairs if p.key not in report.not_applicable]
     todo = [p for p in pairs if force or p.key not in results.pairs]
@@ -185,17 +234,20 @@ def run_task(
     for p in todo:
         by_docs.setdefault(p.docs, []).append(p)
     for group in by_docs.values():
-        index_dir, num_docs, index_seconds = ensure_index(plugin, group[0], cache_dir, progress)
-        index = plugin.open_index(index_dir, group[0].doc_lang)
+        index, num_docs, index_seconds = open_pair_index(plugin, group[0], cache_dir, progress)
         try:
             for pair in group:
                 progress.pair_started(pair)
                 queries, qrels = judged_queries(pair, spec.query_field)
                 start = time.perf_counter()
-                run = index.search(queries, pair.query_lang, spec.top_k)
+                bias = None
+                if pair.pool:
+                    run, bias = search_pool(index, pair, queries, qrels, num_docs, spec)
+                else:
+                    run = {qid: ordered(ranking, spec.top_k)
+                           for qid, ranking in index.search(queries, pair.query_lang, spec.top_k).items()}
                 search_seconds = time.perf_counter() - start
                 run_file = Path("runs") / f"{pair.key}.trec"
-                run = {qid: ordered(ranking, spec.top_k) for qid, ranking in run.items()}
                 write_run(path.parent / run_file, run, plugin.meta.name)
                 means, per_query = evaluate(measures, qrels, run)
                 result = PairResult(
@@ -204,6 +256,9 @@ def run_task(
                     data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels},
                     run_file=str(run_file), seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3)},
                     metrics=means, per_query=per_query,
+                    language_bias=bias.summary() if bias else {},
+                    bias_per_query={"rank_distance": bias.rank_distance,
+                                    "same_language_top10": bias.same_language_top10} if bias else {},
                 )
                 index_seconds = 0.0  # charged to the first pair that needed the index
                 results.pairs[pair.key] = result

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.tasks.measures import TaskMeasure, parse_measure, task_measures
-from clirbench.core.languages import LANGUAGES, pair_resource_level
+from clirbench.core.languages import LANGUAGES, language, pair_resource_level
 
 # The built-in tasks ship inside the package (package data), so an installed clirbench finds them.
 BUILTIN_TASKS_DIR = Path(__file__).resolve().parent
@@ -57,8 +57,28 @@ class PairGroup(_Strict):
         return langs
 
 
+# The document side of a pair that searches the multilingual pool (`en-multi`).
+POOL = "multi"
+
+
+class PoolGroup(_Strict):
+    """Pairs `X-multi`: the questions of X against the candidates of every pool language at
+    once (LAReQA's main setting). `pool_docs` names each language's own collection, whose
+    indexes a system may combine instead of indexing the pool again (dense encoders do)."""
+
+    query_langs: list[str] = Field(min_length=1)
+    pool_langs: list[str] = Field(min_length=2)
+    queries: str
+    docs: str
+    qrels: str
+    pool_docs: str  # with {d}: the ir_datasets ID of one pool language's collection
+
+    _known_langs = field_validator("query_langs", "pool_langs")(PairGroup._known_langs.__func__)
+
+
 class PairSpec(_Strict):
-    """One query language × document language pair and where its data comes from."""
+    """One query language × document language pair and where its data comes from. A pool
+    pair's document side is POOL, and `pool_docs` maps each pool language to its collection."""
 
     query_lang: str
     doc_lang: str
@@ -66,14 +86,19 @@ class PairSpec(_Strict):
     docs: str  # ir_datasets ID providing the document collection
     qrels: str  # ir_datasets ID providing the qrels
     resource_level: Literal["high", "low"]
+    pool_docs: dict[str, str] = {}
 
     @property
     def key(self) -> str:
         return f"{self.query_lang}-{self.doc_lang}"
 
     @property
+    def pool(self) -> bool:
+        return self.doc_lang == POOL
+
+    @property
     def cross_lingual(self) -> bool:
-        return self.query_lang != self.doc_lang
+        return self.query_lang != self.doc_lang and not self.pool
 
 
 class TaskSpec(_Strict):
@@ -81,6 +106,7 @@ class TaskSpec(_Strict):
     description: str
     citation: str
     pair_groups: list[PairGroup] = Field(min_length=1)
+    pool_groups: list[PoolGroup] = []
     metrics: list[str] = ["RR@10", "nDCG@10", "R@100", "AP"]
     # Binary measures (RR, R, AP, P) count a document relevant from this grade up.
     relevance_threshold: int = Field(default=1, ge=1)
@@ -133,6 +159,16 @@ class TaskSpec(_Strict):
                         resource_level=pair_resource_level(q, d),
                     )
                     pairs.setdefault(pair.key, pair)
+        for pool in self.pool_groups:
+            for q in pool.query_langs:
+                pair = PairSpec(
+                    query_lang=q, doc_lang=POOL, queries=pool.queries.format(q=q), docs=pool.docs,
+                    qrels=pool.qrels.format(q=q),
+                    # The pool is the same for every query language: the level is the question's.
+                    resource_level=language(q).resource_level,
+                    pool_docs={d: pool.pool_docs.format(d=d) for d in pool.pool_langs},
+                )
+                pairs.setdefault(pair.key, pair)
         return list(pairs.values())
 
 

@@ -35,10 +35,31 @@ class _DenseIndex(SearchIndex):
         return search(self._index, self._doc_ids, [qid for qid, _ in queries], vectors, k)
 
 
+class _CombinedIndex(SearchIndex):
+    """Several collections' vector indexes searched as one: the queries are encoded once (the
+    cache is per language of the query), every index is searched, and the hits merged by
+    score, which one encoder makes comparable across indexes."""
+
+    def __init__(self, parts: list[_DenseIndex]):
+        self._parts = parts
+
+    def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
+        merged: dict[str, Ranking] = {qid: [] for qid, _ in queries}
+        for part in self._parts:
+            for qid, hits in part.search(queries, query_lang, k).items():
+                merged[qid].extend(hits)
+        return {qid: sorted(hits, key=lambda h: -h[1])[:k] for qid, hits in merged.items()}
+
+    def close(self) -> None:
+        for part in self._parts:
+            part.close()
+
+
 class DenseRetriever(Retriever):
     """Wraps an `Encoder` so the runner can index and search with it."""
 
     resumable_build = True
+    pool_search = "combine"  # one encoder, one vector space: every language's vectors are reused
 
     def __init__(self, encoder: Encoder, cache_dir: Path, search_kind: str = "flat",
                  progress: Progress | None = None):
@@ -84,6 +105,9 @@ class DenseRetriever(Retriever):
 
     def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
         return _DenseIndex(self, index_dir, doc_lang)
+
+    def combine_indexes(self, indexes: dict[str, SearchIndex]) -> SearchIndex:
+        return _CombinedIndex(list(indexes.values()))
 
     def model_calls(self) -> dict[str, int]:
         return {"documents encoded": self.documents_encoded, "queries encoded": self.queries_encoded}

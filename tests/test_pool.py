@@ -1,0 +1,109 @@
+"""The multilingual pool: its construction, the language-bias measures, and its search by
+every kind of system."""
+
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from clirbench.eval.language_bias import PoolBias, answer_ranks, rank_distance
+from clirbench.eval.runner import run_task
+from clirbench.tasks import load_task, load_task_file
+
+MLQA = Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "mlqa-r"
+LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
+
+
+def test_rank_distance_by_hand():
+    """Three languages; the question's answers in en, de and sw rank 1, 5 and 9: distance 8."""
+    order = ["en-a", "en-x", "de-x", "sw-x", "de-a", "en-y", "de-y", "sw-y", "sw-a", "en-z"]
+    ranking = [(doc, 10.0 - i) for i, doc in enumerate(order)]
+    doc_lang = {doc: doc.split("-")[0] for doc in order}
+    relevant = {"en-a", "de-a", "sw-a"}
+    ranks = answer_ranks(ranking, relevant, pool_size=len(order))
+    assert ranks == {"en-a": 1, "de-a": 5, "sw-a": 9}
+    assert rank_distance(ranks, doc_lang) == 8
+    bias = PoolBias("en", pool_share=4 / 10)
+    bias.add("q", ranking, relevant, doc_lang, pool_size=10)
+    assert bias.rank_distance == {"q": 8} and bias.same_language_top10 == {"q": 0.4}
+    assert {lang: v["q"] for lang, v in bias.recall_by_lang.items()} == {"en": 1.0, "de": 1.0, "sw": 1.0}
+
+
+def test_unscored_answers_share_the_tail():
+    """A BM25 ranking scores 3 of 10 documents; an answer it leaves out gets the mean rank of
+    the 7 tied below, (3 + 1 + 10) / 2 = 7."""
+    ranking = [("en-a", 3.0), ("de-x", 2.0), ("de-y", 1.0)]
+    ranks = answer_ranks(ranking, {"en-a", "de-a"}, pool_size=10)
+    assert ranks == {"en-a": 1, "de-a": 7}
+    assert rank_distance(ranks, {"en-a": "en", "de-a": "de"}) == 6
+    assert rank_distance({"en-a": 1}, {"en-a": "en"}) is None  # one language: no distance
+
+
+@pytest.mark.skipif(not MLQA.is_dir(), reason="the MLQA-R files (CLIRBENCH_LOCAL_DATA) are not here")
+def test_mlqa_pool_against_an_independent_count():
+    """Read from the JSON files directly: a question's relevant candidates in the pool are one
+    answer sentence for each pool language holding its id."""
+    import ir_datasets
+
+    from clirbench.data import register_all
+
+    register_all()
+    ids = {}
+    for lang in LANGS:
+        data = json.loads((MLQA / f"{lang}.json").read_text(encoding="utf-8"))
+        ids[lang] = {qa["id"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]}
+    pool = ir_datasets.load("clirbench/mlqa-r/multi")
+    assert pool.docs_count() == 20534
+    doc_ids = [d.doc_id for d in pool.docs_iter()]
+    assert len(set(doc_ids)) == len(doc_ids)  # unique across languages
+    for q in LANGS:
+        dataset = ir_datasets.load(f"clirbench/mlqa-r/{q}-multi")
+        assert {x.query_id for x in dataset.queries_iter()} == ids[q]
+        relevant = Counter(x.query_id for x in dataset.qrels_iter())
+        assert all(relevant[qid] == sum(qid in ids[d] for d in LANGS) for qid in ids[q]), q
+    assert sum(p.pool for p in load_task("mlqa-r").pairs()) == 7
+
+
+def _toy_pool_task(tmp_path: Path):
+    path = tmp_path / "toy-pool.yaml"
+    path.write_text(
+        "name: toy-pool\ndescription: the toy collection, pairs and pool\ncitation: clirbench\n"
+        "pair_groups:\n  - {query_langs: [en, sw], doc_langs: [de, en, sw, yo], queries: 'clirbench/toy/{q}-{d}',"
+        " docs: 'clirbench/toy/{d}', qrels: 'clirbench/toy/{q}-{d}'}\n"
+        "pool_groups:\n  - {query_langs: [en, sw], pool_langs: [de, en, sw, yo], queries: 'clirbench/toy/{q}-multi',"
+        " docs: clirbench/toy/multi, qrels: 'clirbench/toy/{q}-multi', pool_docs: 'clirbench/toy/{d}'}\n")
+    return load_task_file(path)
+
+
+def test_a_dense_pool_reuses_every_language_vectors_and_ranks_exactly(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from plugins_for_tests import CountingEncoder
+
+    os.environ["ENCODE_LOG"] = str(tmp_path / "encode.log")
+    spec = _toy_pool_task(tmp_path)
+    pairs = [p for p in spec.pairs() if not p.pool]
+    pool_pairs = [p for p in spec.pairs() if p.pool]
+    run_task(spec, CountingEncoder(), pairs, out_dir=tmp_path / "results", cache_dir=tmp_path / "cache")
+    report = run_task(spec, CountingEncoder(), pool_pairs, out_dir=tmp_path / "results", cache_dir=tmp_path / "cache")
+    assert report.model_calls == {"documents encoded": 0, "queries encoded": 0}  # all cached by the pairs
+    pool = report.results.pairs["sw-multi"]
+    assert pool.num_docs == 32 and set(pool.language_bias) >= {"rank_distance", "same_language_top10", "pool_share"}
+    assert pool.language_bias["pool_share"] == 0.25
+
+    # The combined search equals one exact search over all 32 passages.
+    encoder = CountingEncoder()
+    docs = [line.split("\t") for d in ["de", "en", "sw", "yo"]
+            for line in (Path(__file__).parents[1] / f"clirbench/data/toy_collection/docs.{d}.tsv").read_text().splitlines()]
+    queries = dict(line.split("\t") for line in
+                   (Path(__file__).parents[1] / "clirbench/data/toy_collection/queries.sw.tsv").read_text().splitlines())
+    doc_vectors = encoder.vectors([text for _, text in docs])
+    run = [line.split() for line in (tmp_path / "results/toy-pool/countingencoder/runs/sw-multi.trec").read_text().splitlines()]
+    for qid, text in queries.items():
+        scores = doc_vectors @ encoder.vectors([text])[0]
+        best = sorted(zip((doc_id for doc_id, _ in docs), scores), key=lambda h: (-h[1], h[0]))
+        got = [r[2] for r in run if r[0] == qid]
+        assert got[:5] == [doc_id for doc_id, _ in best[:5]]
