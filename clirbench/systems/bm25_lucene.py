@@ -3,7 +3,9 @@
 Documents are analysed by Lucene's analyzer for the document language; queries by the same
 analyzer, so that the names and numbers a query shares with a foreign document are processed
 alike on both sides. Languages Lucene only splits on whitespace (Swahili, Yoruba, Somali,
-...) are normalised and tokenised by clirbench and indexed pre-tokenised.
+...), and those written without spaces that it cannot segment here (Thai, Lao, Khmer,
+Burmese: see languages.py), are normalised and tokenised (ICU word segmentation) by
+clirbench and indexed pre-tokenised, with a whitespace analyzer on both sides.
 """
 
 import json

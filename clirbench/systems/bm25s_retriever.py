@@ -1,7 +1,8 @@
 """BM25 in pure Python with bm25s (no Java), scored like Lucene (k1=0.9, b=0.4).
 
-Both documents and queries are tokenised by clirbench's normaliser and stemmed with the
-document language's Snowball stemmer where one exists.
+Both documents and queries are tokenised by clirbench's normaliser (scripts written without
+spaces, such as Thai, are split into words by ICU first) and stemmed with the document
+language's Snowball stemmer where one exists.
 """
 
 import json

@@ -3,6 +3,11 @@
 Lucene has no analyzer for many low-resource languages (it splits Swahili, Somali, Yoruba
 and Hausa on whitespace only, keeping case and punctuation), and bm25s's default regex keeps
 whole runs of Chinese characters as one token. Both BM25 back-ends call this module there.
+
+Scripts written without spaces between words (Thai, Lao, Khmer, Burmese, Japanese: the
+languages flagged `segment`) are split into words by ICU's dictionary-based word breaker
+(icu4py, which bundles ICU's data), as Lucene's ICUTokenizer does; a regex alone would keep
+a whole Thai phrase as one token.
 """
 
 import re
@@ -11,10 +16,12 @@ from functools import lru_cache
 
 import regex
 
+from clirbench.core.errors import ClirbenchError
 from clirbench.core.languages import language
 
 # Bump when tokens change: it is part of the BM25 plugins' parameters, so cached indexes are rebuilt.
-TOKENISER_VERSION = 2
+# 3: ICU word segmentation for th, lo, km, my and ja (ja was character bigrams before).
+TOKENISER_VERSION = 3
 
 # `regex`'s \w includes combining marks (Unicode TR#18); `re`'s splits Hindi and Thai words
 # at their vowel signs. A plain \w+ is also faster than a class naming \p{M}.
@@ -40,10 +47,37 @@ def _cjk_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+@lru_cache(maxsize=None)
+def _word_breaker():
+    try:
+        from icu4py.breakers import WordBreaker
+    except ImportError:
+        raise ClirbenchError("word segmentation of Thai, Lao, Khmer, Burmese and Japanese needs the icu4py package",
+                             "run `make setup`, or `pip install icu4py` (in clirbench's lucene and bm25s extras)") from None
+    return WordBreaker
+
+
+def _segmented_words(text: str, lang: str) -> list[str]:
+    """Words of text in a script written without spaces, split by ICU's word breaker for
+    `lang`, then normalised one by one; each segment keeps only its word characters, as the
+    regex path does (spaces and punctuation go, Latin text tokenises as it would elsewhere).
+
+    ICU segments the NFC text, not the NFKC one: NFKC decomposes Thai SARA AM (ำ) and Lao
+    AM and ligatures (ຳ, ໜ, ໝ), which ICU's dictionaries do not know, so "ทำงาน" would break
+    into "ทํ", "า", "งาน" (and "ໜັກ" into "ຫ", "ນັກ")."""
+    tokens: list[str] = []
+    for segment in _word_breaker()(unicodedata.normalize("NFC", text), lang):
+        tokens.extend(_WORD.findall(normalise(segment, lang)))
+    return tokens
+
+
 def tokenise(text: str, lang: str) -> list[str]:
-    """Word tokens of normalised text; runs of CJK characters become overlapping bigrams
-    (as Lucene's CJKAnalyzer does), whatever the declared language, so that a Chinese name
+    """Word tokens of normalised text. Languages written without spaces (`segment`) are split
+    into words by ICU. Elsewhere, runs of CJK characters become overlapping bigrams (as
+    Lucene's CJKAnalyzer does), whatever the declared language, so that a Chinese name
     inside an English query can still match a Chinese document."""
+    if language(lang).segment:
+        return _segmented_words(text, lang)
     text = normalise(text, lang)
     if not _CJK_RUN.search(text):  # the common case, and the fast one
         return _WORD.findall(text)
