@@ -107,3 +107,34 @@ def test_a_dense_pool_reuses_every_language_vectors_and_ranks_exactly(tmp_path):
         best = sorted(zip((doc_id for doc_id, _ in docs), scores), key=lambda h: (-h[1], h[0]))
         got = [r[2] for r in run if r[0] == qid]
         assert got[:5] == [doc_id for doc_id, _ in best[:5]]
+
+
+@pytest.mark.parametrize("system", ["bm25s", "bm25"])
+def test_bm25_searches_one_mixed_index_of_the_pool(tmp_path, system):
+    """BM25 builds one index of all four languages (one set of statistics), each passage
+    analysed as its own language; names shared across languages find answers in all of them."""
+    from clirbench.systems.registry import load_model
+
+    spec = _toy_pool_task(tmp_path)
+    pool_pairs = [p for p in spec.pairs() if p.pool]
+    report = run_task(spec, load_model(system), pool_pairs, out_dir=tmp_path / "results", cache_dir=tmp_path / "cache")
+    assert sorted(report.ran) == ["en-multi", "sw-multi"]
+    index_dirs = list((tmp_path / "cache" / "indexes").glob(f"{system}/*/clirbench_toy_multi"))
+    assert len(index_dirs) == 1  # one index for the pool, none per language
+    for key in ("en-multi", "sw-multi"):
+        bias = report.results.pairs[key].language_bias
+        assert bias["pool_share"] == 0.25 and "rank_distance" in bias
+        assert all(bias[f"R@100:{lang}"] > 0 for lang in ["de", "en", "sw", "yo"]), bias
+    # Monolingual retrieval in the pool still works: the English question's English answer
+    # is found in the top 100 (it shares words beyond names with it).
+    assert report.results.pairs["en-multi"].language_bias["R@100:en"] == 1.0
+
+
+def test_translation_baselines_do_not_claim_the_pool(tmp_path):
+    from clirbench.systems.dict_bm25 import DictBM25
+
+    spec = _toy_pool_task(tmp_path)
+    report = run_task(spec, DictBM25(), [p for p in spec.pairs() if p.pool], out_dir=tmp_path / "results",
+                      cache_dir=tmp_path / "cache")
+    assert report.ran == [] and set(report.not_applicable) == {"en-multi", "sw-multi"}
+    assert "multilingual-pool" in report.not_applicable["en-multi"]

@@ -30,7 +30,9 @@ class _Bm25sIndex(SearchIndex):
         self._doc_ids = json.loads((index_dir / "doc_ids.json").read_text())
 
     def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
-        tokens = [stemmed_tokens(text, self._doc_lang) for _, text in queries]
+        # A language's own index stems queries as its documents; a mixed index, as the query's language.
+        stem_as = self._doc_lang or query_lang
+        tokens = [stemmed_tokens(text, stem_as) for _, text in queries]
         k = min(k, len(self._doc_ids))
         docs, scores = self._model.retrieve(tokens, k=k, show_progress=False, n_threads=0)
         out: dict[str, Ranking] = {}
@@ -59,7 +61,6 @@ class Bm25sRetriever(Retriever):
         )
 
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
-        bm25s = _bm25s()
         doc_ids: list[str] = []
 
         def texts():
@@ -67,7 +68,27 @@ class Bm25sRetriever(Retriever):
                 doc_ids.append(doc_id)
                 yield text
 
-        corpus = bm25s.tokenization.Tokenized(*stemmed_token_ids(texts(), doc_lang))
+        self._save(stemmed_token_ids(texts(), doc_lang), doc_ids, index_dir)
+
+    # The multilingual pool: one index, one set of statistics for every language, each
+    # document stemmed as its own language (see LuceneBM25).
+    pool_search = "mixed"
+
+    def build_mixed_index(self, docs: Iterable[tuple[str, str, str]], index_dir: Path) -> None:
+        doc_ids: list[str] = []
+        vocab: dict[str, int] = {}
+        ids: list[list[int]] = []
+        for doc_id, text, lang in docs:
+            doc_ids.append(doc_id)
+            ids.append([vocab.setdefault(stem, len(vocab)) for stem in stemmed_tokens(text, lang)])
+        self._save((ids, vocab), doc_ids, index_dir)
+
+    def open_mixed_index(self, index_dir: Path) -> SearchIndex:
+        return _Bm25sIndex(index_dir, "")
+
+    def _save(self, token_ids: tuple[list[list[int]], dict[str, int]], doc_ids: list[str], index_dir: Path) -> None:
+        bm25s = _bm25s()
+        corpus = bm25s.tokenization.Tokenized(*token_ids)
         model = bm25s.BM25(k1=self.k1, b=self.b, method="lucene")
         model.index(corpus, show_progress=False)
         model.save(str(index_dir), show_progress=False)

