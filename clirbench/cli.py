@@ -212,6 +212,8 @@ def cmd_leaderboard(args) -> int:
                              f"make some: `clirbench run --model bm25 --task {args.task}`")
     metrics = available_metrics(results)
     metric = resolve_measure(args.metric, {m: results[0].measures.get(m, m) for m in metrics}) if args.metric else metrics[0]
+    if args.view == "summary":
+        return _print_summary(args, results)
     table = score_table(results, metric, by=args.by)
     if args.format != "table":
         sys.stdout.write(render(table, args.format))
@@ -227,6 +229,39 @@ def cmd_leaderboard(args) -> int:
     # 49 pair columns do not fit a terminal: let the table be as wide as it needs.
     width = max(console.width, 4 + max(map(len, table.scores.index)) + 10 * len(table.scores.columns) + 12)
     Console(width=width, force_terminal=console.is_terminal).print(grid)
+    return 0
+
+
+def _print_summary(args, results) -> int:
+    """The summary view (mAP mono / cross / pool, rank distance), published rows marked."""
+    from clirbench.leaderboard.summary import COLUMNS, PUBLISHED, RANK_DISTANCE, rank_distance_by_language, summary_table
+    from clirbench.tasks import load_task
+
+    spec = load_task(args.task)
+    table = summary_table(results, spec)
+    if args.format != "table":
+        text = {"csv": table.to_csv, "md": table.to_markdown, "latex": table.to_latex}[args.format]()
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return 0
+    grid = Table(title=f"{args.task} · summary (published rows in italics, not ranked)")
+    grid.add_column("system", no_wrap=True)
+    for column in COLUMNS:
+        grid.add_column(column, justify="right")
+    grid.add_column(PUBLISHED)
+    for system, row in table.iterrows():
+        cells = ["" if row[c] != row[c] else (f"{row[c]:.1f}" if c == RANK_DISTANCE else f"{row[c]:.3f}") for c in COLUMNS]
+        style = "italic dim" if row[PUBLISHED] else None
+        grid.add_row(system, *cells, row[PUBLISHED], style=style)
+    console.print(grid)
+    by_lang = rank_distance_by_language(results)
+    if len(by_lang):
+        langs = Table(title=f"{args.task} · mean rank distance per query language on the multilingual pool (lower: less bias)")
+        langs.add_column("system", no_wrap=True)
+        for column in by_lang.columns:
+            langs.add_column(column, justify="right")
+        for system, row in by_lang.iterrows():
+            langs.add_row(system, *["" if v != v else f"{v:.1f}" for v in row])
+        console.print(langs)
     return 0
 
 
@@ -279,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="pair", choices=["pair", "query", "doc"],
                    help="columns: language pairs, query languages or document languages")
     p.add_argument("--format", default="table", choices=["table", "md", "csv", "latex"])
+    p.add_argument("--view", default="scores", choices=["scores", "summary"],
+                   help="scores: one measure by pair or language (default); summary: mAP over monolingual pairs, "
+                        "cross-lingual pairs and the multilingual pool, and the rank distance, beside published rows")
     p.add_argument("--results", nargs="+", help="results folders (default: results/ and submissions/*/results/)")
     p.set_defaults(func=cmd_leaderboard)
 

@@ -8,12 +8,21 @@ clirbench.leaderboard, the same code as `clirbench leaderboard`.
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import config as st_config
 
 from clirbench.leaderboard.collect import collect, default_roots
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import compare, difference_grid
 from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, score_table
 from clirbench.tasks import load_task, task_files
+
+# Readers get no developer toolbar (Deploy, Rerun, Clear cache). Started from the repo root,
+# .streamlit/config.toml says so; started from elsewhere that file is not read, so set it here
+# unless the command line or a config file chose a mode, and rerun once: the browser learns the
+# mode when a run starts. The option is the server's, so this happens once per server.
+if not st_config.is_manually_set("client.toolbarMode"):
+    st.set_option("client.toolbarMode", "minimal")
+    st.rerun()
 
 st.set_page_config(page_title="clirbench leaderboard", layout="wide")
 st.title("clirbench: cross-lingual retrieval leaderboard")
@@ -46,6 +55,26 @@ def downloads(df_csv: str, df_latex: str, key: str) -> None:
     left, right = st.columns(2)
     left.download_button("Download CSV", df_csv, file_name=f"{task}-{key}.csv", mime="text/csv", key=f"{key}-csv")
     right.download_button("Download LaTeX", df_latex, file_name=f"{task}-{key}.tex", mime="text/x-tex", key=f"{key}-tex")
+
+
+def zero_shot_fact(spec, meta) -> str:
+    """Whether the system is zero-shot on the task: yes, no (which source datasets it saw) or
+    unknown (why)."""
+    zero_shot = spec.zero_shot(meta.training_data)
+    if zero_shot is None:
+        why = []
+        if meta.training_data is None:
+            why.append("the system does not declare its training data")
+        if not spec.source_datasets:
+            why.append(f"{spec.name} names no source datasets")
+        return f"zero-shot on {spec.name}: **unknown** ({'; '.join(why)})"
+    if not zero_shot:
+        seen = {d.casefold() for d in meta.training_data}
+        return (f"zero-shot on {spec.name}: **no** (its training data include "
+                f"{', '.join(d for d in spec.source_datasets if d.casefold() in seen)})")
+    base = f"; the training data of {meta.adapted_from}, which it was adapted from, are not counted" if meta.adapted_from else ""
+    return (f"zero-shot on {spec.name}: **yes** (its declared training data include none of "
+            f"{', '.join(spec.source_datasets)}{base})")
 
 
 tab_board, tab_base, tab_matrix, tab_chart, tab_system = st.tabs(
@@ -110,16 +139,16 @@ with tab_system:
     name = st.selectbox("System", systems, key="page-system")
     chosen = next(r for r in results if r.model.name == name)
     meta = chosen.model
-    zero_shot = spec.zero_shot(meta.training_data)
     st.subheader(meta.name)
     st.write(meta.description)
     facts = [
         f"kind: **{meta.kind}**",
         f"parameters: {meta.num_parameters:,}" if meta.num_parameters is not None else "parameters: -",
         f"embedding size: {meta.embedding_dim or '-'}",
-        f"training data: {', '.join(meta.training_data) or 'none declared'}",
-        f"zero-shot on {task}: **{'yes' if zero_shot else 'no'}**"
-        + ("" if zero_shot else f" (its training data include {', '.join(spec.source_datasets)})"),
+        # None: the system does not say; []: it was trained on nothing (beyond `adapted_from`'s data).
+        "training data: " + ("not declared" if meta.training_data is None else ', '.join(meta.training_data) or "none"),
+        *([f"adapted from: {meta.adapted_from}"] if meta.adapted_from else []),
+        zero_shot_fact(spec, meta),
         f"licence: {meta.license or '-'}",
         f"source: {meta.source or '-'}",
     ] + ([f"notes: {meta.notes}"] if meta.notes else [])

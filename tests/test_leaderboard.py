@@ -13,7 +13,7 @@ import pytest
 from clirbench.leaderboard.collect import collect
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import compare, difference_grid
-from clirbench.leaderboard.tables import score_table
+from clirbench.leaderboard.tables import SUMMARY, score_table
 from clirbench.tasks import task_files
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,6 +63,17 @@ def test_score_table_by_pair_and_language(results_dir):
         assert all(langs.scores.at[w, col] == langs.scores[col].max() for w in winners)
 
 
+def test_summary_columns_come_first(results_dir):
+    """The averages and the pairs count lead every view: after 49 pair columns they were off screen."""
+    results = _toy(results_dir)
+    for by in ("pair", "query", "doc"):
+        table = score_table(results, "RR@10", by=by)
+        assert list(table.scores.columns[:len(SUMMARY)]) == SUMMARY
+        assert table.value_columns == sorted(table.value_columns) and len(table.value_columns) == (16 if by == "pair" else 4)
+    csv = render(score_table(results, "RR@10"), "csv").splitlines()[0]
+    assert csv.startswith("system,avg all,avg high,avg low,avg cross-lingual,pairs,de-de")
+
+
 def test_significance_matches_scipy_and_is_corrected(results_dir):
     from scipy import stats
 
@@ -81,7 +92,12 @@ def test_significance_matches_scipy_and_is_corrected(results_dir):
     assert row["n"] == 24 and row["p"] == pytest.approx(expected.pvalue)
     assert row["diff"] == pytest.approx(np.mean([a[k] - b[k] for k in keys]))
     assert row["ci_low"] <= row["diff"] <= row["ci_high"]
-    assert (comparison.table["p_adjusted"] >= comparison.table["p"] - 1e-12).all()
+    # Benjamini-Hochberg by hand over every test of the table: p_(i) * m / i, made monotone from the top.
+    p = comparison.table["p"].to_numpy()
+    order = np.argsort(p)
+    m = len(p)
+    adjusted = np.minimum.accumulate((p[order] * m / np.arange(1, m + 1))[::-1])[::-1].clip(max=1)
+    assert comparison.table["p_adjusted"].to_numpy()[order] == pytest.approx(adjusted)
     grid = difference_grid(comparison)
     assert grid.loc["hashed-ngrams", "en"].startswith(("+", "-"))
 
@@ -133,7 +149,7 @@ def test_leaderboard_command(cli, results_dir, tmp_path):
     proc = cli("leaderboard", "--task", "toy", "--results", str(results_dir), "--by", "query")
     assert "hashed-ngrams" in proc.stdout and "avg cross-lingual" in proc.stdout
     csv = cli("leaderboard", "--task", "toy", "--results", str(results_dir), "--format", "csv").stdout
-    assert csv.splitlines()[0].startswith("system,de-de")
+    assert csv.splitlines()[0].startswith("system,avg all,avg high,avg low,avg cross-lingual,pairs,de-de")
     (tmp_path / "junk/toy/x").mkdir(parents=True)
     (tmp_path / "junk/toy/x/results.json").write_text("[]")
     proc = cli("leaderboard", "--task", "toy", "--results", str(results_dir), str(tmp_path / "junk"))
@@ -152,11 +168,70 @@ def test_app_headless(results_dir, monkeypatch, tmp_path):
     assert set(board.index) == {"bm25s", "hashed-ngrams"} and "avg all" in board.columns
     app.selectbox(key="page-system").set_value("hashed-ngrams").run()
     page = "\n".join(m.value for m in app.markdown)
-    assert "zero-shot on toy: **yes**" in page and "Per-query results on de-de, worst first" in page
+    # The built-in toy task names no source datasets: whether a system is zero-shot there is unknown.
+    assert "zero-shot on toy: **unknown** (toy names no source datasets)" in page
+    assert "training data: none" in page and "Per-query results on de-de, worst first" in page
 
     monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "empty"))
     empty = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
     assert not empty.exception and "No results yet" in empty.info[0].value
+
+
+def test_app_zero_shot_flag(results_dir, monkeypatch, tmp_path):
+    """The System tab's zero-shot flag: no (trained on a source dataset of the task), yes
+    (trained on nothing), unknown (training data not declared)."""
+    from streamlit.testing.v1 import AppTest
+
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    toy = (REPO / "clirbench/tasks/toy.yaml").read_text()
+    assert "source_datasets: []" in toy
+    (tasks / "toy.yaml").write_text(toy.replace("source_datasets: []", "source_datasets: [ToySet, OtherSet]"))
+    root = tmp_path / "results"
+    shutil.copytree(results_dir, root)
+    raw = json.loads((root / "toy/hashed-ngrams/results.json").read_text())
+    systems = {
+        "tuned": {"training_data": ["msmarco", "toyset"], "adapted_from": "base-encoder"},
+        "untrained": {"training_data": []},
+        "undeclared": {"training_data": None},
+    }
+    for name, model in systems.items():
+        (root / "toy" / name).mkdir()
+        (root / "toy" / name / "results.json").write_text(
+            json.dumps({**raw, "model": {**raw["model"], "name": name, "adapted_from": None, **model}}))
+    monkeypatch.setenv("CLIRBENCH_TASKS_DIR", str(tasks))
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(root))
+    app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
+    assert not app.exception
+
+    def page(system: str) -> str:
+        app.selectbox(key="page-system").set_value(system).run()
+        assert not app.exception
+        return "\n".join(m.value for m in app.markdown)
+
+    tuned = page("tuned")
+    assert "zero-shot on toy: **no** (its training data include ToySet)" in tuned
+    assert "training data: msmarco, toyset" in tuned and "adapted from: base-encoder" in tuned
+    untrained = page("untrained")
+    assert "zero-shot on toy: **yes**" in untrained and "training data: none" in untrained
+    assert "adapted from" not in untrained
+    undeclared = page("undeclared")
+    assert "zero-shot on toy: **unknown** (the system does not declare its training data)" in undeclared
+    assert "training data: not declared" in undeclared
+
+
+def test_toolbar_hides_developer_options():
+    """No Deploy button for readers: .streamlit/config.toml in the repo root, read by
+    `streamlit run leaderboard/app.py` started there (the browser test starts it elsewhere)."""
+    import subprocess
+    import sys
+    import tomllib
+
+    config = tomllib.loads((REPO / ".streamlit/config.toml").read_text())
+    assert config["client"]["toolbarMode"] in ("minimal", "viewer")
+    shown = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], cwd=REPO,
+                           capture_output=True, text=True, timeout=120).stdout
+    assert f'toolbarMode = "{config["client"]["toolbarMode"]}"' in shown
 
 
 def _free_port() -> int:
@@ -185,7 +260,9 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO / "leaderboard/app.py"), "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # Started outside the repo root, where .streamlit/config.toml is not read: the app hides
+        # the developer toolbar itself.
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(120):
@@ -203,6 +280,8 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
             table = page.locator("table").first
             table.wait_for(timeout=60_000)
             text = table.inner_text()
+            headers = table.locator("thead th").all_inner_texts()
+            deploy = page.locator('[data-testid="stAppDeployButton"]').count() + page.get_by_text("Deploy", exact=True).count()
             page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
             browser.close()
         expected = score_table(_toy(results_dir), "RR@10").scores
@@ -210,6 +289,9 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
             assert system in text
             assert f"{expected.at[system, 'avg all']:.4f}" in text
         assert (tmp_path / "leaderboard.png").stat().st_size > 10_000
+        # The averages first (they were 49 columns to the right, off screen); no Deploy button.
+        assert [h.strip() for h in headers[1:1 + len(SUMMARY)]] == SUMMARY, headers
+        assert deploy == 0
     finally:
         server.terminate()
         server.wait(timeout=10)

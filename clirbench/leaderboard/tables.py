@@ -1,5 +1,7 @@
 """Score tables: one row per system, one column per language pair or per language (query or
-document side), with macro averages; sorted by the average over all columns."""
+document side), with macro averages; sorted by the average over all columns. The summary
+columns (the averages and the pairs count) come first: the pair view has 49 pair columns,
+and averages after them sat off screen in the app and off the edge of a terminal."""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -22,7 +24,7 @@ class ScoreTable:
     task: str
     metric: str
     by: By
-    scores: pd.DataFrame  # index: system; columns: pairs or languages, then AVERAGES
+    scores: pd.DataFrame  # index: system; columns: SUMMARY (AVERAGES, PAIRS), then pairs or languages
     levels: dict[str, str]  # column -> "high" / "low"
 
     @property
@@ -80,6 +82,6 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     scores["avg low"] = values[low].mean(axis=1) if low else float("nan")
     scores["avg cross-lingual"] = pd.Series(cross)
     scores[PAIRS] = pd.Series(counts)
-    scores = scores.sort_values("avg all", ascending=False)
+    scores = scores[[*SUMMARY, *values.columns]].sort_values("avg all", ascending=False)
     scores.index.name = "system"
     return ScoreTable(task=results[0].task, metric=metric, by=by, scores=scores, levels=levels)
