@@ -13,7 +13,9 @@ from streamlit import config as st_config
 from clirbench.leaderboard.collect import collect, default_roots
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import compare, difference_grid
-from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, score_table
+from clirbench.leaderboard.summary import COLUMNS as SUMMARY_COLUMNS
+from clirbench.leaderboard.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
+from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, language_pairs, score_table
 from clirbench.tasks import load_task, task_files
 
 # Readers get no developer toolbar (Deploy, Rerun, Clear cache). Started from the repo root,
@@ -77,8 +79,8 @@ def zero_shot_fact(spec, meta) -> str:
             f"{', '.join(spec.source_datasets)}{base})")
 
 
-tab_board, tab_base, tab_matrix, tab_chart, tab_system = st.tabs(
-    ["Leaderboard", f"Against {baseline}", "Language matrix", "Per-language chart", "System"])
+tab_board, tab_base, tab_matrix, tab_chart, tab_bias, tab_system = st.tabs(
+    ["Leaderboard", f"Against {baseline}", "Language matrix", "Per-language chart", "Language bias", "System"])
 
 with tab_board:
     st.subheader(f"{metric} per {'language pair' if by == 'pair' else ('query' if by == 'query' else 'document') + ' language'}")
@@ -111,7 +113,7 @@ with tab_matrix:
     name = st.selectbox("System", systems, key="matrix-system")
     chosen = next(r for r in results if r.model.name == name)
     cells = pd.DataFrame([{"query": p.query_lang, "documents": p.doc_lang, metric: p.metrics.get(metric)}
-                          for p in chosen.pairs.values()])
+                          for p in language_pairs(chosen).values()])
     heat = alt.Chart(cells).mark_rect().encode(
         x=alt.X("documents:N", title="document language"), y=alt.Y("query:N", title="query language"),
         color=alt.Color(f"{metric}:Q", scale=alt.Scale(scheme="viridis")), tooltip=["query", "documents", metric])
@@ -134,6 +136,37 @@ with tab_chart:
         tooltip=["system", "language", metric]), width="stretch")
     chart_table = per_lang.loc[[s for s in per_lang.index if s in picked]]
     downloads(chart_table.to_csv(), chart_table.to_latex(float_format="%.4f"), f"{metric}-{side}-languages")
+
+with tab_bias:
+    st.subheader("Language bias: the multilingual pool")
+    st.caption("Each question is asked against every language's candidates at once (pairs X-multi); its "
+               "relevant candidates are its answers in every language. mAP mono / cross: averages over "
+               "monolingual and cross-lingual pairs; mAP multi: over the pool's pairs; rank distance: per "
+               "question, the rank of the worst-placed language's best answer minus the best-placed one's, "
+               "averaged (lower: less bias toward one language). Published rows (italic) come from the task "
+               "file, with their citation: they are not ranked among runs or tested.")
+    summary = summary_table(results, spec)
+    if summary[SUMMARY_COLUMNS[2]].isna().all() and not spec.references:
+        st.info(f"No run of {task} has multilingual-pool pairs: run e.g. "
+                f"`clirbench run --model bm25 --task {task}` (the pool pairs are X-multi).")
+    else:
+        styled = summary.style.format({c: "{:.1f}" if c == RANK_DISTANCE else "{:.3f}" for c in SUMMARY_COLUMNS},
+                                      na_rep="").apply(
+            lambda row: ["font-style: italic; color: #666" if row[PUBLISHED] else "" for _ in row], axis=1)
+        st.table(styled)
+        downloads(summary.to_csv(), summary.to_latex(float_format="%.3f"), "summary")
+        by_lang = rank_distance_by_language(results)
+        if len(by_lang):
+            st.markdown("**Mean rank distance per query language** (lower: less bias)")
+            st.dataframe(by_lang.style.format("{:.1f}"), width="stretch")
+            share = same_language_share(results)
+            st.markdown("**Own language in the top 10**, against that language's share of the pool (the bar's tick)")
+            bars = alt.Chart(share).mark_bar().encode(
+                x=alt.X("query language:N"), xOffset="system:N", y=alt.Y("own language in top 10:Q", scale=alt.Scale(domain=[0, 1])),
+                color="system:N", tooltip=["system", "query language", "own language in top 10", "own share of pool"])
+            ticks = alt.Chart(share).mark_tick(color="black", thickness=2).encode(
+                x="query language:N", xOffset="system:N", y="own share of pool:Q")
+            st.altair_chart(bars + ticks, width="stretch")
 
 with tab_system:
     name = st.selectbox("System", systems, key="page-system")

@@ -1,6 +1,8 @@
 """The multilingual pool: its construction, the language-bias measures, and its search by
 every kind of system."""
 
+import csv
+import io
 import json
 import os
 from collections import Counter
@@ -67,13 +69,16 @@ def test_mlqa_pool_against_an_independent_count():
 
 
 def _toy_pool_task(tmp_path: Path):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "toy-pool.yaml"
     path.write_text(
         "name: toy-pool\ndescription: the toy collection, pairs and pool\ncitation: clirbench\n"
         "pair_groups:\n  - {query_langs: [en, sw], doc_langs: [de, en, sw, yo], queries: 'clirbench/toy/{q}-{d}',"
         " docs: 'clirbench/toy/{d}', qrels: 'clirbench/toy/{q}-{d}'}\n"
         "pool_groups:\n  - {query_langs: [en, sw], pool_langs: [de, en, sw, yo], queries: 'clirbench/toy/{q}-multi',"
-        " docs: clirbench/toy/multi, qrels: 'clirbench/toy/{q}-multi', pool_docs: 'clirbench/toy/{d}'}\n")
+        " docs: clirbench/toy/multi, qrels: 'clirbench/toy/{q}-multi', pool_docs: 'clirbench/toy/{d}'}\n"
+        "references:\n  - {system: Paper, training: X-Y, citation: 'A paper, Table 1', ap_monolingual: 0.5,"
+        " ap_cross_lingual: 0.4, ap_pool: 0.3, rank_distance: 2}\n")
     return load_task_file(path)
 
 
@@ -138,3 +143,39 @@ def test_translation_baselines_do_not_claim_the_pool(tmp_path):
                       cache_dir=tmp_path / "cache")
     assert report.ran == [] and set(report.not_applicable) == {"en-multi", "sw-multi"}
     assert "multilingual-pool" in report.not_applicable["en-multi"]
+
+
+def test_summary_view_in_the_cli_and_the_app(tmp_path, cli, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from clirbench.systems.registry import load_model
+
+    tasks = tmp_path / "tasks"
+    spec = _toy_pool_task(tasks)
+    for system in ("bm25s", "hashed-ngrams"):
+        run_task(spec, load_model(system), spec.pairs(), out_dir=tmp_path / "results", cache_dir=tmp_path / "cache")
+    extra = {"CLIRBENCH_TASKS_DIR": str(tasks)}
+    text = cli("leaderboard", "--task", "toy-pool", "--view", "summary", "--format", "csv",
+               "--results", str(tmp_path / "results"), extra_env=extra).stdout
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header == ["system", "mAP mono", "mAP cross", "mAP multi", "rank distance", "published"]
+    assert sorted(r[0] for r in rows[:2]) == ["bm25s", "hashed-ngrams"] and rows[2][0] == "Paper (X-Y)"
+    assert float(rows[0][3]) >= float(rows[1][3])  # runs ranked by mAP over the pool, then published rows
+    assert rows[2][-1] == "A paper, Table 1" and rows[0][-1] == ""
+    # The pool's pairs stay out of the pair averages and the scores view.
+    scores = cli("leaderboard", "--task", "toy-pool", "--format", "csv", "--results", str(tmp_path / "results"),
+                 extra_env=extra).stdout
+    assert "multi" not in scores and "en-sw" in scores
+
+    monkeypatch.setenv("CLIRBENCH_TASKS_DIR", str(tasks))
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "results"))
+    app = AppTest.from_file(str(Path(__file__).parents[1] / "leaderboard/app.py"), default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert not app.warning, [w.value for w in app.warning]
+    app.sidebar.selectbox[0].set_value("toy-pool").run()
+    tables = [t.value for t in app.table]
+    summary = next(t for t in tables if "rank distance" in t.columns)
+    assert list(summary.index) == [r[0] for r in rows]
+    assert summary.loc["Paper (X-Y)", "published"] == "A paper, Table 1"
+    by_lang = next(d.value for d in app.dataframe if list(d.value.columns) == ["en", "sw"])
+    assert set(by_lang.index) == {"bm25s", "hashed-ngrams"}

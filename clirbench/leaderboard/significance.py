@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clirbench.leaderboard.tables import By, _column
+from clirbench.leaderboard.tables import By, _column, language_pairs
 from clirbench.eval.results import ResultsFile
 
 ALPHA = 0.05
@@ -16,7 +16,7 @@ ALPHA = 0.05
 def _per_query(r: ResultsFile, metric: str, by: By) -> dict[str, dict[str, float]]:
     """Column -> {"pair/query id": value}; "avg all" holds every query of every pair."""
     out: dict[str, dict[str, float]] = {"avg all": {}}
-    for key, pair in r.pairs.items():
+    for key, pair in language_pairs(r).items():
         values = pair.per_query.get(metric, {})
         col = _column(by, key, pair.query_lang, pair.doc_lang)
         for qid, v in values.items():

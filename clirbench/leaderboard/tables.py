@@ -10,6 +10,7 @@ import pandas as pd
 
 from clirbench.core.languages import language
 from clirbench.eval.results import ResultsFile
+from clirbench.tasks import POOL
 
 By = Literal["pair", "query", "doc"]
 AVERAGES = ["avg all", "avg high", "avg low", "avg cross-lingual"]
@@ -40,6 +41,12 @@ class ScoreTable:
         return out
 
 
+def language_pairs(r: ResultsFile) -> dict:
+    """The pairs of one query and one document language: the multilingual pool's pairs
+    (`X-multi`) are a setting of their own, shown in the summary view."""
+    return {key: pair for key, pair in r.pairs.items() if pair.doc_lang != POOL}
+
+
 def available_metrics(results: list[ResultsFile]) -> list[str]:
     """Measures every file has, the primary first."""
     if not results:
@@ -58,11 +65,11 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     metric = metric or results[0].primary_metric
     rows, levels = {}, {}
     cross: dict[str, float] = {}
-    counts = {r.model.name: sum(metric in p.metrics for p in r.pairs.values()) for r in results}
+    counts = {r.model.name: sum(metric in p.metrics for p in language_pairs(r).values()) for r in results}
     for r in results:
         cells: dict[str, list[float]] = {}
         cross_values = []
-        for key, pair in r.pairs.items():
+        for key, pair in language_pairs(r).items():
             if metric not in pair.metrics:
                 continue
             col = _column(by, key, pair.query_lang, pair.doc_lang)
