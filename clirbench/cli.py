@@ -62,11 +62,11 @@ def cmd_tasks(args) -> int:
         console.print(f"[bold]{spec.name}[/bold]: {spec.description}\n[dim]{spec.citation}[/dim]")
         table = Table("pair", "level", "queries", "documents", "qrels", "available here")
         for p in spec.pairs():
-            missing = missing_files([p.queries, p.docs, p.qrels])
+            missing = missing_files(p.inputs())
             table.add_row(p.key, p.resource_level, p.queries, p.docs, p.qrels,
                           "[green]yes[/green]" if not missing else f"[red]no[/red] ({len(missing)} files missing)")
         console.print(table)
-        all_missing = missing_files([i for p in spec.pairs() for i in (p.queries, p.docs, p.qrels)])
+        all_missing = missing_files([i for p in spec.pairs() for i in p.inputs()])
         if all_missing:
             console.print("Missing files (ir_datasets downloads them when the network allows):\n" + describe_missing(all_missing))
         return 0
@@ -74,7 +74,7 @@ def cmd_tasks(args) -> int:
     for name in task_files():
         spec = load_task(name)
         pairs = spec.pairs()
-        ready = sum(not missing_files([p.queries, p.docs, p.qrels]) for p in pairs)
+        ready = sum(not missing_files(p.inputs()) for p in pairs)
         table.add_row(name, str(len(pairs)), f"{ready}/{len(pairs)}", ", ".join(spec.metrics),
                       spec.description.split(". ")[0])
     console.print(table)

@@ -20,7 +20,7 @@ def data_error(pair: PairSpec, error: Exception) -> ClirbenchError:
     """`error`, raised while reading the pair's data, as an error that names the missing files."""
     if isinstance(error, ClirbenchError):
         return error
-    missing = missing_files([pair.queries, pair.docs, pair.qrels])
+    missing = missing_files(pair.inputs())
     if missing:
         return ClirbenchError(f"pair {pair.key}: data is not available here ({type(error).__name__}: {error})",
                               "put these files where ir_datasets looks for them:\n" + describe_missing(missing))

@@ -96,6 +96,10 @@ class PairSpec(_Strict):
     def pool(self) -> bool:
         return self.doc_lang == POOL
 
+    def inputs(self) -> list[tuple[str, str]]:
+        """(ir_datasets ID, what the pair reads of it): queries, docs and qrels."""
+        return [(self.queries, "queries"), (self.docs, "docs"), (self.qrels, "qrels")]
+
     @property
     def cross_lingual(self) -> bool:
         return self.query_lang != self.doc_lang and not self.pool
