@@ -43,6 +43,7 @@ demo: setup
 	$(BIN)/clirbench run --model dict+bm25 --task mlqa-r
 	$(BIN)/clirbench run --model fuse:bm25+me5-small --task mlqa-r
 	$(BIN)/clirbench leaderboard --task mlqa-r --by query
+	$(BIN)/clirbench leaderboard --task mlqa-r --view summary
 
 test: setup
 	@# The layers stay one-way: contracts in pyproject.toml.
