@@ -1,4 +1,4 @@
-"""The `clirbench` command: `tasks`, `models`, `run`, `fuse`, `show`, `leaderboard`."""
+"""The `clirbench` command: `tasks`, `models`, `run`, `fuse`, `show`, `leaderboard`, `train`."""
 
 import argparse
 import sys
@@ -265,6 +265,31 @@ def _print_summary(args, results) -> int:
     return 0
 
 
+def cmd_train(args) -> int:
+    from clirbench.train.optical import train_optical
+    from clirbench.train.recipe import load_recipe
+
+    recipe = load_recipe(Path(args.recipe), args.set or [])
+    out = Path(args.out) if args.out else Path("trained") / f"{Path(args.recipe).stem}-{recipe.digest()}"
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[status]}"), console=err_console) as bar:
+        task = bar.add_task("training", total=recipe.max_steps, status="loading teacher and bitext")
+
+        def on_step(report):
+            bar.update(task, completed=report.step,
+                       status=f"loss {report.loss:.4f}, {report.pairs_per_second:.1f} pairs/s")
+
+        model_dir = train_optical(recipe, out, on_step=on_step, log=lambda m: bar.console.log(m))
+    import yaml
+
+    manifest = yaml.safe_load((model_dir / "clirbench-model.yaml").read_text())
+    dev = manifest["dev"]
+    console.print(f"student: {model_dir}\n  steps {manifest['steps']}, loss {manifest['loss']['first']} -> "
+                  f"{manifest['loss']['mean_last_10']} (mean of the last 10)\n  dev RR@10 by step: {dev['by_step']} "
+                  f"(teacher: {dev['teacher']})\nscore it: clirbench run --model {model_dir} --task mlqa-r")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clirbench", description="Cross-lingual retrieval evaluation harness.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -319,6 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "cross-lingual pairs and the multilingual pool, and the rank distance, beside published rows")
     p.add_argument("--results", nargs="+", help="results folders (default: results/ and submissions/*/results/)")
     p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("train", help="train a recipe (recipes/*.yaml): a distilled student encoder, scored like any")
+    p.add_argument("recipe", help="a recipe YAML file, e.g. recipes/optical.yaml")
+    p.add_argument("--out", help="output folder (default: trained/<recipe>-<hash of its fields>); "
+                                 "rerunning the same command resumes from its last checkpoint")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a recipe field, e.g. --set max_steps=40 (repeatable; values in YAML)")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("show", help="print the table of results already written")
     p.add_argument("--model", required=True)

@@ -118,6 +118,12 @@ class Encoder(_Plugin):
     def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
         """Vectors of documents written in `lang`: float32, shape (len(texts), dim)."""
 
+    def document_vectors_key(self) -> str:
+        """Where its document vectors are cached (`<name>/<fingerprint>`). An encoder whose
+        documents go through another encoder (a distilled student keeps its teacher's) returns
+        that encoder's key, and reuses its cached vectors."""
+        return f"{self.meta.name}/{self.fingerprint()}"
+
 
 class Retriever(_Plugin):
     pool_search: Literal["combine", "mixed"] | None = None

@@ -84,7 +84,7 @@ def _count_parameters(shards: list[Path]) -> int:
     return total
 
 
-def _bf16_native() -> bool:
+def bf16_native() -> bool:
     import torch
 
     check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
@@ -101,7 +101,7 @@ class HFEncoder(Encoder):
         self.device = ("cuda" if torch.cuda.is_available() else "cpu") if s.device == "auto" else s.device
         precision = s.precision
         if precision == "auto":
-            precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if _bf16_native() else "float32")
+            precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if bf16_native() else "float32")
         self.precision = precision
         self.batch_size = s.batch_size
         self._tokenizer = self._model = None

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.contract import Encoder, Listing, Retriever
 from clirbench.systems.construct import construct
+from clirbench.systems.student import is_student_folder
 from clirbench.systems.submissions import load_submission, submission_listing, submission_names
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
@@ -95,6 +96,10 @@ def load_model(name: str) -> Retriever | Encoder:
         return _instantiate(obj, f"plugin {name!r} ({eps[name].value})")
     if name in submission_names():
         return load_submission(name)
+    if is_student_folder(name):
+        from clirbench.systems.student import StudentEncoder
+
+        return StudentEncoder(name)
     if name.startswith("hf:"):
         from clirbench.systems.hf_encoder import HFEncoderSettings
 

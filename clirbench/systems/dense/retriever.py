@@ -78,7 +78,7 @@ class DenseRetriever(Retriever):
 
     def index_key(self) -> str:
         # The vectors do not depend on how they are searched.
-        return f"{self.meta.name}/{self.encoder.fingerprint()}"
+        return self.encoder.document_vectors_key()
 
     def fingerprint(self) -> str:
         key = json.dumps([self.encoder.fingerprint(), self.search_kind])
@@ -87,7 +87,8 @@ class DenseRetriever(Retriever):
     def query_cache(self, lang: str) -> QueryVectorCache:
         """One per language for the whole run: its index is read from disk once, not per pair."""
         if lang not in self._query_caches:
-            self._query_caches[lang] = QueryVectorCache(self.cache_dir / "query-vectors" / self.index_key() / lang)
+            own = f"{self.meta.name}/{self.encoder.fingerprint()}"  # queries are always the encoder's own
+            self._query_caches[lang] = QueryVectorCache(self.cache_dir / "query-vectors" / own / lang)
         return self._query_caches[lang]
 
     def encode(self, role: str, texts: list[str], lang: str) -> np.ndarray:

@@ -1,0 +1,250 @@
+"""OPTICAL (Huang, Yu & Allan, WSDM 2023): a student query encoder for foreign languages,
+distilled from a frozen English retrieval teacher with bitext only.
+
+For each (English, foreign) pair the teacher reads the English side and the student the
+foreign side. Token embeddings are the last hidden states of real tokens (no padding, no
+special tokens); the cost between student token i and teacher token j is 1 - cos(s_i, t_j);
+the transport plan is entropic OT (log-domain Sinkhorn) between the two token sets, with
+uniform or IDF marginals; the loss is <P, C>_F averaged over the batch, plus, optionally, the
+MSE between the student's and the teacher's pooled sentence vectors (with no OT term, that is
+Reimers & Gurevych's sentence-level distillation). Documents stay with the teacher, so the
+teacher's query-document matching is kept and only cross-lingual knowledge is learned."""
+
+import copy
+import math
+import os
+import random
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.data import lareqa, register_all
+from clirbench.systems.hf_encoder import HFEncoder, bf16_native
+from clirbench.systems.registry import load_model
+from clirbench.train import checkpoints
+from clirbench.train.bitext import Pair, load_bitext
+from clirbench.train.recipe import OpticalRecipe
+from clirbench.train.sinkhorn import ot_cost
+
+# A test hook: the process kills itself (SIGKILL, as `kill -9`) when it reaches this step.
+KILL_AT_STEP = "CLIRBENCH_TRAIN_KILL_AT_STEP"
+
+
+@dataclass
+class StepReport:
+    step: int
+    max_steps: int
+    loss: float
+    pairs_per_second: float
+
+
+def teacher_encoder(name: str) -> HFEncoder:
+    plugin = load_model(name)
+    if not isinstance(plugin, HFEncoder):
+        raise ClirbenchError(f"teacher {name!r} is a {type(plugin).__name__}, not a transformers encoder",
+                             "give an installed encoder (me5-small), hf:<folder>, or an encoder settings .yaml")
+    return plugin
+
+
+class Distiller:
+    """The teacher, the student, and the loss of one batch."""
+
+    def __init__(self, recipe: OpticalRecipe, teacher: HFEncoder, train_pairs: list[Pair]):
+        from transformers import AutoModel, AutoTokenizer
+
+        self.recipe = recipe
+        self.settings = teacher.settings
+        self.tokenizer = AutoTokenizer.from_pretrained(self.settings.model)
+        self.teacher = AutoModel.from_pretrained(self.settings.model).eval()
+        for p in self.teacher.parameters():
+            p.requires_grad_(False)
+        self.student = copy.deepcopy(self.teacher).train()
+        for p in self.student.parameters():
+            p.requires_grad_(True)
+        precision = recipe.precision if recipe.precision != "auto" else ("bfloat16" if bf16_native() else "float32")
+        self.precision = precision
+        self.idf = self._idf(train_pairs) if recipe.marginals == "idf" else None
+
+    def _autocast(self):
+        return torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bfloat16" else nullcontext()
+
+    def _idf(self, pairs: list[Pair]) -> dict[int, float]:
+        """Token IDF over the training sentences of both sides: log((N + 1) / (df + 1)) + 1."""
+        df: Counter = Counter()
+        texts = [p.english for p in pairs] + [p.foreign for p in pairs]
+        for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]:
+            df.update(set(ids))
+        n = len(texts)
+        return {token: math.log((n + 1) / (count + 1)) + 1 for token, count in df.items()}
+
+    def _tokens(self, texts: list[str]):
+        return self.tokenizer([self.settings.query_prefix + t for t in texts], padding=True, truncation=True,
+                              max_length=self.recipe.max_length, return_tensors="pt", return_special_tokens_mask=True)
+
+    def _weights(self, batch) -> torch.Tensor:
+        """Marginal of each real token (padding and special tokens: 0), summing to 1 per sentence."""
+        real = (batch["attention_mask"].bool() & ~batch["special_tokens_mask"].bool()).float()
+        if self.idf is not None:
+            idf = torch.tensor([[self.idf.get(t, 1.0) for t in row] for row in batch["input_ids"].tolist()])
+            real = real * idf
+        return real / real.sum(dim=1, keepdim=True).clamp_min(1e-9)
+
+    @staticmethod
+    def _pooled(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+        mask = attention.unsqueeze(-1).to(hidden.dtype)  # mean over every token, as the encoder pools
+        return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1), dim=-1)
+
+    def loss(self, pairs: list[Pair]) -> torch.Tensor:
+        english, foreign = self._tokens([p.english for p in pairs]), self._tokens([p.foreign for p in pairs])
+        model_inputs = ("input_ids", "attention_mask")
+        with torch.no_grad(), self._autocast():
+            t_hidden = self.teacher(**{k: english[k] for k in model_inputs}).last_hidden_state
+        with self._autocast():
+            s_hidden = self.student(**{k: foreign[k] for k in model_inputs}).last_hidden_state
+        t_hidden, s_hidden = t_hidden.float(), s_hidden.float()
+        loss = torch.zeros(())
+        r = self.recipe
+        if r.ot_weight:
+            cost = 1 - torch.nn.functional.normalize(s_hidden, dim=-1) @ torch.nn.functional.normalize(t_hidden, dim=-1).transpose(1, 2)
+            ot = ot_cost(cost, self._weights(foreign), self._weights(english), r.epsilon, r.sinkhorn_iters,
+                         detach_plan=r.gradient == "envelope")
+            loss = loss + r.ot_weight * ot.mean()
+        if r.sentence_weight:
+            student = self._pooled(s_hidden, foreign["attention_mask"])
+            teacher = self._pooled(t_hidden, english["attention_mask"])
+            loss = loss + r.sentence_weight * torch.nn.functional.mse_loss(student, teacher)
+        return loss
+
+    @torch.no_grad()
+    def encode(self, model, texts: list[str], prefix: str, batch_size: int = 64) -> np.ndarray:
+        was_training = model.training
+        model.eval()
+        out = []
+        for start in range(0, len(texts), batch_size):
+            batch = self.tokenizer([prefix + t for t in texts[start : start + batch_size]], padding=True,
+                                   truncation=True, max_length=self.settings.max_length, return_tensors="pt")
+            with self._autocast():
+                hidden = model(**batch).last_hidden_state
+            out.append(self._pooled(hidden.float(), batch["attention_mask"]).numpy())
+        model.train(was_training)
+        return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
+
+
+def _batch(train: list[Pair], step: int, size: int, seed: int) -> list[Pair]:
+    """The pairs of a step: a function of (seed, step) alone, so a resumed run sees the same."""
+    start = step * size
+    out = []
+    while len(out) < size:
+        epoch, offset = divmod(start + len(out), len(train))
+        order = np.random.RandomState(seed + epoch).permutation(len(train))
+        out.append(train[order[offset]])
+    return out
+
+
+class DevScore:
+    """X->en retrieval on the dev question ids of XQuAD-R: the dev questions of each student
+    language (student) against every English XQuAD-R sentence (teacher); RR@10 averaged over
+    questions. Needs a lareqa source; None otherwise."""
+
+    def __init__(self, distiller: Distiller, recipe: OpticalRecipe, dev: list[Pair]):
+        self.distiller = distiller
+        self.dev = [p for p in dev if p.pair_id in self._answers()] if self._has_lareqa(recipe) else []
+        if self.dev:
+            english = lareqa.parsed(lareqa.XQUAD_R, "en")
+            self.doc_ids = [doc_id for doc_id, _ in english.sentences]
+            self.docs = distiller.encode(distiller.teacher, [t for _, t in english.sentences], distiller.settings.passage_prefix)
+
+    @staticmethod
+    def _has_lareqa(recipe: OpticalRecipe) -> bool:
+        return any(s.kind == "lareqa" for s in recipe.bitext)
+
+    @staticmethod
+    def _answers() -> dict[str, frozenset[str]]:
+        return lareqa.parsed(lareqa.XQUAD_R, "en").answer_docs
+
+    def __call__(self) -> float | None:
+        if not self.dev:
+            return None
+        queries = self.distiller.encode(self.distiller.student, [p.foreign for p in self.dev],
+                                        self.distiller.settings.query_prefix)
+        top = np.argsort(-(queries @ self.docs.T), axis=1)[:, :10]
+        answers = self._answers()
+        rr = []
+        for pair, row in zip(self.dev, top):
+            ranks = [i for i, d in enumerate(row, start=1) if self.doc_ids[d] in answers[pair.pair_id]]
+            rr.append(1 / ranks[0] if ranks else 0.0)
+        return float(np.mean(rr))
+
+
+def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepReport], None] = lambda r: None,
+                  log: Callable[[str], None] = print) -> Path:
+    """Train (or resume) into `out_dir`; returns the student's model folder, `out_dir/model`."""
+    from clirbench.train.student_folder import write_student
+
+    register_all()
+    model_dir = out_dir / "model"
+    if (model_dir / "clirbench-model.yaml").exists():
+        log(f"already trained: {model_dir}")
+        return model_dir
+    random.seed(recipe.seed)
+    np.random.seed(recipe.seed)
+    torch.manual_seed(recipe.seed)
+    teacher = teacher_encoder(recipe.teacher)
+    train, dev = load_bitext(recipe.bitext, recipe.dev_fraction)
+    if not train:
+        raise ClirbenchError("the recipe's bitext holds no training pairs", "check `bitext:` sources and `limit`")
+    distiller = Distiller(recipe, teacher, train)
+    optimizer = torch.optim.AdamW([p for p in distiller.student.parameters() if p.requires_grad],
+                                  lr=recipe.lr, weight_decay=recipe.weight_decay)
+    warmup, total = recipe.warmup_steps, recipe.max_steps
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / (warmup + 1) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
+    ckpt_root = out_dir / "checkpoints"
+    state = {"step": 0, "losses": [], "dev": {}}
+    if found := checkpoints.latest(ckpt_root):
+        state = checkpoints.restore(found, distiller.student, optimizer, scheduler)
+        log(f"resuming from {found.name}")
+    dev_score = DevScore(distiller, recipe, dev)
+    kill_at = int(os.environ.get(KILL_AT_STEP, "-1"))
+    started, done_pairs = time.perf_counter(), 0
+    for step in range(state["step"], total):
+        if step == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        loss = distiller.loss(_batch(train, step, recipe.batch_size, recipe.seed))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(distiller.student.parameters(), recipe.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        done_pairs += recipe.batch_size
+        state["losses"].append(round(float(loss), 6))
+        if recipe.dev_every and (step + 1) % recipe.dev_every == 0 and (score := dev_score()) is not None:
+            state["dev"][str(step + 1)] = round(score, 4)
+        state["step"] = step + 1
+        if state["step"] % recipe.checkpoint_every == 0 or state["step"] == total:
+            checkpoints.save(ckpt_root, state["step"], distiller.student, optimizer, scheduler,
+                             {k: v for k, v in state.items() if k != "step"})
+        on_step(StepReport(step + 1, total, float(loss), done_pairs / (time.perf_counter() - started)))
+    if str(total) not in state["dev"] and (score := dev_score()) is not None:
+        state["dev"][str(total)] = round(score, 4)
+    teacher_score = None
+    if dev_score.dev:
+        teacher_score = DevScore(_TeacherAsStudent(distiller), recipe, dev)()
+    return write_student(model_dir, recipe, teacher, distiller, train, dev, state, teacher_score)
+
+
+class _TeacherAsStudent:
+    """The teacher in the student's place, for the dev score of the untrained starting point."""
+
+    def __init__(self, distiller: Distiller):
+        self.teacher = self.student = distiller.teacher
+        self.settings = distiller.settings
+        self.encode = distiller.encode

@@ -1,0 +1,129 @@
+"""Recipes: typed YAML records in recipes/, with `--set key=value` overrides. An error names
+the file, the field and the fix."""
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.languages import LANGUAGES
+from clirbench.core.yaml_records import read_yaml_mapping, validate_record
+
+_HINT = "see recipes/optical.yaml for a valid recipe"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BitextSource(_Strict):
+    """Where (English, foreign) sentence pairs come from.
+
+    lareqa: parallel questions by question id from XQuAD-R (never MLQA-R: it is the evaluation
+    set); tsv: `english<TAB>foreign` lines of a file; hf: a Hugging Face `datasets` corpus of
+    translation records (hub id, or a local json/csv file)."""
+
+    kind: Literal["lareqa", "tsv", "hf"]
+    languages: list[str] = Field(default_factory=list, description="foreign languages (lareqa: several; tsv/hf: one)")
+    collection: Literal["xquad-r"] = "xquad-r"
+    path: str | None = None  # tsv: the file; hf: a hub id or a local data file
+    config: str | None = None  # hf: the dataset's configuration
+    split: str = "train"
+    english_field: str = "en"  # hf: key of the English side (in `translation` records, or top level)
+    foreign_field: str | None = None  # hf: key of the foreign side (default: the language code)
+    limit: int | None = Field(None, ge=1, description="at most this many pairs per language")
+
+    @model_validator(mode="after")
+    def _check(self):
+        unknown = [lang for lang in self.languages if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown language code(s) {unknown}")
+        if "en" in self.languages:
+            raise ValueError("`languages` are the foreign sides; English is always the teacher's side")
+        if not self.languages:
+            raise ValueError("name the foreign language(s) in `languages`")
+        if self.kind in ("tsv", "hf") and (self.path is None or len(self.languages) != 1):
+            raise ValueError(f"a {self.kind} source needs `path` and exactly one language in `languages`")
+        return self
+
+
+class OpticalRecipe(_Strict):
+    """OPTICAL: a student query encoder distilled from a frozen retrieval teacher with
+    optimal transport between token embeddings (see README, Training)."""
+
+    recipe: Literal["optical"] = "optical"
+    teacher: str = Field("me5-small", description="an installed model name, hf:<folder>, or a folder")
+    bitext: list[BitextSource] = Field(min_length=1)
+    dev_fraction: float = Field(0.1, gt=0, lt=1, description="share of question ids held out for dev")
+    seed: int = 0
+    batch_size: int = Field(16, ge=1)
+    max_steps: int = Field(300, ge=1)
+    lr: float = Field(2e-5, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_steps: int = Field(30, ge=0)
+    grad_clip: float = Field(1.0, gt=0)
+    max_length: int = Field(64, ge=8)
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    ot_weight: float = Field(1.0, ge=0)
+    sentence_weight: float = Field(0.0, ge=0, description="MSE between pooled vectors; OT 0 + this = Reimers & Gurevych")
+    epsilon: float = Field(0.05, gt=0)
+    sinkhorn_iters: int = Field(50, ge=1)
+    gradient: Literal["unrolled", "envelope"] = "unrolled"
+    marginals: Literal["uniform", "idf"] = "uniform"
+    checkpoint_every: int = Field(50, ge=1)
+    dev_every: int = Field(0, ge=0, description="dev score every N steps (0: at the end only)")
+
+    @model_validator(mode="after")
+    def _some_loss(self):
+        if self.ot_weight == 0 and self.sentence_weight == 0:
+            raise ValueError("ot_weight and sentence_weight are both 0: nothing to learn")
+        return self
+
+    def languages(self) -> list[str]:
+        return sorted({lang for source in self.bitext for lang in source.languages})
+
+    def digest(self) -> str:
+        """A hash of every field: the output of a recipe is named by it."""
+        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
+
+
+RECIPES = {"optical": OpticalRecipe}
+
+
+def _apply(raw: dict, assignment: str, path: Path) -> None:
+    key, sep, value = assignment.partition("=")
+    if not sep or not key:
+        raise ClirbenchError(f"--set {assignment!r}: expected key=value", "e.g. --set max_steps=40")
+    target = raw
+    *parents, leaf = key.split(".")
+    for part in parents:
+        target = target.setdefault(int(part) if part.isdigit() and isinstance(target, list) else part, {}) \
+            if isinstance(target, dict) else target[int(part)]
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        parsed = value
+    if isinstance(target, list):
+        target[int(leaf)] = parsed
+    else:
+        target[leaf] = parsed
+
+
+def load_recipe(path: Path, overrides: list[str] = ()) -> OpticalRecipe:
+    """A recipe file with `key=value` overrides (values in YAML: `max_steps=40`,
+    `bitext.0.languages=[hi]`)."""
+    path = Path(path)
+    raw = read_yaml_mapping(path, "recipe", _HINT)
+    for assignment in overrides:
+        _apply(raw, assignment, path)
+    kind = raw.get("recipe", "optical")
+    if kind not in RECIPES:
+        raise ClirbenchError(f"{path}: field `recipe`: unknown recipe {kind!r}", f"use one of: {', '.join(RECIPES)}")
+    try:
+        return validate_record(raw, path, RECIPES[kind], "recipe", _HINT)
+    except ValidationError as e:  # a model validator's error
+        raise ClirbenchError(f"{path}: invalid recipe: {e.errors()[0]['msg']}", _HINT) from None

@@ -1,0 +1,64 @@
+"""The student's model folder: weights (safetensors), tokenizer, and the manifest
+`clirbench-model.yaml` that makes the folder a system (`clirbench run --model FOLDER`)."""
+
+import hashlib
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from clirbench.systems.hf_encoder import HFEncoder
+from clirbench.systems.student import MANIFEST
+from clirbench.train.bitext import Pair
+from clirbench.train.recipe import OpticalRecipe
+
+# XQuAD-R is XQuAD: SQuAD v1.1 dev paragraphs, translated.
+LAREQA_TRAINING_DATA = ["XQuAD", "SQuAD"]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, distiller, train: list[Pair],
+                  dev: list[Pair], state: dict, teacher_dev: float | None) -> Path:
+    partial = model_dir.with_name(model_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    distiller.student.save_pretrained(str(partial))
+    distiller.tokenizer.save_pretrained(str(partial))
+    sizes: dict[str, dict[str, int]] = {}
+    for split, pairs in (("train", train), ("dev", dev)):
+        for p in pairs:
+            sizes.setdefault(p.lang, {"train": 0, "dev": 0})[split] += 1
+    training_data = sorted({d for s in recipe.bitext if s.kind == "lareqa" for d in LAREQA_TRAINING_DATA}
+                           | {s.path for s in recipe.bitext if s.kind != "lareqa"})
+    losses = state["losses"]
+    manifest = {
+        "kind": "optical-student",
+        "name": f"optical-{recipe.digest()}",
+        "teacher": recipe.teacher,
+        "teacher_fingerprint": teacher.fingerprint(),
+        "student_languages": recipe.languages(),
+        "recipe": recipe.model_dump(mode="json"),
+        "recipe_digest": recipe.digest(),
+        "bitext": [{**s.model_dump(mode="json", exclude_defaults=True), "kind": s.kind} for s in recipe.bitext],
+        "pairs": sizes,
+        "steps": state["step"],
+        "loss": {"first": losses[0] if losses else None, "last": losses[-1] if losses else None,
+                 "mean_last_10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 6)},
+        "dev": {"measure": "RR@10, X->en over XQuAD-R English sentences, dev question ids",
+                "by_step": state["dev"], "teacher": teacher_dev},
+        "training_data": training_data,
+        "adapted_from": recipe.teacher,
+        "weights_sha256": _sha256(partial / "model.safetensors"),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    (partial / MANIFEST).write_text(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+    shutil.rmtree(model_dir, ignore_errors=True)
+    partial.rename(model_dir)
+    return model_dir
