@@ -59,7 +59,10 @@ class Distiller:
 
     def __init__(self, recipe: OpticalRecipe, teacher: HFEncoder, train_pairs: list[Pair]):
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()  # "newly initialized" pooler notes: unused here
+        hf_logging.disable_progress_bar()
         self.recipe = recipe
         self.settings = teacher.settings
         self.tokenizer = AutoTokenizer.from_pretrained(self.settings.model)
@@ -225,14 +228,14 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
         optimizer.step()
         scheduler.step()
         done_pairs += recipe.batch_size
-        state["losses"].append(round(float(loss), 6))
+        state["losses"].append(round(loss.item(), 6))
         if recipe.dev_every and (step + 1) % recipe.dev_every == 0 and (score := dev_score()) is not None:
             state["dev"][str(step + 1)] = round(score, 4)
         state["step"] = step + 1
         if state["step"] % recipe.checkpoint_every == 0 or state["step"] == total:
             checkpoints.save(ckpt_root, state["step"], distiller.student, optimizer, scheduler,
                              {k: v for k, v in state.items() if k != "step"})
-        on_step(StepReport(step + 1, total, float(loss), done_pairs / (time.perf_counter() - started)))
+        on_step(StepReport(step + 1, total, state["losses"][-1], done_pairs / (time.perf_counter() - started)))
     if str(total) not in state["dev"] and (score := dev_score()) is not None:
         state["dev"][str(total)] = round(score, 4)
     teacher_score = None

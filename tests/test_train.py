@@ -1,0 +1,171 @@
+"""Training recipes on tiny real models: Sinkhorn against POT, the OPTICAL loss, the frozen
+teacher, kill -9 and resume, the student scored as a system, and recipe errors."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from clirbench.data.toy import FILES as TOY
+from clirbench.train.recipe import load_recipe
+from clirbench.train.sinkhorn import log_sinkhorn, ot_cost
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_models import build_tiny_xlmr  # noqa: E402
+
+
+def test_sinkhorn_matches_pot_and_its_marginals():
+    import ot
+
+    torch.manual_seed(0)
+    sizes = [(5, 7), (3, 4), (6, 2)]
+    n, m = max(s for s, _ in sizes), max(t for _, t in sizes)
+    cost = torch.rand(len(sizes), n, m, dtype=torch.float64)
+    a = torch.zeros(len(sizes), n, dtype=torch.float64)
+    b = torch.zeros(len(sizes), m, dtype=torch.float64)
+    for i, (s, t) in enumerate(sizes):  # uneven lengths: the rest is padding, weight 0
+        a[i, :s] = torch.rand(s, dtype=torch.float64) + 0.1
+        b[i, :t] = torch.rand(t, dtype=torch.float64) + 0.1
+    a, b = a / a.sum(1, keepdim=True), b / b.sum(1, keepdim=True)
+    plan = log_sinkhorn(cost, a, b, eps=0.05, iters=500)
+    for i, (s, t) in enumerate(sizes):
+        assert torch.allclose(plan[i].sum(1), a[i], atol=1e-3) and torch.allclose(plan[i].sum(0), b[i], atol=1e-3)
+        assert plan[i, s:].abs().sum() == 0 and plan[i, :, t:].abs().sum() == 0
+        expected = ot.sinkhorn(a[i, :s].numpy(), b[i, :t].numpy(), cost[i, :s, :t].numpy(), reg=0.05,
+                               method="sinkhorn_log", numItermax=5000, stopThr=1e-12)
+        assert np.allclose(plan[i, :s, :t].numpy(), expected, atol=1e-4)
+    value = ot_cost(cost, a, b, 0.05, 500)
+    assert torch.allclose(value, (plan * cost).sum((1, 2)))
+
+
+def test_envelope_gradient_treats_the_plan_as_constant():
+    cost = torch.rand(1, 4, 3, requires_grad=True)
+    a, b = torch.full((1, 4), 0.25), torch.full((1, 3), 1 / 3)
+    ot_cost(cost, a, b, 0.1, 100, detach_plan=True).sum().backward()
+    assert torch.allclose(cost.grad, log_sinkhorn(cost.detach(), a, b, 0.1, 100))
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory) -> Path:
+    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-teacher")
+
+
+def _bitext(folder: Path) -> Path:
+    """English-Swahili pairs from the toy collection: its questions and passages, by id."""
+    lines = []
+    for kind in ("queries", "docs"):
+        en = dict(line.split("\t") for line in (TOY / f"{kind}.en.tsv").read_text().splitlines())
+        sw = dict(line.split("\t") for line in (TOY / f"{kind}.sw.tsv").read_text().splitlines())
+        lines += [f"{en[k]}\t{sw[k.replace('en-', 'sw-')]}" for k in en if k.replace("en-", "sw-") in sw]
+    path = folder / "en-sw.tsv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _recipe(folder: Path, teacher: Path, **fields) -> Path:
+    settings = {"teacher": f"hf:{teacher}", "max_steps": 30, "batch_size": 4, "lr": 1e-3, "warmup_steps": 2,
+                "checkpoint_every": 10, "dev_fraction": 0.1, "max_length": 32, "precision": "float32",
+                "epsilon": 0.1, "sinkhorn_iters": 20, **fields}
+    body = "recipe: optical\n" + "".join(f"{k}: {v}\n" for k, v in settings.items())
+    body += f"bitext:\n  - {{kind: tsv, path: {_bitext(folder)}, languages: [sw]}}\n"
+    path = folder / "tiny.yaml"
+    path.write_text(body)
+    return path
+
+
+def _train(recipe: Path, out: Path, env=None, check=True):
+    return subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--out", str(out)],
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300, check=check)
+
+
+def test_loss_falls_and_the_teacher_stays_frozen(tmp_path, teacher):
+    from clirbench.train.optical import Distiller, _batch, teacher_encoder
+    from clirbench.train.bitext import load_bitext
+
+    recipe = load_recipe(_recipe(tmp_path, teacher, sentence_weight=0.5))
+    train, _ = load_bitext(recipe.bitext, recipe.dev_fraction)
+    torch.manual_seed(0)
+    distiller = Distiller(recipe, teacher_encoder(recipe.teacher), train)
+    before = {k: v.clone() for k, v in distiller.teacher.state_dict().items()}
+    optimizer = torch.optim.AdamW(distiller.student.parameters(), lr=recipe.lr)
+    losses = []
+    for step in range(30):
+        loss = distiller.loss(_batch(train, step, recipe.batch_size, 0))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5]), losses
+    assert all(p.grad is None and not p.requires_grad for p in distiller.teacher.parameters())
+    assert all(torch.equal(before[k], v) for k, v in distiller.teacher.state_dict().items())
+    assert not distiller.teacher.training
+
+
+def test_a_killed_run_resumes_to_the_same_weights(tmp_path, teacher):
+    recipe = _recipe(tmp_path, teacher)
+    _train(recipe, tmp_path / "straight")
+    killed = _train(recipe, tmp_path / "killed", env={"CLIRBENCH_TRAIN_KILL_AT_STEP": "17"}, check=False)
+    assert killed.returncode == -9  # SIGKILL, as kill -9
+    assert (tmp_path / "killed/checkpoints/step-0000010/state.json").exists()
+    resumed = _train(recipe, tmp_path / "killed")
+    assert "resuming from step-0000010" in resumed.stderr
+    a = load_file(str(tmp_path / "straight/model/model.safetensors"))
+    b = load_file(str(tmp_path / "killed/model/model.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    teacher_weights = load_file(str(teacher / "model.safetensors"))
+    assert any(not torch.equal(teacher_weights[k], a[k]) for k in teacher_weights if k in a)  # it did learn
+
+
+def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, cli):
+    import yaml
+
+    out = tmp_path / "student"
+    _train(_recipe(tmp_path, teacher, max_steps=10), out)
+    manifest = yaml.safe_load((out / "model/clirbench-model.yaml").read_text())
+    assert manifest["student_languages"] == ["sw"] and manifest["adapted_from"] == f"hf:{teacher}"
+    assert manifest["steps"] == 10 and manifest["pairs"]["sw"]["train"] + manifest["pairs"]["sw"]["dev"] == 14
+    cli("run", "--model", f"hf:{teacher}", "--task", "toy", "--pairs", "sw-en,en-en")
+    proc = cli("run", "--model", str(out / "model"), "--task", "toy", "--pairs", "sw-en,en-en")
+    # Documents are the teacher's, cached by its run; sw questions go through the student.
+    assert "in this run: 0 documents encoded, 12 queries encoded" in proc.stderr
+    results = (tmp_path / "results/toy" / manifest["name"] / "results.json").read_text()
+    teacher_results = (tmp_path / "results/toy/hf-tiny-teacher/results.json").read_text()
+    import json
+
+    student, base = json.loads(results), json.loads(teacher_results)
+    assert student["model"]["adapted_from"] == f"hf:{teacher}" and student["model"]["kind"] == "encoder"
+    # English questions go through the teacher: en-en is the teacher's, to the last digit.
+    assert student["pairs"]["en-en"]["per_query"] == base["pairs"]["en-en"]["per_query"]
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("max_stepz", "3", "field `max_stepz`"),
+    ("epsilon", "-1", "field `epsilon`"),
+    ("ot_weight", "0", "nothing to learn"),
+])
+def test_a_bad_recipe_gets_a_one_line_error(tmp_path, teacher, field, value, message):
+    recipe = _recipe(tmp_path, teacher)
+    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--set", f"{field}={value}"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert str(recipe) in proc.stderr and "fix:" in proc.stderr
+
+
+def test_set_overrides_and_bitext_sources(tmp_path, teacher):
+    recipe = load_recipe(_recipe(tmp_path, teacher), ["max_steps=40", "bitext.0.limit=5"])
+    assert recipe.max_steps == 40 and recipe.bitext[0].limit == 5
+    from clirbench.train.bitext import load_bitext
+
+    train, dev = load_bitext(recipe.bitext, 0.5)
+    assert len(train) + len(dev) == 5 and {p.lang for p in train + dev} == {"sw"}
+    # A Hugging Face `datasets` corpus of translation records, from a local file.
+    records = tmp_path / "opus.jsonl"
+    records.write_text('{"translation": {"en": "the city", "sw": "mji"}}\n{"translation": {"en": "water", "sw": "maji"}}\n')
+    hf = load_recipe(_recipe(tmp_path, teacher), [f"bitext=[{{kind: hf, path: '{records}', languages: [sw]}}]"])
+    pairs, held = load_bitext(hf.bitext, 0.01)
+    assert [(p.english, p.foreign) for p in pairs + held] == [("the city", "mji"), ("water", "maji")]
