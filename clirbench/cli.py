@@ -1,4 +1,4 @@
-"""The `clirbench` command: `tasks`, `models`, `run`, `fuse`, `show`, `leaderboard`, `train`."""
+"""The `clirbench` command: `tasks`, `models`, `run`, `fuse`, `show`, `leaderboard`, `train`, `experiment`."""
 
 import argparse
 import sys
@@ -290,6 +290,31 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_experiment(args) -> int:
+    from clirbench.train.experiment import load_experiment, run_experiment
+    from clirbench.train.report import write_report
+
+    spec = load_experiment(Path(args.experiment))
+    out = Path(args.out) if args.out else Path(args.experiment).parent / "results" / spec.name
+    runs = Path(args.runs) if args.runs else Path("trained") / "experiments" / spec.name
+    record = out / "conditions.json"
+    if not args.report_only:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.fields[status]}"), console=err_console) as bar:
+            task = bar.add_task("training", total=None, status="")
+
+            def on_step(report):
+                bar.update(task, total=report.max_steps, completed=report.step,
+                           status=f"loss {report.loss:.4f}, {report.pairs_per_second:.1f} pairs/s")
+
+            record = run_experiment(Path(args.experiment), out, runs, args.set or [],
+                                    log=lambda m: bar.console.log(m), on_step=on_step)
+    elif not record.exists():
+        raise ClirbenchError(f"no experiment record at {record}", f"run `clirbench experiment {args.experiment}` first")
+    console.print(f"report: {write_report(record)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clirbench", description="Cross-lingual retrieval evaluation harness.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -352,6 +377,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a recipe field, e.g. --set max_steps=40 (repeatable; values in YAML)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("experiment", help="train and score a grid of recipe conditions x seeds; write its report")
+    p.add_argument("experiment", help="an experiment YAML file, e.g. experiments/optical.yaml")
+    p.add_argument("--out", help="report folder (default: experiments/results/<name>/); small files, to commit")
+    p.add_argument("--runs", help="trained students and results files (default: trained/experiments/<name>/)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a field of every recipe, e.g. --set max_steps=20 for a smoke run")
+    p.add_argument("--report-only", action="store_true", help="rewrite the report from the runs already done")
+    p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("show", help="print the table of results already written")
     p.add_argument("--model", required=True)

@@ -169,3 +169,26 @@ def test_set_overrides_and_bitext_sources(tmp_path, teacher):
     hf = load_recipe(_recipe(tmp_path, teacher), [f"bitext=[{{kind: hf, path: '{records}', languages: [sw]}}]"])
     pairs, held = load_bitext(hf.bitext, 0.01)
     assert [(p.english, p.foreign) for p in pairs + held] == [("the city", "mji"), ("water", "maji")]
+
+
+def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env):
+    recipe = _recipe(tmp_path, teacher, max_steps=6, checkpoint_every=3)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"name: tiny\nrecipe: {recipe.name}\ntask: toy\npairs: [sw-en, sw-de, en-sw]\nseeds: [0, 1]\n"
+                    "baseline: teacher\nconditions:\n  teacher: null\n  optical: [ot_weight=1.0]\n"
+                    "  sentence: [ot_weight=0, sentence_weight=1.0]\n")
+    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(grid), "--out", str(tmp_path / "report"),
+               "--runs", str(tmp_path / "runs")]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    import json
+
+    record = json.loads((tmp_path / "report/conditions.json").read_text())
+    assert sorted(record["runs"]) == ["optical/seed0", "optical/seed1", "sentence/seed0", "sentence/seed1", "teacher"]
+    # Students encode only their Swahili questions: documents are the teacher's, cached by its run.
+    assert record["runs"]["optical/seed1"]["model_calls"]["documents encoded"] == 0
+    report = (tmp_path / "report/report.md").read_text()
+    assert "| `optical` |" in report and "± " in report and "p (BH)" in report and "![RR_at_10.png]" in report
+    assert (tmp_path / "report/RR_at_10.png").stat().st_size > 1000
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "already trained" in again.stderr and "(3 already done)" in again.stderr

@@ -51,6 +51,7 @@ def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, di
         "steps": state["step"],
         "loss": {"first": losses[0] if losses else None, "last": losses[-1] if losses else None,
                  "mean_last_10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 6)},
+        "loss_curve": losses,
         "dev": {"measure": "RR@10, X->en over XQuAD-R English sentences, dev question ids",
                 "by_step": state["dev"], "teacher": teacher_dev},
         "training_data": training_data,

@@ -1,0 +1,94 @@
+"""Experiments: a grid of recipe conditions x seeds, each trained and then scored on a task;
+`clirbench experiment experiments/NAME.yaml`. Trained students and finished pairs are
+skipped, so an interrupted experiment resumes. The report (Markdown and PNG) is written by
+`clirbench.train.report`."""
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clirbench.core.atomic import write_json_atomic
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.yaml_records import load_yaml_record
+from clirbench.eval.results import results_path
+from clirbench.eval.runner import run_task
+from clirbench.systems.student import StudentEncoder
+from clirbench.tasks import load_task, select_pairs
+from clirbench.train.optical import teacher_encoder, train_optical
+from clirbench.train.recipe import load_recipe
+
+_HINT = "see experiments/optical.yaml for a valid experiment"
+
+
+class ExperimentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    recipe: str = Field(description="the base recipe, relative to this file")
+    task: str
+    pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all, or a list of pair keys")
+    seeds: list[int] = Field(min_length=1)
+    baseline: str = Field(description="the condition the others are tested against")
+    # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained.
+    conditions: dict[str, list[str] | None] = Field(min_length=1)
+
+
+def load_experiment(path: Path) -> ExperimentSpec:
+    spec = load_yaml_record(path, ExperimentSpec, "experiment", _HINT)
+    if spec.baseline not in spec.conditions:
+        raise ClirbenchError(f"{path}: field `baseline`: {spec.baseline!r} is not a condition",
+                             f"use one of: {', '.join(spec.conditions)}")
+    return spec
+
+
+def _pairs(spec: ExperimentSpec):
+    task = load_task(spec.task)
+    if spec.pairs == "all":
+        return task, [p for p in task.pairs() if not p.pool]
+    if spec.pairs == "cross-lingual":
+        return task, [p for p in task.pairs() if p.cross_lingual]
+    return task, select_pairs(task, spec.pairs)
+
+
+def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[str] = (), cache_dir: Path | None = None,
+                   log: Callable[[str], None] = print, on_step=lambda report: None) -> Path:
+    """Train and score every condition x seed; returns the conditions file (what ran where)."""
+    path = Path(path)
+    spec = load_experiment(path)
+    task, pairs = _pairs(spec)
+    recipe_path = (path.parent / spec.recipe).resolve()
+    results_dir = runs_dir / "results"
+    record_path = out_dir / "conditions.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    record.update({"experiment": spec.model_dump(mode="json"), "overrides": list(overrides), "task": task.name,
+                   "pairs": [p.key for p in pairs], "results_dir": str(results_dir)})
+    record.setdefault("runs", {})
+    for condition, condition_overrides in spec.conditions.items():
+        for seed in spec.seeds if condition_overrides is not None else [None]:
+            key = condition if seed is None else f"{condition}/seed{seed}"
+            started = time.perf_counter()
+            if condition_overrides is None:
+                recipe = load_recipe(recipe_path, list(overrides))
+                system, manifest = teacher_encoder(recipe.teacher), None
+                log(f"{key}: the teacher {recipe.teacher}, untrained")
+            else:
+                recipe = load_recipe(recipe_path, [*overrides, *condition_overrides, f"seed={seed}"])
+                log(f"{key}: training ({recipe.max_steps} steps)")
+                model_dir = train_optical(recipe, runs_dir / f"{condition}-seed{seed}", on_step=on_step, log=log)
+                system = StudentEncoder(model_dir)
+                manifest = str(model_dir / "clirbench-model.yaml")
+            report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir)
+            previous = record["runs"].get(key, {})
+            record["runs"][key] = {
+                "condition": condition, "seed": seed, "system": system.meta.name,
+                "results": str(results_path(results_dir, task.name, system.meta.name)), "manifest": manifest,
+                "seconds": previous.get("seconds", 0.0) + round(time.perf_counter() - started, 1),
+                "model_calls": report.model_calls,
+            }
+            write_json_atomic(record_path, record)
+            log(f"{key}: scored on {len(report.ran)} pairs ({len(report.skipped)} already done)")
+    return record_path

@@ -1,0 +1,192 @@
+"""The report of an experiment: Markdown tables and PNG plots under its results folder.
+
+Per condition, RR@10 and AP per query language and per resource level of the query
+language, as mean ± std over seeds (each seed's value is a macro average over the scored
+pairs). Significance against the baseline condition: for every (pair, query), the per-query
+value is first averaged over the condition's seeds (seeds are pooled per query, so a query
+counts once); then a paired t-test over those queries against the baseline's values, with
+Benjamini-Hochberg correction over every test in the report."""
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from clirbench.core.atomic import write_text_atomic
+from clirbench.core.languages import language
+from clirbench.eval.results import ResultsFile, load_results
+
+MEASURES = ("RR@10", "AP")
+ALPHA = 0.05
+
+
+def _columns(results: ResultsFile, pairs: list[str]) -> dict[str, list[str]]:
+    """Report column -> the pairs it averages: each query language, then high / low / all."""
+    by_lang: dict[str, list[str]] = defaultdict(list)
+    for key in pairs:
+        by_lang[results.pairs[key].query_lang].append(key)
+    columns = {lang: keys for lang, keys in sorted(by_lang.items())}
+    for level in ("high", "low"):
+        columns[f"{level} (query)"] = [k for lang, keys in by_lang.items() if language(lang).resource_level == level
+                                       for k in keys]
+    columns["all"] = list(pairs)
+    return columns
+
+
+def _macro(results: ResultsFile, keys: list[str], measure: str) -> float:
+    return float(np.mean([results.pairs[k].metrics[measure] for k in keys])) if keys else math.nan
+
+
+def _pooled_queries(runs: list[ResultsFile], keys: list[str], measure: str) -> dict[str, float]:
+    """(pair/query) -> the value averaged over seeds."""
+    values: dict[str, list[float]] = defaultdict(list)
+    for r in runs:
+        for key in keys:
+            for qid, v in r.pairs[key].per_query[measure].items():
+                values[f"{key}/{qid}"].append(v)
+    return {q: float(np.mean(v)) for q, v in values.items()}
+
+
+def _significance(by_condition: dict[str, list[ResultsFile]], baseline: str, columns: dict[str, list[str]]):
+    from scipy import stats
+
+    rows = []
+    for condition, runs in by_condition.items():
+        if condition == baseline:
+            continue
+        for measure in MEASURES:
+            for column, keys in columns.items():
+                base = _pooled_queries(by_condition[baseline], keys, measure)
+                mine = _pooled_queries(runs, keys, measure)
+                shared = sorted(set(base) & set(mine))
+                diff = np.array([mine[q] - base[q] for q in shared])
+                p = 1.0 if len(diff) < 2 or np.allclose(diff, diff[0]) else float(stats.ttest_1samp(diff, 0.0).pvalue)
+                rows.append({"condition": condition, "measure": measure, "column": column,
+                             "diff": float(diff.mean()) if len(diff) else math.nan, "p": p, "n": len(shared)})
+    if rows:
+        adjusted = stats.false_discovery_control([r["p"] for r in rows], method="bh")
+        for row, q in zip(rows, adjusted):
+            row["p_adjusted"] = float(q)
+            row["significant"] = bool(q < ALPHA)
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def _plots(out_dir: Path, stats: dict, columns: list[str], conditions: list[str], losses: dict[str, list[list[float]]]):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    for measure in MEASURES:
+        fig, ax = plt.subplots(figsize=(10, 4))
+        width = 0.8 / len(conditions)
+        for i, condition in enumerate(conditions):
+            means = [stats[condition][measure][c][0] for c in columns]
+            stds = [stats[condition][measure][c][1] for c in columns]
+            ax.bar(np.arange(len(columns)) + i * width, means, width, yerr=stds, label=condition, capsize=2)
+        ax.set_xticks(np.arange(len(columns)) + 0.4 - width / 2, columns, rotation=0)
+        ax.set_ylabel(f"{measure} (mean over seeds, ± std)")
+        ax.legend(fontsize=8)
+        ax.set_title(f"{measure} by query language")
+        fig.tight_layout()
+        name = f"{measure.replace('@', '_at_')}.png"
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        files.append(name)
+    if losses:
+        fig, ax = plt.subplots(figsize=(7, 3.5))
+        for condition, curves in losses.items():
+            for i, curve in enumerate(curves):
+                ax.plot(np.convolve(curve, np.ones(10) / 10, mode="valid"), alpha=0.8,
+                        label=condition if i == 0 else None, color=f"C{list(losses).index(condition) + 1}")
+        ax.set_xlabel("step")
+        ax.set_ylabel("training loss (moving average of 10)")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out_dir / "loss.png", dpi=110)
+        plt.close(fig)
+        files.append("loss.png")
+    return files
+
+
+def write_report(record_path: Path) -> Path:
+    """report.md (and PNG plots) beside the experiment's conditions file."""
+    out_dir = Path(record_path).parent
+    record = json.loads(Path(record_path).read_text())
+    spec = record["experiment"]
+    by_condition: dict[str, list[ResultsFile]] = defaultdict(list)
+    manifests: dict[str, list[dict]] = defaultdict(list)
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for run in record["runs"].values():
+        by_condition[run["condition"]].append(load_results(Path(run["results"])))
+        seconds[run["condition"]].append(run["seconds"])
+        if run["manifest"]:
+            manifests[run["condition"]].append(yaml.safe_load(Path(run["manifest"]).read_text()))
+    conditions = [c for c in spec["conditions"] if c in by_condition]
+    pairs = [k for k in record["pairs"] if all(k in r.pairs for runs in by_condition.values() for r in runs)]
+    columns = _columns(by_condition[conditions[0]][0], pairs)
+    stats: dict = {}
+    for condition in conditions:
+        stats[condition] = {m: {} for m in MEASURES}
+        for measure in MEASURES:
+            for column, keys in columns.items():
+                values = [_macro(r, keys, measure) for r in by_condition[condition]]
+                stats[condition][measure][column] = (float(np.mean(values)), float(np.std(values)), len(values))
+    tests = _significance(by_condition, spec["baseline"], columns)
+    marks = {(t["condition"], t["measure"], t["column"]): t for t in tests}
+    losses = {c: [m["loss_curve"] for m in manifests[c] if "loss_curve" in m] for c in conditions if manifests[c]}
+    plots = _plots(out_dir, stats, list(columns), conditions, {c: v for c, v in losses.items() if v})
+
+    parts = [f"# Experiment `{spec['name']}`", "", spec.get("description", "").strip(), "",
+             f"Task `{record['task']}`, {len(pairs)} pairs ({spec['pairs'] if isinstance(spec['pairs'], str) else 'listed'});"
+             f" seeds {spec['seeds']}; baseline `{spec['baseline']}`. Overrides for every run: "
+             f"{', '.join(record['overrides']) or 'none'}.", ""]
+    parts += ["## Conditions", ""]
+    rows = []
+    for condition in conditions:
+        ms = manifests.get(condition, [])
+        overrides = spec["conditions"][condition]
+        dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
+        dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
+        rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained teacher",
+                     str(len(by_condition[condition])), str(ms[0]["steps"]) if ms else "-",
+                     (f"{np.mean([d for d in dev if d is not None]):.4f}" if any(d is not None for d in dev) else "-")
+                     + (f" (teacher {dev_teacher:.4f})" if dev_teacher is not None else ""),
+                     f"{np.mean(seconds[condition]) / 60:.1f}"])
+    parts += [_table(["condition", "recipe overrides", "runs", "steps", "dev RR@10 X→en (XQuAD-R dev ids)",
+                      "minutes per run (train + score)"], rows), ""]
+    for measure in MEASURES:
+        parts += [f"## {measure} by query language (mean ± std over seeds)", "",
+                  f"Macro average over the scored pairs of each query language; `high (query)` / `low (query)`: "
+                  f"pairs whose query language is high / low resource (hi and vi are low). "
+                  f"`*`: differs from `{spec['baseline']}` at BH-adjusted p < {ALPHA}.", ""]
+        rows = []
+        for condition in conditions:
+            cells = []
+            for column in columns:
+                mean, std, n = stats[condition][measure][column]
+                mark = "*" if marks.get((condition, measure, column), {}).get("significant") else ""
+                cells.append(f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
+            rows.append([f"`{condition}`", *cells])
+        parts += [_table(["condition", *columns], rows), ""]
+    parts += ["## Against the baseline", "",
+              "Per (pair, query) values averaged over a condition's seeds, then a paired t-test against the "
+              "baseline's per-query values; p adjusted with Benjamini-Hochberg over every test below.", ""]
+    rows = [[f"`{t['condition']}`", t["measure"], t["column"], f"{t['diff']:+.4f}", f"{t['p']:.2e}",
+             f"{t['p_adjusted']:.2e}", str(t["n"]), "yes" if t["significant"] else "no"] for t in tests]
+    parts += [_table(["condition", "measure", "column", "difference", "p", "p (BH)", "queries", "significant"], rows), ""]
+    parts += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
+    summary = {c: {m: {col: stats[c][m][col][:2] for col in columns} for m in MEASURES} for c in conditions}
+    write_text_atomic(out_dir / "summary.json", json.dumps({"stats": summary, "tests": tests}, indent=1) + "\n")
+    report = out_dir / "report.md"
+    write_text_atomic(report, "\n".join(parts))
+    return report
