@@ -213,7 +213,7 @@ def cmd_leaderboard(args) -> int:
     metrics = available_metrics(results)
     metric = resolve_measure(args.metric, {m: results[0].measures.get(m, m) for m in metrics}) if args.metric else metrics[0]
     if args.view == "summary":
-        return _print_summary(args, results)
+        return _print_summary(args, results, metric if args.metric else "AP")
     table = score_table(results, metric, by=args.by)
     if args.format != "table":
         sys.stdout.write(render(table, args.format))
@@ -232,18 +232,18 @@ def cmd_leaderboard(args) -> int:
     return 0
 
 
-def _print_summary(args, results) -> int:
+def _print_summary(args, results, measure: str) -> int:
     """The summary view (mAP mono / cross / pool, rank distance), published rows marked."""
     from clirbench.leaderboard.summary import COLUMNS, PUBLISHED, RANK_DISTANCE, rank_distance_by_language, summary_table
     from clirbench.tasks import load_task
 
     spec = load_task(args.task)
-    table = summary_table(results, spec)
+    table = summary_table(results, spec, measure)
     if args.format != "table":
         text = {"csv": table.to_csv, "md": table.to_markdown, "latex": table.to_latex}[args.format]()
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return 0
-    grid = Table(title=f"{args.task} · summary (published rows in italics, not ranked)")
+    grid = Table(title=f"{args.task} · summary of {measure} (published rows in italics, not ranked)")
     grid.add_column("system", no_wrap=True)
     for column in COLUMNS:
         grid.add_column(column, justify="right")

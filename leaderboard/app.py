@@ -113,16 +113,19 @@ with tab_matrix:
     name = st.selectbox("System", systems, key="matrix-system")
     chosen = next(r for r in results if r.model.name == name)
     cells = pd.DataFrame([{"query": p.query_lang, "documents": p.doc_lang, metric: p.metrics.get(metric)}
-                          for p in language_pairs(chosen).values()])
-    heat = alt.Chart(cells).mark_rect().encode(
-        x=alt.X("documents:N", title="document language"), y=alt.Y("query:N", title="query language"),
-        color=alt.Color(f"{metric}:Q", scale=alt.Scale(scheme="viridis")), tooltip=["query", "documents", metric])
-    text = alt.Chart(cells).mark_text(baseline="middle").encode(
-        x="documents:N", y="query:N", text=alt.Text(f"{metric}:Q", format=".3f"),
-        color=alt.condition(f"datum['{metric}'] > 0.5", alt.value("black"), alt.value("white")))
-    st.altair_chart((heat + text).properties(height=60 * cells["query"].nunique()), width="stretch")
-    matrix = cells.pivot(index="query", columns="documents", values=metric)
-    downloads(matrix.to_csv(), matrix.to_latex(float_format="%.4f"), f"matrix-{name}")
+                          for p in language_pairs(chosen).values()], columns=["query", "documents", metric])
+    if cells.empty:
+        st.info(f"{name} has no language-pair results on {task} (only multilingual-pool pairs: see Language bias).")
+    else:
+        heat = alt.Chart(cells).mark_rect().encode(
+            x=alt.X("documents:N", title="document language"), y=alt.Y("query:N", title="query language"),
+            color=alt.Color(f"{metric}:Q", scale=alt.Scale(scheme="viridis")), tooltip=["query", "documents", metric])
+        text = alt.Chart(cells).mark_text(baseline="middle").encode(
+            x="documents:N", y="query:N", text=alt.Text(f"{metric}:Q", format=".3f"),
+            color=alt.condition(f"datum['{metric}'] > 0.5", alt.value("black"), alt.value("white")))
+        st.altair_chart((heat + text).properties(height=60 * cells["query"].nunique()), width="stretch")
+        matrix = cells.pivot(index="query", columns="documents", values=metric)
+        downloads(matrix.to_csv(), matrix.to_latex(float_format="%.4f"), f"matrix-{name}")
 
 with tab_chart:
     side = st.radio("Languages of", ["query", "doc"], horizontal=True, key="chart-side",

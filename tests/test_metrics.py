@@ -4,7 +4,8 @@ import ir_measures
 import pytest
 
 from clirbench.eval.metrics import evaluate
-from clirbench.eval.trec import ordered, read_run, write_run
+from clirbench.core.contract import ordered
+from clirbench.eval.trec import read_run, write_run
 from clirbench.tasks.measures import resolve_measure, task_measures
 
 QRELS = {

@@ -30,6 +30,7 @@ def test_rank_distance_by_hand():
     bias = PoolBias("en", pool_share=4 / 10)
     bias.add("q", ranking, relevant, doc_lang, pool_size=10)
     assert bias.rank_distance == {"q": 8} and bias.same_language_top10 == {"q": 0.4}
+    assert bias.ap_full["q"] == pytest.approx((1 / 1 + 2 / 5 + 3 / 9) / 3)  # AP over the complete ranking
     assert {lang: v["q"] for lang, v in bias.recall_by_lang.items()} == {"en": 1.0, "de": 1.0, "sw": 1.0}
 
 
@@ -41,6 +42,10 @@ def test_unscored_answers_share_the_tail():
     assert ranks == {"en-a": 1, "de-a": 7}
     assert rank_distance(ranks, {"en-a": "en", "de-a": "de"}) == 6
     assert rank_distance({"en-a": 1}, {"en-a": "en"}) is None  # one language: no distance
+    # No answer scored at all: every answer ties in the tail; that is no distance, not 0.
+    bias = PoolBias("en", pool_share=0.5)
+    bias.add("q", [("de-x", 1.0)], {"en-a", "de-a"}, {"en-a": "en", "de-a": "de", "de-x": "de"}, pool_size=10)
+    assert bias.rank_distance == {} and bias.summary()["unscored_questions"] == 1
 
 
 @pytest.mark.skipif(not MLQA.is_dir(), reason="the MLQA-R files (CLIRBENCH_LOCAL_DATA) are not here")
@@ -124,7 +129,7 @@ def test_bm25_searches_one_mixed_index_of_the_pool(tmp_path, system):
     pool_pairs = [p for p in spec.pairs() if p.pool]
     report = run_task(spec, load_model(system), pool_pairs, out_dir=tmp_path / "results", cache_dir=tmp_path / "cache")
     assert sorted(report.ran) == ["en-multi", "sw-multi"]
-    index_dirs = list((tmp_path / "cache" / "indexes").glob(f"{system}/*/clirbench_toy_multi"))
+    index_dirs = list((tmp_path / "cache" / "indexes").glob(f"{system}/*/clirbench_toy_multi-de-en-sw-yo"))
     assert len(index_dirs) == 1  # one index for the pool, none per language
     for key in ("en-multi", "sw-multi"):
         bias = report.results.pairs[key].language_bias
@@ -179,3 +184,51 @@ def test_summary_view_in_the_cli_and_the_app(tmp_path, cli, monkeypatch):
     assert summary.loc["Paper (X-Y)", "published"] == "A paper, Table 1"
     by_lang = next(d.value for d in app.dataframe if list(d.value.columns) == ["en", "sw"])
     assert set(by_lang.index) == {"bm25s", "hashed-ngrams"}
+
+
+def test_a_dense_pool_is_searched_exactly_even_with_hnsw(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from plugins_for_tests import CountingEncoder
+
+    os.environ["ENCODE_LOG"] = str(tmp_path / "encode.log")
+    spec = _toy_pool_task(tmp_path)
+    pool_pairs = [p for p in spec.pairs() if p.pool]
+    flat = run_task(spec, CountingEncoder(), pool_pairs, out_dir=tmp_path / "flat", cache_dir=tmp_path / "cache")
+    hnsw = run_task(spec, CountingEncoder(), pool_pairs, out_dir=tmp_path / "hnsw", cache_dir=tmp_path / "cache",
+                    search="hnsw")
+    for key in ("en-multi", "sw-multi"):
+        assert hnsw.results.pairs[key].per_query == flat.results.pairs[key].per_query
+        assert hnsw.results.pairs[key].bias_per_query == flat.results.pairs[key].bias_per_query
+
+
+def test_pool_languages_that_disagree_with_the_pool_get_a_clear_error(tmp_path):
+    from clirbench.core.errors import ClirbenchError
+    from clirbench.systems.registry import load_model
+
+    _toy_pool_task(tmp_path)
+    task = tmp_path / "toy-pool.yaml"
+    task.write_text(task.read_text().replace("pool_langs: [de, en, sw, yo]", "pool_langs: [en, sw]"))
+    spec = load_task_file(task)
+    with pytest.raises(ClirbenchError, match="not in the pool's languages") as e:
+        run_task(spec, load_model("bm25s"), [p for p in spec.pairs() if p.pool], out_dir=tmp_path / "results",
+                 cache_dir=tmp_path / "cache")
+    assert "pool_langs" in e.value.hint
+
+
+def test_a_system_with_only_pool_pairs_shows_in_the_app(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from clirbench.systems.registry import load_model
+
+    tasks = tmp_path / "tasks"
+    spec = _toy_pool_task(tasks)
+    run_task(spec, load_model("bm25s"), [p for p in spec.pairs() if p.pool], out_dir=tmp_path / "results",
+             cache_dir=tmp_path / "cache")
+    monkeypatch.setenv("CLIRBENCH_TASKS_DIR", str(tasks))
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "results"))
+    app = AppTest.from_file(str(Path(__file__).parents[1] / "leaderboard/app.py"), default_timeout=60).run()
+    assert not app.exception, app.exception
+    assert any("only multilingual-pool pairs" in i.value for i in app.info)
+    assert any("rank distance" in t.value.columns for t in app.table)

@@ -59,3 +59,9 @@ def test_an_unknown_version_is_skipped_with_a_reason(old_file):
     old_file.write_text(json.dumps({**VERSION_1, "schema_version": 99}))
     found = collect([old_file.parents[2]], known_tasks={"wikiclir"})
     assert found.for_task("wikiclir") == [] and "schema version 99 is unknown" in found.warnings[0]
+
+
+def test_a_version_1_file_with_an_unknown_measure_is_skipped_not_fatal(old_file):
+    old_file.write_text(json.dumps({**VERSION_1, "metrics": ["NotAMeasure@10"]}))
+    found = collect([old_file.parents[2]], known_tasks={"wikiclir"})
+    assert found.for_task("wikiclir") == [] and "cannot migrate from schema version 1" in found.warnings[0]

@@ -25,6 +25,13 @@ from clirbench.core.progress import Progress
 Ranking = list[tuple[str, float]]
 
 
+def ordered(ranking: Ranking, k: int | None = None) -> Ranking:
+    """The one order of a ranking everywhere: score descending, exact ties by doc id; the
+    first `k` when given."""
+    out = sorted(ranking, key=lambda hit: (-hit[1], hit[0]))
+    return out if k is None else out[:k]
+
+
 class ModelMeta(BaseModel):
     """What the leaderboard shows about a system, and what makes its results reproducible."""
 

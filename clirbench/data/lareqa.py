@@ -229,11 +229,6 @@ class LareqaPoolDocs(BaseDocs):
         return f"clirbench/{self._collection.name}/{POOL}"
 
 
-def doc_language(doc_id: str) -> str:
-    """The language of a LAReQA candidate: its id starts with it (`hi-12-3`)."""
-    return doc_id.split("-", 1)[0]
-
-
 class LareqaPoolQueries(BaseQueries):
     """Every question of `query_lang`: each has answers in the pool, in its own language at least."""
 

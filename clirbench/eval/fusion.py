@@ -13,8 +13,8 @@ from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.pair_data import judged_queries
-from clirbench.eval.trec import ordered, read_run, write_run
-from clirbench.core.contract import ModelMeta
+from clirbench.eval.trec import read_run, write_run
+from clirbench.core.contract import ModelMeta, ordered
 from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
 from clirbench.tasks import PairSpec, TaskSpec
 

@@ -9,11 +9,15 @@ ranking of the pool:
 - same-language share: the share of the top 10 in the question's own language, to be read
   against that language's share of the pool.
 - recall per answer language: the share of the question's answers in language L found in the
-  top 100, for each L that holds one.
+  top 100, for each L that holds one;
+- AP over the complete ranking (the run file and the task's measures see the top 100; the
+  published LAReQA numbers are over complete rankings, so this is the one to set beside them).
 
 A system that scores only some documents (BM25 scores only those sharing a term with the
 question) leaves the rest tied below every scored one: each of them gets the mean of the
-ranks the tied block spans, (scored + 1 + pool size) / 2, as in a tie-aware ranking."""
+ranks the tied block spans, (scored + 1 + pool size) / 2, as in a tie-aware ranking. A
+question none of whose answers was scored has no rank distance (all its answers tie: a
+distance of 0 would call it unbiased); such questions are counted instead."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,13 +54,19 @@ class PoolBias:
     pool_share: float  # the query language's share of the pool's documents
     rank_distance: dict[str, float] = field(default_factory=dict)
     same_language_top10: dict[str, float] = field(default_factory=dict)
+    ap_full: dict[str, float] = field(default_factory=dict)  # AP over the complete ranking
+    unscored: int = 0  # questions with answers, none of them scored (no rank distance)
     recall_by_lang: dict[str, dict[str, float]] = field(default_factory=dict)  # answer lang -> qid -> recall
 
     def add(self, qid: str, ranking: Ranking, relevant: set[str], doc_lang: Mapping[str, str], pool_size: int) -> None:
         """One query's complete ranking of the pool (best first)."""
         if relevant:
-            distance = rank_distance(answer_ranks(ranking, relevant, pool_size), doc_lang)
-            if distance is not None:
+            ranks = answer_ranks(ranking, relevant, pool_size)
+            ordered_ranks = sorted(ranks.values())
+            self.ap_full[qid] = sum(i / rank for i, rank in enumerate(ordered_ranks, start=1)) / len(ordered_ranks)
+            if len(ranking) < pool_size and all(r > len(ranking) for r in ordered_ranks):
+                self.unscored += 1
+            elif (distance := rank_distance(ranks, doc_lang)) is not None:
                 self.rank_distance[qid] = distance
         top = ranking[:TOP_SHARE]
         self.same_language_top10[qid] = (sum(doc_lang[d] == self.query_lang for d, _ in top) / len(top)) if top else 0.0
@@ -70,6 +80,7 @@ class PoolBias:
     def summary(self) -> dict[str, float]:
         """Means over the queries that have a value (a mean of nothing is left out)."""
         columns = {"rank_distance": self.rank_distance, "same_language_top10": self.same_language_top10,
+                   "AP_full": self.ap_full,
                    **{f"R@{TOP_RECALL}:{lang}": v for lang, v in sorted(self.recall_by_lang.items())}}
         out = {name: sum(v.values()) / len(v) for name, v in columns.items() if v}
-        return {**out, "pool_share": self.pool_share}
+        return {**out, "pool_share": self.pool_share, "unscored_questions": float(self.unscored)}

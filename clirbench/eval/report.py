@@ -5,22 +5,20 @@ pairs."""
 from rich.table import Table
 
 from clirbench.eval.results import PairResult, ResultsFile
-from clirbench.tasks import POOL
 
 
 def macro_averages(pairs: dict[str, PairResult], metrics: list[str]) -> dict[str, dict[str, float]]:
     """Average of the pairs' means (each pair weighs the same), per group that has pairs;
     pool pairs (`X-multi`) only in their own group."""
     # The multilingual pool is a setting of its own: its pairs are averaged apart.
-    pool = [p for p in pairs.values() if p.doc_lang == POOL]
-    language_pairs = [p for p in pairs.values() if p.doc_lang != POOL]
+    language_pairs = [p for p in pairs.values() if not p.pool]
     groups = {
         "all": language_pairs,
         "high": [p for p in language_pairs if p.resource_level == "high"],
         "low": [p for p in language_pairs if p.resource_level == "low"],
-        "cross-lingual": [p for p in language_pairs if p.query_lang != p.doc_lang],
-        "monolingual": [p for p in language_pairs if p.query_lang == p.doc_lang],
-        "multilingual pool": pool,
+        "cross-lingual": [p for p in language_pairs if p.cross_lingual],
+        "monolingual": [p for p in language_pairs if p.monolingual],
+        "multilingual pool": [p for p in pairs.values() if p.pool],
     }
     return {
         name: {m: sum(p.metrics[m] for p in members) / len(members) for m in metrics}
@@ -55,7 +53,7 @@ def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str
     pairs span more than one language on both sides."""
     metric = metric or results.primary_metric
     pairs = {k: v for k, v in results.pairs.items() if keys is None or k in keys}
-    pairs = {k: v for k, v in pairs.items() if v.doc_lang != POOL}
+    pairs = {k: v for k, v in pairs.items() if not v.pool}
     query_langs = sorted({p.query_lang for p in pairs.values()})
     doc_langs = sorted({p.doc_lang for p in pairs.values()})
     if len(query_langs) < 2 or len(doc_langs) < 2:
@@ -83,7 +81,7 @@ def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str
 def pool_table(results: ResultsFile, keys: list[str] | None = None) -> Table | None:
     """Per query language on the multilingual pool: the primary measure, AP, and the
     language-bias values; None without pool pairs."""
-    pairs = {k: v for k, v in results.pairs.items() if v.doc_lang == POOL and (keys is None or k in keys)}
+    pairs = {k: v for k, v in results.pairs.items() if v.pool and (keys is None or k in keys)}
     if not pairs:
         return None
     answer_langs = sorted({c.split(":", 1)[1] for p in pairs.values() for c in p.language_bias if c.startswith("R@")})

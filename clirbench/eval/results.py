@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from clirbench.core.atomic import write_json_atomic
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.contract import ModelMeta
+from clirbench.tasks import POOL
 from clirbench.tasks.measures import parse_measure, resolve_measure, without_threshold
 
 SCHEMA_VERSION = 2
@@ -33,6 +34,19 @@ class PairResult(BaseModel):
     # Multilingual-pool pairs only (clirbench.eval.language_bias): means, and per-query values.
     language_bias: dict[str, float] = {}
     bias_per_query: dict[str, dict[str, float]] = {}
+
+    @property
+    def pool(self) -> bool:
+        """A multilingual-pool pair (`X-multi`): a setting of its own, averaged apart."""
+        return self.doc_lang == POOL
+
+    @property
+    def cross_lingual(self) -> bool:
+        return self.query_lang != self.doc_lang and not self.pool
+
+    @property
+    def monolingual(self) -> bool:
+        return self.query_lang == self.doc_lang
 
 
 class ResultsFile(BaseModel):
@@ -63,7 +77,10 @@ class ResultsFile(BaseModel):
 def _v1_to_v2(raw: dict) -> dict:
     """Version 1 keyed values by the full definition (`RR(rel=2)@10`); version 2 keys them by
     name (`RR@10`) and records the definitions in `measures`."""
-    names = {d: str(without_threshold(parse_measure(d))) for d in raw.get("metrics", [])}
+    try:
+        names = {d: str(without_threshold(parse_measure(d))) for d in raw.get("metrics", [])}
+    except ClirbenchError as e:
+        raise ValueError(f"cannot migrate from schema version 1: {e.message}") from None
     raw = {**raw, "schema_version": 2, "metrics": list(names.values()),
            "measures": {name: definition for definition, name in names.items()}}
     raw["pairs"] = {key: {**pair, "metrics": {names.get(m, m): v for m, v in pair.get("metrics", {}).items()},

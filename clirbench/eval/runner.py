@@ -17,14 +17,14 @@ from pathlib import Path
 from clirbench import __version__
 from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex
+from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex, ordered
 from clirbench.core.paths import default_cache_dir
 from clirbench.core.progress import Progress
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.language_bias import PoolBias
 from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, pool_documents
 from clirbench.systems.dense.retriever import as_retriever
-from clirbench.eval.trec import ordered, write_run
+from clirbench.eval.trec import write_run
 from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
 from clirbench.tasks import PairSpec, TaskSpec
 
@@ -77,6 +77,8 @@ def _docs_total(dataset, pair: PairSpec, progress: Progress) -> int | None:
     """The collection's size for the progress bar; None (and a note saying why) when unknown."""
     try:
         return dataset.docs_count()
+    except ClirbenchError:  # the data is not here: the build will say so
+        raise
     except Exception as e:  # only the bar needs it: report it and go on
         progress.note(f"{pair.docs}: the number of documents is unknown ({type(e).__name__}: {e}); "
                       "progress shows documents done only")
@@ -86,7 +88,9 @@ def _docs_total(dataset, pair: PairSpec, progress: Progress) -> int | None:
 def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: Progress) -> tuple[Path, int, float]:
     """The index of `pair.docs` for this plugin: reused when complete, else built atomically.
     Returns (index folder, number of documents, seconds spent building)."""
-    index_dir = cache_dir / "indexes" / plugin.index_key() / _slug(pair.docs)
+    # A pool's index holds the languages the task names: they are part of its key.
+    slug = _slug(pair.docs) + (f"-{'-'.join(sorted(pair.pool_docs))}" if pair.pool else "")
+    index_dir = cache_dir / "indexes" / plugin.index_key() / slug
     marker = index_dir / "clirbench-index.json"
     if marker.exists():
         return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
@@ -163,6 +167,11 @@ def search_pool(index: SearchIndex, pair: PairSpec, queries: list[tuple[str, str
     """Complete rankings of the pool, a chunk of queries at a time: language-bias values from
     each complete ranking, and its top k for the run file and the measures."""
     doc_lang = {doc_id: lang for doc_id, _, lang in pool_documents(pair)}
+    outside = {d for judged in qrels.values() for d in judged if d not in doc_lang}
+    if outside:  # the task's pool_langs and the pool's qrels disagree
+        raise ClirbenchError(f"pair {pair.key}: {len(outside)} judged documents (e.g. {sorted(outside)[0]}) are not in "
+                             f"the pool's languages ({', '.join(pair.pool_docs)})",
+                             "list every language of the registered pool in the task's `pool_langs`")
     own = sum(lang == pair.query_lang for lang in doc_lang.values())
     bias = PoolBias(pair.query_lang, pool_share=own / len(doc_lang) if doc_lang else 0.0)
     run: dict[str, Ranking] = {}
@@ -257,7 +266,7 @@ def run_task(
                     run_file=str(run_file), seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3)},
                     metrics=means, per_query=per_query,
                     language_bias=bias.summary() if bias else {},
-                    bias_per_query={"rank_distance": bias.rank_distance,
+                    bias_per_query={"rank_distance": bias.rank_distance, "AP_full": bias.ap_full,
                                     "same_language_top10": bias.same_language_top10} if bias else {},
                 )
                 index_seconds = 0.0  # charged to the first pair that needed the index

@@ -6,14 +6,8 @@ order is fixed once, here, so the run file, every measure and fusion all see the
 from pathlib import Path
 
 from clirbench.core.atomic import write_text_atomic
-from clirbench.core.contract import Ranking
+from clirbench.core.contract import Ranking, ordered
 from clirbench.core.errors import ClirbenchError
-
-
-def ordered(ranking: Ranking, k: int | None = None) -> Ranking:
-    """`ranking` by score descending, ties by doc id; the first `k` when given."""
-    out = sorted(ranking, key=lambda hit: (-hit[1], hit[0]))
-    return out if k is None else out[:k]
 
 
 def run_text(run: dict[str, Ranking], run_name: str) -> str:

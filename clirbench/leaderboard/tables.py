@@ -10,7 +10,6 @@ import pandas as pd
 
 from clirbench.core.languages import language
 from clirbench.eval.results import ResultsFile
-from clirbench.tasks import POOL
 
 By = Literal["pair", "query", "doc"]
 AVERAGES = ["avg all", "avg high", "avg low", "avg cross-lingual"]
@@ -44,7 +43,7 @@ class ScoreTable:
 def language_pairs(r: ResultsFile) -> dict:
     """The pairs of one query and one document language: the multilingual pool's pairs
     (`X-multi`) are a setting of their own, shown in the summary view."""
-    return {key: pair for key, pair in r.pairs.items() if pair.doc_lang != POOL}
+    return {key: pair for key, pair in r.pairs.items() if not pair.pool}
 
 
 def available_metrics(results: list[ResultsFile]) -> list[str]:
@@ -65,6 +64,8 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     metric = metric or results[0].primary_metric
     rows, levels = {}, {}
     cross: dict[str, float] = {}
+    # A system with only pool pairs has no row here (it shows in the summary view).
+    results = [r for r in results if language_pairs(r)] or results
     counts = {r.model.name: sum(metric in p.metrics for p in language_pairs(r).values()) for r in results}
     for r in results:
         cells: dict[str, list[float]] = {}
@@ -75,7 +76,7 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
             col = _column(by, key, pair.query_lang, pair.doc_lang)
             cells.setdefault(col, []).append(pair.metrics[metric])
             levels[col] = pair.resource_level if by == "pair" else language(col).resource_level
-            if pair.query_lang != pair.doc_lang:
+            if pair.cross_lingual:
                 cross_values.append(pair.metrics[metric])
         rows[r.model.name] = {col: sum(v) / len(v) for col, v in cells.items()}
         cross[r.model.name] = sum(cross_values) / len(cross_values) if cross_values else float("nan")

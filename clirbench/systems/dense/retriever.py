@@ -14,16 +14,17 @@ from clirbench.systems.dense.checks import check_same_size
 from clirbench.systems.dense.faiss_search import SEARCH_KINDS, open_vector_index, search
 from clirbench.systems.dense.vector_store import QueryVectorCache, write_doc_vectors
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex
+from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex, ordered
 from clirbench.core.progress import Progress
 
 
 class _DenseIndex(SearchIndex):
-    def __init__(self, retriever: "DenseRetriever", index_dir: Path, doc_lang: str):
+    def __init__(self, retriever: "DenseRetriever", index_dir: Path, doc_lang: str, kind: str | None = None):
         self._r = retriever
+        self.index_dir, self.doc_lang = index_dir, doc_lang
         meta = json.loads((index_dir / "vectors.json").read_text())
         self._dim = meta["dim"]
-        self._index, self._doc_ids = open_vector_index(index_dir, retriever.search_kind, self._dim)
+        self._index, self._doc_ids = open_vector_index(index_dir, kind or retriever.search_kind, self._dim)
 
     def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
         cache = self._r.query_cache(query_lang)
@@ -48,7 +49,7 @@ class _CombinedIndex(SearchIndex):
         for part in self._parts:
             for qid, hits in part.search(queries, query_lang, k).items():
                 merged[qid].extend(hits)
-        return {qid: sorted(hits, key=lambda h: -h[1])[:k] for qid, hits in merged.items()}
+        return {qid: ordered(hits, k) for qid, hits in merged.items()}
 
     def close(self) -> None:
         for part in self._parts:
@@ -108,7 +109,15 @@ class DenseRetriever(Retriever):
         return _DenseIndex(self, index_dir, doc_lang)
 
     def combine_indexes(self, indexes: dict[str, SearchIndex]) -> SearchIndex:
-        return _CombinedIndex(list(indexes.values()))
+        # The pool's language-bias measures need complete rankings: HNSW may leave documents
+        # out, so each language's vectors are searched exactly, whatever --search says.
+        parts = []
+        for index in indexes.values():
+            if self.search_kind != "flat":
+                index.close()
+                index = _DenseIndex(self, index.index_dir, index.doc_lang, kind="flat")
+            parts.append(index)
+        return _CombinedIndex(parts)
 
     def model_calls(self) -> dict[str, int]:
         return {"documents encoded": self.documents_encoded, "queries encoded": self.queries_encoded}
