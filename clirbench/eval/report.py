@@ -86,8 +86,11 @@ def pool_table(results: ResultsFile, keys: list[str] | None = None) -> Table | N
         return None
     answer_langs = sorted({c.split(":", 1)[1] for p in pairs.values() for c in p.language_bias if c.startswith("R@")})
     recall = next((c.split(":")[0] for p in pairs.values() for c in p.language_bias if c.startswith("R@")), "R@100")
-    table = Table(title=f"{results.task} · {results.model.name} · multilingual pool (language bias)", title_justify="left")
-    for column in ["query", "AP", "rank distance", "own language in top 10", "own share of pool",
+    table = Table(title=f"{results.task} · {results.model.name} · multilingual pool: AP on the top 100 and on the complete "
+                        "ranking, mean rank distance (questions with no scored answer: unscored), own language's share "
+                        "of the top 10 and of the pool, recall of each answer language's answers",
+                  title_justify="left")
+    for column in ["query", "AP@100", "AP full", "rank dist", "unscored", "own@10", "own share",
                    *(f"{recall} {lang}" for lang in answer_langs)]:
         table.add_column(column, justify="left" if column == "query" else "right")
     for key, p in sorted(pairs.items()):
@@ -96,7 +99,8 @@ def pool_table(results: ResultsFile, keys: list[str] | None = None) -> Table | N
         def cell(name, fmt="{:.3f}"):
             return fmt.format(bias[name]) if name in bias else ""
 
-        table.add_row(p.query_lang, f"{p.metrics.get('AP', float('nan')):.4f}", cell("rank_distance", "{:.1f}"),
+        table.add_row(p.query_lang, f"{p.metrics.get('AP', float('nan')):.4f}", cell("AP_full", "{:.4f}"),
+                      cell("rank_distance", "{:.1f}"), cell("unscored_questions", "{:.0f}"),
                       cell("same_language_top10"), cell("pool_share"),
                       *(cell(f"{recall}:{lang}") for lang in answer_langs))
     return table
