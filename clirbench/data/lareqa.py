@@ -166,15 +166,16 @@ class LareqaDocs(BaseDocs):
 
 
 class LareqaPairQueries(BaseQueries):
-    """Questions of `query_lang` whose id also occurs in `doc_lang`."""
+    """Questions of `query_lang` whose id also occurs in `doc_lang`; every question of
+    `query_lang` when `doc_lang` is None (the pool: each has answers, in its own language at least)."""
 
-    def __init__(self, collection: LareqaCollection, query_lang: str, doc_lang: str):
+    def __init__(self, collection: LareqaCollection, query_lang: str, doc_lang: str | None):
         self._collection, self._query_lang, self._doc_lang = collection, query_lang, doc_lang
 
     def queries_iter(self):
-        target = parsed(self._collection, self._doc_lang).questions
+        target = parsed(self._collection, self._doc_lang).questions if self._doc_lang else None
         for qid, text in parsed(self._collection, self._query_lang).questions.items():
-            if qid in target:
+            if target is None or qid in target:
                 yield GenericQuery(qid, text)
 
     def queries_cls(self):
@@ -229,26 +230,6 @@ class LareqaPoolDocs(BaseDocs):
         return f"clirbench/{self._collection.name}/{POOL}"
 
 
-class LareqaPoolQueries(BaseQueries):
-    """Every question of `query_lang`: each has answers in the pool, in its own language at least."""
-
-    def __init__(self, collection: LareqaCollection, query_lang: str):
-        self._collection, self._query_lang = collection, query_lang
-
-    def queries_iter(self):
-        for qid, text in parsed(self._collection, self._query_lang).questions.items():
-            yield GenericQuery(qid, text)
-
-    def queries_cls(self):
-        return GenericQuery
-
-    def queries_namespace(self):
-        return f"clirbench/{self._collection.name}/{self._query_lang}"
-
-    def queries_lang(self):
-        return self._query_lang
-
-
 class LareqaPoolQrels(BaseQrels):
     """A question's answer sentences in every language of the pool that holds its id."""
 
@@ -282,7 +263,7 @@ def register_collection(collection: LareqaCollection) -> None:
             )
         ir_datasets.registry.register(
             f"clirbench/{collection.name}/{d}-{POOL}",
-            ir_datasets.Dataset(pool, LareqaPoolQueries(collection, d), LareqaPoolQrels(collection, d)),
+            ir_datasets.Dataset(pool, LareqaPairQueries(collection, d, None), LareqaPoolQrels(collection, d)),
         )
 
 
