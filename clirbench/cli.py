@@ -295,8 +295,14 @@ def cmd_experiment(args) -> int:
     from clirbench.train.report import write_report
 
     spec = load_experiment(Path(args.experiment))
-    out = Path(args.out) if args.out else Path(args.experiment).parent / "results" / spec.name
-    runs = Path(args.runs) if args.runs else Path("trained") / "experiments" / spec.name
+    name = spec.name + ("-smoke" if args.smoke else "")  # a smoke run never mixes with the real one
+    if args.out:
+        out = Path(args.out)
+    elif args.smoke:
+        out = Path("trained") / "experiments" / name / "report"
+    else:
+        out = Path(args.experiment).parent / "results" / name
+    runs = Path(args.runs) if args.runs else Path("trained") / "experiments" / name
     record = out / "conditions.json"
     if not args.report_only:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -308,7 +314,7 @@ def cmd_experiment(args) -> int:
                            status=f"loss {report.loss:.4f}, {report.pairs_per_second:.1f} pairs/s")
 
             record = run_experiment(Path(args.experiment), out, runs, args.set or [],
-                                    log=lambda m: bar.console.log(m), on_step=on_step)
+                                    log=lambda m: bar.console.log(m), on_step=on_step, smoke=args.smoke)
     elif not record.exists():
         raise ClirbenchError(f"no experiment record at {record}", f"run `clirbench experiment {args.experiment}` first")
     console.print(f"report: {write_report(record)}")
@@ -385,6 +391,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a field of every recipe, e.g. --set max_steps=20 for a smoke run")
     p.add_argument("--report-only", action="store_true", help="rewrite the report from the runs already done")
+    p.add_argument("--smoke", action="store_true",
+                   help="a few steps on a few pairs, one seed, 2 pairs scored: the whole pipeline in minutes "
+                        "(written under trained/experiments/<name>-smoke/, never beside the real report)")
     p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser("show", help="print the table of results already written")

@@ -192,3 +192,21 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
     assert (tmp_path / "report/RR_at_10.png").stat().st_size > 1000
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already trained" in again.stderr and "(3 already done)" in again.stderr
+
+
+def test_smoke_mode_runs_the_real_experiment_file_end_to_end(tmp_path, teacher, env):
+    """experiments/optical.yaml itself, with its teacher replaced by the tiny model: a few steps
+    on a few XQuAD-R pairs, one seed, 2 MLQA-R pairs scored."""
+    data = Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "xquad-r"
+    if not data.is_dir():
+        pytest.skip("the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
+    repo = Path(__file__).parents[1]
+    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "experiment", str(repo / "experiments/optical.yaml"),
+                           "--smoke", "--set", f"teacher=hf:{teacher}", "--set", "precision=float32"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    record = json.loads((tmp_path / "trained/experiments/optical-smoke/report/conditions.json").read_text())
+    assert sorted(record["runs"]) == ["optical+sentence/seed0", "optical/seed0", "sentence/seed0", "teacher"]
+    assert len(record["pairs"]) == 2 and (tmp_path / "trained/experiments/optical-smoke/report/report.md").exists()

@@ -54,13 +54,30 @@ def _pairs(spec: ExperimentSpec):
     return task, select_pairs(task, spec.pairs)
 
 
+SMOKE_STEPS = 4
+SMOKE_PAIRS_PER_SOURCE = 16
+SMOKE_TASK_PAIRS = 2
+
+
+def smoke_overrides(recipe_path: Path) -> list[str]:
+    """A few steps on a few pairs: the whole pipeline, in minutes."""
+    sources = len(load_recipe(recipe_path).bitext)
+    return [f"max_steps={SMOKE_STEPS}", "warmup_steps=1", "checkpoint_every=2", "dev_every=0",
+            *(f"bitext.{i}.limit={SMOKE_PAIRS_PER_SOURCE}" for i in range(sources))]
+
+
 def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[str] = (), cache_dir: Path | None = None,
-                   log: Callable[[str], None] = print, on_step=lambda report: None) -> Path:
-    """Train and score every condition x seed; returns the conditions file (what ran where)."""
+                   log: Callable[[str], None] = print, on_step=lambda report: None, smoke: bool = False) -> Path:
+    """Train and score every condition x seed; returns the conditions file (what ran where).
+    `smoke`: a few steps on a few pairs, the first seed, 2 pairs of the task."""
     path = Path(path)
     spec = load_experiment(path)
     task, pairs = _pairs(spec)
     recipe_path = (path.parent / spec.recipe).resolve()
+    if smoke:
+        overrides = [*smoke_overrides(recipe_path), *overrides]
+        spec = spec.model_copy(update={"seeds": spec.seeds[:1]})
+        pairs = pairs[:SMOKE_TASK_PAIRS]
     results_dir = runs_dir / "results"
     record_path = out_dir / "conditions.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {}

@@ -65,6 +65,7 @@ class Distiller:
         hf_logging.disable_progress_bar()
         self.recipe = recipe
         self.settings = teacher.settings
+        self.max_length = teacher.max_length  # the settings' length, capped at the model's positions
         self.tokenizer = AutoTokenizer.from_pretrained(self.settings.model)
         self.teacher = AutoModel.from_pretrained(self.settings.model).eval()
         for p in self.teacher.parameters():
@@ -90,7 +91,8 @@ class Distiller:
 
     def _tokens(self, texts: list[str]):
         return self.tokenizer([self.settings.query_prefix + t for t in texts], padding=True, truncation=True,
-                              max_length=self.recipe.max_length, return_tensors="pt", return_special_tokens_mask=True)
+                              max_length=min(self.recipe.max_length, self.max_length), return_tensors="pt",
+                              return_special_tokens_mask=True)
 
     def _weights(self, batch) -> torch.Tensor:
         """Marginal of each real token (padding and special tokens: 0), summing to 1 per sentence."""
@@ -133,7 +135,7 @@ class Distiller:
         out = []
         for start in range(0, len(texts), batch_size):
             batch = self.tokenizer([prefix + t for t in texts[start : start + batch_size]], padding=True,
-                                   truncation=True, max_length=self.settings.max_length, return_tensors="pt")
+                                   truncation=True, max_length=self.max_length, return_tensors="pt")
             with self._autocast():
                 hidden = model(**batch).last_hidden_state
             out.append(self._pooled(hidden.float(), batch["attention_mask"]).numpy())
