@@ -1,0 +1,70 @@
+"""Hybrid batch composition, and hard-negative pools mined by an encoder on XQuAD-R."""
+
+import math
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from clirbench.train.hybrid_batches import CROSS_LINGUAL, MONOLINGUAL, hybrid_batch
+from clirbench.train.retrieval_data import ParallelQuestion
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_models import build_tiny_xlmr  # noqa: E402
+
+LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
+XQUAD = Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "xquad-r"
+
+
+def _questions(n: int) -> list[ParallelQuestion]:
+    return [ParallelQuestion(f"q{i}", {lang: f"q{i} {lang}" for lang in LANGS},
+                             {lang: (f"{lang}-{i}",) for lang in LANGS}) for i in range(n)]
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.25, 0.5, 1.0])
+def test_batches_are_pure_and_monolingual_with_probability_alpha(alpha):
+    questions, batches = _questions(50), 1000
+    kinds = []
+    for step in range(batches):
+        kind, examples = hybrid_batch(questions, LANGS, 16, alpha, seed=3, step=step)
+        kinds.append(kind)
+        assert len({e.question.qid for e in examples}) == 16  # distinct questions
+        if kind == MONOLINGUAL:
+            assert len({e.query_lang for e in examples} | {e.doc_lang for e in examples}) == 1
+        else:
+            assert kind == CROSS_LINGUAL and all(e.query_lang != e.doc_lang for e in examples)
+    share = kinds.count(MONOLINGUAL) / batches
+    sigma = math.sqrt(alpha * (1 - alpha) / batches)
+    assert abs(share - alpha) <= 3 * sigma + 1e-12
+    # A batch is a function of (seed, step): a resumed run draws the same one.
+    assert hybrid_batch(questions, LANGS, 16, alpha, 3, 7) == hybrid_batch(questions, LANGS, 16, alpha, 3, 7)
+
+
+@pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
+def test_negative_pools_hold_what_they_say_and_no_answer(tmp_path):
+    from clirbench.systems.registry import load_model
+    from clirbench.train.negatives import EncoderMiner, mine, read_negatives, write_negatives
+    from clirbench.train.retrieval_data import lareqa_corpus
+
+    corpus = lareqa_corpus(["de", "en", "hi"], limit=30)
+    assert len(corpus.questions) == 30 and all(set(q.positives) == {"de", "en", "hi"} for q in corpus.questions)
+    encoder = load_model(f"hf:{build_tiny_xlmr(tmp_path / 'tiny')}")
+    miner = EncoderMiner(encoder, "xquad-r", tmp_path / "cache")
+    by_pool = {pool: mine(corpus, corpus.questions, miner, pool, k=4)
+               for pool in ("none", "monolingual", "cross-lingual", "mixed")}
+    assert by_pool["none"] == []
+    relevant = {q.qid: q.relevant() for q in corpus.questions}
+    for pool in ("monolingual", "cross-lingual", "mixed"):
+        negatives = by_pool[pool]
+        assert len(negatives) == 30 * 3 * 4  # k per question per query language
+        assert not any(n.doc_id in relevant[n.query_id] for n in negatives)
+        assert all(n.doc_lang == corpus.documents[n.doc_id][1] for n in negatives)
+    assert all(n.doc_lang == n.query_lang for n in by_pool["monolingual"])
+    assert all(n.doc_lang != n.query_lang for n in by_pool["cross-lingual"])
+    per_query: dict = {}
+    for n in by_pool["mixed"]:
+        per_query.setdefault((n.query_id, n.query_lang), []).append(n.doc_lang == n.query_lang)
+    assert all(sum(own) == 2 for own in per_query.values())  # half in the question's language
+    write_negatives(tmp_path / "negatives.jsonl", by_pool["mixed"])
+    assert read_negatives(tmp_path / "negatives.jsonl") == by_pool["mixed"]
