@@ -1,7 +1,6 @@
 """Dense encoders end to end: a tiny real XLM-R model through `hf:`, the vector caches
 (Q + D encodings, resume), faiss against exact search, and the errors of broken plugins."""
 
-import json
 import os
 from pathlib import Path
 

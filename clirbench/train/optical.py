@@ -12,14 +12,9 @@ teacher's query-document matching is kept and only cross-lingual knowledge is le
 
 import copy
 import math
-import os
-import random
-import signal
-import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,22 +24,10 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.data import lareqa, register_all
 from clirbench.systems.hf_encoder import HFEncoder, bf16_native
 from clirbench.systems.registry import load_model
-from clirbench.train import checkpoints
 from clirbench.train.bitext import Pair, load_bitext
+from clirbench.train.loop import StepReport, run_loop, seed_everything
 from clirbench.train.recipe import OpticalRecipe
 from clirbench.train.sinkhorn import ot_cost
-
-# A test hook: the process kills itself (SIGKILL, as `kill -9`) when it reaches this step.
-KILL_AT_STEP = "CLIRBENCH_TRAIN_KILL_AT_STEP"
-
-
-@dataclass
-class StepReport:
-    step: int
-    max_steps: int
-    loss: float
-    pairs_per_second: float
-
 
 def teacher_encoder(name: str) -> HFEncoder:
     plugin = load_model(name)
@@ -199,47 +182,15 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
     if (model_dir / "clirbench-model.yaml").exists():
         log(f"already trained: {model_dir}")
         return model_dir
-    random.seed(recipe.seed)
-    np.random.seed(recipe.seed)
-    torch.manual_seed(recipe.seed)
+    seed_everything(recipe.seed)
     teacher = teacher_encoder(recipe.teacher)
     train, dev = load_bitext(recipe.bitext, recipe.dev_fraction)
     if not train:
         raise ClirbenchError("the recipe's bitext holds no training pairs", "check `bitext:` sources and `limit`")
     distiller = Distiller(recipe, teacher, train)
-    optimizer = torch.optim.AdamW([p for p in distiller.student.parameters() if p.requires_grad],
-                                  lr=recipe.lr, weight_decay=recipe.weight_decay)
-    warmup, total = recipe.warmup_steps, recipe.max_steps
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: (s + 1) / (warmup + 1) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
-    ckpt_root = out_dir / "checkpoints"
-    state = {"step": 0, "losses": [], "dev": {}}
-    if found := checkpoints.latest(ckpt_root):
-        state = checkpoints.restore(found, distiller.student, optimizer, scheduler)
-        log(f"resuming from {found.name}")
     dev_score = DevScore(distiller, recipe, dev)
-    kill_at = int(os.environ.get(KILL_AT_STEP, "-1"))
-    started, done_pairs = time.perf_counter(), 0
-    for step in range(state["step"], total):
-        if step == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        loss = distiller.loss(_batch(train, step, recipe.batch_size, recipe.seed))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(distiller.student.parameters(), recipe.grad_clip)
-        optimizer.step()
-        scheduler.step()
-        done_pairs += recipe.batch_size
-        state["losses"].append(round(loss.item(), 6))
-        if recipe.dev_every and (step + 1) % recipe.dev_every == 0 and (score := dev_score()) is not None:
-            state["dev"][str(step + 1)] = round(score, 4)
-        state["step"] = step + 1
-        if state["step"] % recipe.checkpoint_every == 0 or state["step"] == total:
-            checkpoints.save(ckpt_root, state["step"], distiller.student, optimizer, scheduler,
-                             {k: v for k, v in state.items() if k != "step"})
-        on_step(StepReport(step + 1, total, state["losses"][-1], done_pairs / (time.perf_counter() - started)))
-    if str(total) not in state["dev"] and (score := dev_score()) is not None:
-        state["dev"][str(total)] = round(score, 4)
+    state = run_loop(distiller.student, lambda step: distiller.loss(_batch(train, step, recipe.batch_size, recipe.seed)),
+                     recipe, out_dir, dev_score, on_step, log)
     teacher_score = None
     if dev_score.dev:
         teacher_score = DevScore(_TeacherAsStudent(distiller), recipe, dev)()
