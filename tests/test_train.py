@@ -210,3 +210,17 @@ def test_smoke_mode_runs_the_real_experiment_file_end_to_end(tmp_path, teacher, 
     record = json.loads((tmp_path / "trained/experiments/optical-smoke/report/conditions.json").read_text())
     assert sorted(record["runs"]) == ["optical+sentence/seed0", "optical/seed0", "sentence/seed0", "teacher"]
     assert len(record["pairs"]) == 2 and (tmp_path / "trained/experiments/optical-smoke/report/report.md").exists()
+
+
+def test_a_folder_of_another_recipe_is_refused_not_reused(tmp_path, teacher):
+    recipe = _recipe(tmp_path, teacher, max_steps=4, checkpoint_every=2)
+    _train(recipe, tmp_path / "out")
+    assert not (tmp_path / "out/checkpoints").exists()  # the model is written: checkpoints go
+    other = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--out", str(tmp_path / "out"),
+                            "--set", "max_steps=6"], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 2 and "holds a model of another recipe" in other.stderr and "Traceback" not in other.stderr
+    killed = _train(recipe, tmp_path / "half", env={"CLIRBENCH_TRAIN_KILL_AT_STEP": "3"}, check=False)
+    assert killed.returncode == -9
+    other = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--out", str(tmp_path / "half"),
+                            "--set", "lr=0.01"], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 2 and "checkpoint of another recipe" in other.stderr

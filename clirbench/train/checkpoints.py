@@ -17,7 +17,8 @@ def _folder(root: Path, step: int) -> Path:
 
 def latest(root: Path) -> Path | None:
     """The last complete checkpoint (its state.json is written last), or None."""
-    done = sorted(p for p in root.glob("step-*") if (p / "state.json").exists()) if root.is_dir() else []
+    done = sorted(p for p in root.glob("step-*") if not p.name.endswith(".partial") and (p / "state.json").exists()) \
+        if root.is_dir() else []
     return done[-1] if done else None
 
 

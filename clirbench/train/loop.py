@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clirbench.core.errors import ClirbenchError
 from clirbench.train import checkpoints
 
 # A test hook: the process kills itself (SIGKILL, as `kill -9`) when it reaches this step.
@@ -38,6 +39,21 @@ def linear_schedule(optimizer, warmup: int, total: int):
         optimizer, lambda s: (s + 1) / (warmup + 1) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
 
 
+def finished_model(model_dir: Path, recipe) -> bool:
+    """Whether `model_dir` holds this recipe's trained model. A folder trained by another
+    recipe (another max_steps, another loss) is an error, never reused in its place."""
+    import yaml
+
+    manifest = model_dir / "clirbench-model.yaml"
+    if not manifest.exists():
+        return False
+    found = yaml.safe_load(manifest.read_text()).get("recipe_digest")
+    if found != recipe.digest():
+        raise ClirbenchError(f"{model_dir} holds a model of another recipe (digest {found}, this one {recipe.digest()})",
+                             "train into another --out folder, or delete that one")
+    return True
+
+
 def run_loop(model: torch.nn.Module, loss_at: Callable[[int], torch.Tensor], recipe, out_dir: Path,
              dev: Callable[[], float | None], on_step: Callable[[StepReport], None] = lambda r: None,
              log: Callable[[str], None] = print) -> dict:
@@ -48,9 +64,12 @@ def run_loop(model: torch.nn.Module, loss_at: Callable[[int], torch.Tensor], rec
                                   lr=recipe.lr, weight_decay=recipe.weight_decay)
     scheduler = linear_schedule(optimizer, recipe.warmup_steps, recipe.max_steps)
     root = out_dir / "checkpoints"
-    state = {"step": 0, "losses": [], "dev": {}}
+    state = {"step": 0, "losses": [], "dev": {}, "recipe_digest": recipe.digest()}
     if found := checkpoints.latest(root):
         state = checkpoints.restore(found, model, optimizer, scheduler)
+        if state.get("recipe_digest") != recipe.digest():
+            raise ClirbenchError(f"{found} is a checkpoint of another recipe (digest {state.get('recipe_digest')}, "
+                                 f"this one {recipe.digest()})", "train into another --out folder, or delete that one")
         log(f"resuming from {found.name}")
     kill_at = int(os.environ.get(KILL_AT_STEP, "-1"))
     started, done = time.perf_counter(), 0

@@ -12,6 +12,7 @@ teacher's query-document matching is kept and only cross-lingual knowledge is le
 
 import copy
 import math
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -25,7 +26,7 @@ from clirbench.data import lareqa, register_all
 from clirbench.systems.hf_encoder import HFEncoder, bf16_native
 from clirbench.systems.registry import load_model
 from clirbench.train.bitext import Pair, load_bitext
-from clirbench.train.loop import StepReport, run_loop, seed_everything
+from clirbench.train.loop import StepReport, finished_model, run_loop, seed_everything
 from clirbench.train.recipe import OpticalRecipe
 from clirbench.train.sinkhorn import ot_cost
 
@@ -108,7 +109,9 @@ class Distiller:
         if r.sentence_weight:
             student = self._pooled(s_hidden, foreign["attention_mask"])
             teacher = self._pooled(t_hidden, english["attention_mask"])
-            loss = loss + r.sentence_weight * torch.nn.functional.mse_loss(student, teacher)
+            # Squared distance of the unit vectors, 2 - 2 cos, in [0, 4]: the OT cost's scale. (A
+            # mean over the 384 dimensions would make the term 384 times smaller than OT's.)
+            loss = loss + r.sentence_weight * (student - teacher).pow(2).sum(dim=-1).mean()
         return loss
 
     @torch.no_grad()
@@ -132,7 +135,7 @@ def _batch(train: list[Pair], step: int, size: int, seed: int) -> list[Pair]:
     out = []
     while len(out) < size:
         epoch, offset = divmod(start + len(out), len(train))
-        order = np.random.RandomState(seed + epoch).permutation(len(train))
+        order = np.random.RandomState([seed, epoch]).permutation(len(train))
         out.append(train[order[offset]])
     return out
 
@@ -179,7 +182,7 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
 
     register_all()
     model_dir = out_dir / "model"
-    if (model_dir / "clirbench-model.yaml").exists():
+    if finished_model(model_dir, recipe):
         log(f"already trained: {model_dir}")
         return model_dir
     seed_everything(recipe.seed)
@@ -194,7 +197,9 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
     teacher_score = None
     if dev_score.dev:
         teacher_score = DevScore(_TeacherAsStudent(distiller), recipe, dev)()
-    return write_student(model_dir, recipe, teacher, distiller, train, dev, state, teacher_score)
+    folder = write_student(model_dir, recipe, teacher, distiller, train, dev, state, teacher_score)
+    shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)  # 1.4 GB each: the model is written
+    return folder
 
 
 class _TeacherAsStudent:

@@ -51,14 +51,9 @@ class BitextSource(_Strict):
         return self
 
 
-class OpticalRecipe(_Strict):
-    """OPTICAL: a student query encoder distilled from a frozen retrieval teacher with
-    optimal transport between token embeddings (see README, Training)."""
+class _Loop(_Strict):
+    """What every recipe's training loop takes (see train/loop.py)."""
 
-    recipe: Literal["optical"] = "optical"
-    teacher: str = Field("me5-small", description="an installed model name, hf:<folder>, or a folder")
-    bitext: list[BitextSource] = Field(min_length=1)
-    dev_fraction: float = Field(0.1, gt=0, lt=1, description="share of question ids held out for dev")
     seed: int = 0
     batch_size: int = Field(16, ge=1)
     max_steps: int = Field(300, ge=1)
@@ -68,14 +63,28 @@ class OpticalRecipe(_Strict):
     grad_clip: float = Field(1.0, gt=0)
     max_length: int = Field(64, ge=8)
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    dev_fraction: float = Field(0.1, gt=0, lt=1, description="share of question ids held out for dev")
+    checkpoint_every: int = Field(50, ge=1)
+    dev_every: int = Field(0, ge=0, description="dev score every N steps (0: at the end only)")
+
+    def digest(self) -> str:
+        """A hash of every field: the output of a recipe is named by it."""
+        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
+
+
+class OpticalRecipe(_Loop):
+    """OPTICAL: a student query encoder distilled from a frozen retrieval teacher with
+    optimal transport between token embeddings (see README, Training)."""
+
+    recipe: Literal["optical"] = "optical"
+    teacher: str = Field("me5-small", description="an installed model name, hf:<folder>, or a folder")
+    bitext: list[BitextSource] = Field(min_length=1)
     ot_weight: float = Field(1.0, ge=0)
     sentence_weight: float = Field(0.0, ge=0, description="MSE between pooled vectors; OT 0 + this = Reimers & Gurevych")
     epsilon: float = Field(0.05, gt=0)
     sinkhorn_iters: int = Field(50, ge=1)
     gradient: Literal["unrolled", "envelope"] = "unrolled"
     marginals: Literal["uniform", "idf"] = "uniform"
-    checkpoint_every: int = Field(50, ge=1)
-    dev_every: int = Field(0, ge=0, description="dev score every N steps (0: at the end only)")
 
     @model_validator(mode="after")
     def _some_loss(self):
@@ -86,12 +95,37 @@ class OpticalRecipe(_Strict):
     def languages(self) -> list[str]:
         return sorted({lang for source in self.bitext for lang in source.languages})
 
-    def digest(self) -> str:
-        """A hash of every field: the output of a recipe is named by it."""
-        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
+
+class HardNegatives(_Strict):
+    pool: Literal["none", "monolingual", "cross-lingual", "mixed"] = "none"
+    k: int = Field(1, ge=1, description="hard negatives per question")
+    miner: str = Field("me5-small", description="the encoder that mines them (the same for every pool)")
 
 
-RECIPES = {"optical": OpticalRecipe}
+class ContrastiveRecipe(_Loop):
+    """A dual encoder fine-tuned with InfoNCE over in-batch and hard negatives, on hybrid
+    batches of parallel retrieval data (XQuAD-R offline)."""
+
+    recipe: Literal["contrastive"] = "contrastive"
+    base: str = Field("me5-small", description="the encoder to fine-tune: an installed name, hf:<folder>")
+    collection: Literal["xquad-r"] = "xquad-r"
+    languages: list[str] = Field(min_length=2)
+    limit: int | None = Field(None, ge=1, description="at most this many questions")
+    towers: Literal["shared", "query"] = Field(
+        "shared", description="shared: one model for questions and passages; query: passages from the frozen base")
+    alpha: float = Field(0.5, ge=0, le=1, description="probability that a batch is monolingual")
+    negatives: HardNegatives = HardNegatives()
+    temperature: float = Field(0.05, gt=0)
+
+    @model_validator(mode="after")
+    def _known(self):
+        unknown = [lang for lang in self.languages if lang not in LANGUAGES]
+        if unknown:
+            raise ValueError(f"unknown language code(s) {unknown}")
+        return self
+
+
+RECIPES = {"optical": OpticalRecipe, "contrastive": ContrastiveRecipe}
 
 
 def _apply(raw: dict, assignment: str, path: Path) -> None:
@@ -113,7 +147,7 @@ def _apply(raw: dict, assignment: str, path: Path) -> None:
         target[leaf] = parsed
 
 
-def load_recipe(path: Path, overrides: list[str] = ()) -> OpticalRecipe:
+def load_recipe(path: Path, overrides: list[str] = ()) -> OpticalRecipe | ContrastiveRecipe:
     """A recipe file with `key=value` overrides (values in YAML: `max_steps=40`,
     `bitext.0.languages=[hi]`)."""
     path = Path(path)

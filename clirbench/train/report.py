@@ -1,11 +1,15 @@
 """The report of an experiment: Markdown tables and PNG plots under its results folder.
 
 Per condition, RR@10 and AP per query language and per resource level of the query
-language, as mean ± std over seeds (each seed's value is a macro average over the scored
-pairs). Significance against the baseline condition: for every (pair, query), the per-query
-value is first averaged over the condition's seeds (seeds are pooled per query, so a query
-counts once); then a paired t-test over those queries against the baseline's values, with
-Benjamini-Hochberg correction over every test in the report."""
+language, as mean ± sample std (ddof 1) over seeds (each seed's value is a macro average over
+the scored pairs). English questions go through the teacher in every condition, so pairs
+with English questions have their own column and stay out of the level and `all` columns.
+
+Significance against the baseline condition: MLQA-R's question ids are shared across pairs
+and languages, so a question is the unit. In each column, a question's value is the mean of
+its per-query values over the column's pairs and the condition's seeds (seeds and pairs are
+pooled per question, so it counts once); then a paired t-test over the questions against the
+baseline's values, with Benjamini-Hochberg correction over every test in the report."""
 
 import json
 import math
@@ -20,6 +24,7 @@ from clirbench.core.languages import language
 from clirbench.eval.results import ResultsFile, load_results
 
 MEASURES = ("RR@10", "AP")
+TEACHER_ONLY = "en"  # English questions go through the teacher in every condition
 ALPHA = 0.05
 
 
@@ -29,11 +34,12 @@ def _columns(results: ResultsFile, pairs: list[str]) -> dict[str, list[str]]:
     for key in pairs:
         by_lang[results.pairs[key].query_lang].append(key)
     columns = {lang: keys for lang, keys in sorted(by_lang.items())}
+    trained = {lang: keys for lang, keys in by_lang.items() if lang != TEACHER_ONLY}
     for level in ("high", "low"):
-        columns[f"{level} (query)"] = [k for lang, keys in by_lang.items() if language(lang).resource_level == level
+        columns[f"{level} (query)"] = [k for lang, keys in trained.items() if language(lang).resource_level == level
                                        for k in keys]
-    columns["all"] = list(pairs)
-    return columns
+    columns["all but en"] = [k for keys in trained.values() for k in keys]
+    return {name: keys for name, keys in columns.items() if keys}
 
 
 def _macro(results: ResultsFile, keys: list[str], measure: str) -> float:
@@ -41,12 +47,12 @@ def _macro(results: ResultsFile, keys: list[str], measure: str) -> float:
 
 
 def _pooled_queries(runs: list[ResultsFile], keys: list[str], measure: str) -> dict[str, float]:
-    """(pair/query) -> the value averaged over seeds."""
+    """question id -> its value averaged over the column's pairs and the runs (seeds)."""
     values: dict[str, list[float]] = defaultdict(list)
     for r in runs:
         for key in keys:
             for qid, v in r.pairs[key].per_query[measure].items():
-                values[f"{key}/{qid}"].append(v)
+                values[qid].append(v)
     return {q: float(np.mean(v)) for q, v in values.items()}
 
 
@@ -63,7 +69,12 @@ def _significance(by_condition: dict[str, list[ResultsFile]], baseline: str, col
                 mine = _pooled_queries(runs, keys, measure)
                 shared = sorted(set(base) & set(mine))
                 diff = np.array([mine[q] - base[q] for q in shared])
-                p = 1.0 if len(diff) < 2 or np.allclose(diff, diff[0]) else float(stats.ttest_1samp(diff, 0.0).pvalue)
+                if len(diff) < 2:
+                    p = 1.0
+                elif np.allclose(diff, diff[0]):  # no variance: the t-test is undefined
+                    p = 1.0 if diff[0] == 0 else 0.0
+                else:
+                    p = float(stats.ttest_1samp(diff, 0.0).pvalue)
                 rows.append({"condition": condition, "measure": measure, "column": column,
                              "diff": float(diff.mean()) if len(diff) else math.nan, "p": p, "n": len(shared)})
     if rows:
@@ -140,7 +151,8 @@ def write_report(record_path: Path) -> Path:
         for measure in MEASURES:
             for column, keys in columns.items():
                 values = [_macro(r, keys, measure) for r in by_condition[condition]]
-                stats[condition][measure][column] = (float(np.mean(values)), float(np.std(values)), len(values))
+                std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+                stats[condition][measure][column] = (float(np.mean(values)), std, len(values))
     tests = _significance(by_condition, spec["baseline"], columns)
     marks = {(t["condition"], t["measure"], t["column"]): t for t in tests}
     losses = {c: [m["loss_curve"] for m in manifests[c] if "loss_curve" in m] for c in conditions if manifests[c]}
@@ -167,7 +179,8 @@ def write_report(record_path: Path) -> Path:
     for measure in MEASURES:
         parts += [f"## {measure} by query language (mean ± std over seeds)", "",
                   f"Macro average over the scored pairs of each query language; `high (query)` / `low (query)`: "
-                  f"pairs whose query language is high / low resource (hi and vi are low). "
+                  f"pairs whose query language is high / low resource (hi and vi are low), English questions "
+                  f"left out (the teacher encodes them in every condition; `en` shows them). Std: sample std over seeds. "
                   f"`*`: differs from `{spec['baseline']}` at BH-adjusted p < {ALPHA}.", ""]
         rows = []
         for condition in conditions:
@@ -179,8 +192,9 @@ def write_report(record_path: Path) -> Path:
             rows.append([f"`{condition}`", *cells])
         parts += [_table(["condition", *columns], rows), ""]
     parts += ["## Against the baseline", "",
-              "Per (pair, query) values averaged over a condition's seeds, then a paired t-test against the "
-              "baseline's per-query values; p adjusted with Benjamini-Hochberg over every test below.", ""]
+              "A question is the unit (its id is shared across pairs and languages): its values averaged over the "
+              "column's pairs and the condition's seeds, then a paired t-test over questions against the "
+              "baseline's; p adjusted with Benjamini-Hochberg over every test below.", ""]
     rows = [[f"`{t['condition']}`", t["measure"], t["column"], f"{t['diff']:+.4f}", f"{t['p']:.2e}",
              f"{t['p_adjusted']:.2e}", str(t["n"]), "yes" if t["significant"] else "no"] for t in tests]
     parts += [_table(["condition", "measure", "column", "difference", "p", "p (BH)", "queries", "significant"], rows), ""]

@@ -42,6 +42,7 @@ def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, di
         "kind": "optical-student",
         "name": f"optical-{recipe.digest()}",
         "teacher": recipe.teacher,
+        "teacher_folder": teacher.settings.model,
         "teacher_fingerprint": teacher.fingerprint(),
         "student_languages": recipe.languages(),
         "recipe": recipe.model_dump(mode="json"),

@@ -1,0 +1,153 @@
+"""The contrastive recipe: a dual encoder fine-tuned with InfoNCE over in-batch negatives plus
+k hard negatives per question, with a temperature, on hybrid batches (monolingual with
+probability alpha) of XQuAD-R's parallel questions and answer sentences. Scoring is the cosine
+of mean-pooled vectors with the base model's prefixes. `towers: shared` trains one model for
+questions and passages; `towers: query` trains the question tower only and keeps passages
+with the frozen base (whose cached document vectors are then reused)."""
+
+import copy
+import shutil
+from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.paths import default_cache_dir
+from clirbench.data import register_all
+from clirbench.systems.hf_encoder import bf16_native
+from clirbench.systems.registry import load_model
+from clirbench.train.hybrid_batches import hybrid_batch
+from clirbench.train.loop import StepReport, run_loop, seed_everything
+from clirbench.train.negatives import EncoderMiner, mine, read_negatives, write_negatives
+from clirbench.train.optical import teacher_encoder
+from clirbench.train.recipe import ContrastiveRecipe
+from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, lareqa_corpus
+
+
+class DualEncoder:
+    def __init__(self, recipe: ContrastiveRecipe, base_name: str):
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        base = teacher_encoder(base_name)
+        self.base, self.settings, self.recipe = base, base.settings, recipe
+        self.max_length = min(recipe.max_length, base.max_length)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.settings.model)
+        self.model = AutoModel.from_pretrained(self.settings.model).train()
+        self.frozen = None
+        if recipe.towers == "query":
+            self.frozen = copy.deepcopy(self.model).eval()
+            for p in self.frozen.parameters():
+                p.requires_grad_(False)
+        self.precision = recipe.precision if recipe.precision != "auto" else ("bfloat16" if bf16_native() else "float32")
+
+    def _autocast(self):
+        return torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bfloat16" else nullcontext()
+
+    def embed(self, model, texts: list[str], prefix: str) -> torch.Tensor:
+        batch = self.tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors="pt")
+        with self._autocast():
+            hidden = model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(torch.float32)
+        pooled = (hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return torch.nn.functional.normalize(pooled, dim=-1)
+
+    def passages(self, texts: list[str]) -> torch.Tensor:
+        if self.frozen is None:
+            return self.embed(self.model, texts, self.settings.passage_prefix)
+        with torch.no_grad():
+            return self.embed(self.frozen, texts, self.settings.passage_prefix)
+
+    def loss(self, queries: list[str], passages: list[str]) -> torch.Tensor:
+        """InfoNCE: question i's positive is passage i; every other passage (the other
+        questions' positives and all hard negatives) is a negative."""
+        q = self.embed(self.model, queries, self.settings.query_prefix)
+        d = self.passages(passages)
+        logits = q @ d.T / self.recipe.temperature
+        return torch.nn.functional.cross_entropy(logits, torch.arange(len(queries)))
+
+
+def _negatives(recipe: ContrastiveRecipe, corpus: RetrievalCorpus, train: list[ParallelQuestion], out_dir: Path,
+               log: Callable[[str], None]) -> dict[tuple[str, str], list[str]]:
+    """(question id, question language) -> its hard negatives, mined once and kept as JSONL."""
+    if recipe.negatives.pool == "none":
+        return {}
+    path = out_dir / "negatives.jsonl"
+    if not path.exists():
+        log(f"mining {recipe.negatives.pool} hard negatives with {recipe.negatives.miner}")
+        miner = EncoderMiner(load_model(recipe.negatives.miner), recipe.collection, default_cache_dir())
+        write_negatives(path, mine(corpus, train, miner, recipe.negatives.pool, recipe.negatives.k))
+    out: dict[tuple[str, str], list[str]] = {}
+    for n in read_negatives(path):
+        out.setdefault((n.query_id, n.query_lang), []).append(n.doc_id)
+    return out
+
+
+def _dev_score(dual: DualEncoder, corpus: RetrievalCorpus, dev: list[ParallelQuestion]) -> Callable[[], float | None]:
+    """Dev questions of every language against every candidate of every language; RR@10 of
+    the first answer, in any language, averaged."""
+    doc_ids = list(corpus.documents)
+
+    def score() -> float | None:
+        if not dev:
+            return None
+        dual.model.eval()
+        with torch.no_grad():
+            docs = torch.cat([dual.passages([corpus.documents[d][0] for d in doc_ids[i:i + 64]])
+                              for i in range(0, len(doc_ids), 64)])
+            rr = []
+            for lang in corpus.langs:
+                q = torch.cat([dual.embed(dual.model, [x.text[lang] for x in dev[i:i + 64]], dual.settings.query_prefix)
+                               for i in range(0, len(dev), 64)])
+                top = torch.topk(q @ docs.T, 10, dim=1).indices.tolist()
+                for question, row in zip(dev, top):
+                    relevant = question.relevant()
+                    rr.append(next((1 / r for r, i in enumerate(row, start=1) if doc_ids[i] in relevant), 0.0))
+        dual.model.train()
+        return float(np.mean(rr))
+
+    return score
+
+
+def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callable[[StepReport], None] = lambda r: None,
+                      log: Callable[[str], None] = print) -> Path:
+    """Train (or resume) into `out_dir`; returns the model folder, `out_dir/model`."""
+    from clirbench.train.student_folder import write_model_folder
+
+    register_all()
+    model_dir = out_dir / "model"
+    if (model_dir / "clirbench-model.yaml").exists():
+        log(f"already trained: {model_dir}")
+        return model_dir
+    seed_everything(recipe.seed)
+    corpus = lareqa_corpus(recipe.languages, recipe.collection, recipe.limit)
+    train, dev = corpus.split(recipe.dev_fraction)
+    if len(train) < recipe.batch_size:
+        raise ClirbenchError(f"{len(train)} training questions for batches of {recipe.batch_size}",
+                             "lower batch_size or raise limit")
+    negatives = _negatives(recipe, corpus, train, out_dir, log)
+    dual = DualEncoder(recipe, recipe.base)
+
+    def loss_at(step: int) -> torch.Tensor:
+        _, examples = hybrid_batch(train, corpus.langs, recipe.batch_size, recipe.alpha, recipe.seed, step)
+        queries = [e.question.text[e.query_lang] for e in examples]
+        passages = [corpus.documents[e.question.positives[e.doc_lang][0]][0] for e in examples]
+        for e in examples:  # hard negatives after the positives: they only add columns
+            passages += [corpus.documents[d][0] for d in negatives.get((e.question.qid, e.query_lang), [])]
+        return dual.loss(queries, passages)
+
+    state = run_loop(dual.model, loss_at, recipe, out_dir, _dev_score(dual, corpus, dev), on_step, log)
+    folder = write_model_folder(model_dir, recipe, dual.base, dual.model, dual.tokenizer, state, {
+        "kind": "contrastive", "documents": "teacher" if recipe.towers == "query" else "own",
+        "student_languages": None, "training_data": ["SQuAD", "XQuAD"], "adapted_from": recipe.base,
+        "pairs": {"train_questions": len(train), "dev_questions": len(dev), "languages": corpus.langs},
+        "negatives": {"pool": recipe.negatives.pool, "k": recipe.negatives.k, "miner": recipe.negatives.miner},
+    })
+    if (out_dir / "negatives.jsonl").exists():
+        shutil.copy(out_dir / "negatives.jsonl", folder / "negatives.jsonl")  # beside the model, to audit
+    return folder
