@@ -234,7 +234,7 @@ def cmd_leaderboard(args) -> int:
 
 def _print_summary(args, results, measure: str) -> int:
     """The summary view (mAP mono / cross / pool, rank distance), published rows marked."""
-    from clirbench.leaderboard.summary import COLUMNS, PUBLISHED, RANK_DISTANCE, rank_distance_by_language, summary_table
+    from clirbench.eval.summary import COLUMNS, PUBLISHED, RANK_DISTANCE, rank_distance_by_language, summary_table
     from clirbench.tasks import load_task
 
     spec = load_task(args.task)
@@ -266,8 +266,8 @@ def _print_summary(args, results, measure: str) -> int:
 
 
 def cmd_train(args) -> int:
-    from clirbench.train.optical import train_optical
     from clirbench.train.recipe import load_recipe
+    from clirbench.train.run import train
 
     recipe = load_recipe(Path(args.recipe), args.set or [])
     out = Path(args.out) if args.out else Path("trained") / f"{Path(args.recipe).stem}-{recipe.digest()}"
@@ -279,14 +279,14 @@ def cmd_train(args) -> int:
             bar.update(task, completed=report.step,
                        status=f"loss {report.loss:.4f}, {report.pairs_per_second:.1f} pairs/s")
 
-        model_dir = train_optical(recipe, out, on_step=on_step, log=lambda m: bar.console.log(m))
+        model_dir = train(recipe, out, on_step=on_step, log=lambda m: bar.console.log(m))
     import yaml
 
     manifest = yaml.safe_load((model_dir / "clirbench-model.yaml").read_text())
     dev = manifest["dev"]
-    console.print(f"student: {model_dir}\n  steps {manifest['steps']}, loss {manifest['loss']['first']} -> "
+    console.print(f"model: {model_dir}\n  steps {manifest['steps']}, loss {manifest['loss']['first']} -> "
                   f"{manifest['loss']['mean_last_10']} (mean of the last 10)\n  dev RR@10 by step: {dev['by_step']} "
-                  f"(teacher: {dev['teacher']})\nscore it: clirbench run --model {model_dir} --task mlqa-r")
+                  f"(teacher: {dev.get('teacher')})\nscore it: clirbench run --model {model_dir} --task mlqa-r")
     return 0
 
 

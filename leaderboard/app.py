@@ -13,8 +13,8 @@ from streamlit import config as st_config
 from clirbench.leaderboard.collect import collect, default_roots
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import compare, difference_grid
-from clirbench.leaderboard.summary import COLUMNS as SUMMARY_COLUMNS
-from clirbench.leaderboard.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
+from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
+from clirbench.eval.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
 from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, language_pairs, score_table
 from clirbench.tasks import load_task, task_files
 

@@ -68,3 +68,57 @@ def test_negative_pools_hold_what_they_say_and_no_answer(tmp_path):
     assert all(sum(own) == 2 for own in per_query.values())  # half in the question's language
     write_negatives(tmp_path / "negatives.jsonl", by_pool["mixed"])
     assert read_negatives(tmp_path / "negatives.jsonl") == by_pool["mixed"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-base")
+
+
+@pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
+@pytest.mark.parametrize("towers, pool", [("shared", "mixed"), ("query", "none")])
+def test_the_contrastive_recipe_trains_and_scores(tmp_path, tiny, towers, pool, cli):
+    import subprocess
+
+    import yaml
+
+    repo = Path(__file__).parents[1]
+    settings = [f"base=hf:{tiny}", f"negatives.miner=hf:{tiny}", f"negatives.pool={pool}", f"towers={towers}",
+                "limit=40", "batch_size=8", "max_steps=6", "warmup_steps=1", "checkpoint_every=3", "lr=1e-3",
+                "precision=float32", "languages=[de, en, hi]"]
+    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(repo / "recipes/contrastive.yaml"),
+                           "--out", str(tmp_path / "out"), *[a for s in settings for a in ("--set", s)]],
+                          capture_output=True, text=True, timeout=600, env=os.environ)
+    assert proc.returncode == 0, proc.stderr
+    model = tmp_path / "out/model"
+    manifest = yaml.safe_load((model / "clirbench-model.yaml").read_text())
+    assert manifest["kind"] == "contrastive" and manifest["steps"] == 6 and manifest["student_languages"] is None
+    assert manifest["documents"] == ("own" if towers == "shared" else "teacher")
+    assert manifest["dev"]["by_step"]["6"] >= 0 and manifest["negatives"]["pool"] == pool
+    if pool != "none":
+        rows = (model / "negatives.jsonl").read_text().splitlines()
+        assert len(rows) == manifest["pairs"]["train_questions"] * 3  # k=1 per question per language
+    cli("run", "--model", f"hf:{tiny}", "--task", "toy", "--pairs", "en-de,de-en")
+    scored = cli("run", "--model", str(model), "--task", "toy", "--pairs", "en-de,de-en").stderr
+    # A shared-tower model encodes its own documents; a query tower reuses the base's.
+    documents = 16 if towers == "shared" else 0
+    assert f"in this run: {documents} documents encoded, 12 queries encoded" in scored
+
+
+@pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
+def test_the_hard_negatives_experiment_smoke_runs_and_resumes(tmp_path, tiny, env):
+    import json
+    import subprocess
+
+    repo = Path(__file__).parents[1]
+    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(repo / "experiments/hard-negatives.yaml"),
+               "--smoke", "--set", f"base=hf:{tiny}", "--set", f"negatives.miner=hf:{tiny}",
+               "--set", "precision=float32", "--set", "languages=[de, en]", "--set", "towers=query"]
+    first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    report = tmp_path / "trained/experiments/hard-negatives-smoke/report"
+    record = json.loads((report / "conditions.json").read_text())
+    assert sorted(record["runs"]) == ["base", "cross-lingual/seed0", "mixed/seed0", "monolingual/seed0", "none/seed0"]
+    assert "| `cross-lingual` |" in (report / "report.md").read_text()
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and again.stderr.count("already trained") == 4  # finished conditions are skipped

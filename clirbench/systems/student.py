@@ -1,6 +1,8 @@
-"""A distilled student (`clirbench train`'s output folder) as an encoder: queries in the
-languages it was trained for go through the student; English queries and every document go
-through its teacher, so the teacher's cached document vectors serve it unchanged."""
+"""A trained model folder (`clirbench train`'s output) as an encoder. Its manifest says which
+texts the trained model encodes: questions in `student_languages` (every language when null),
+and documents when `documents: own`. The rest go through its teacher (the base model): a
+distilled student or a query tower keeps the teacher's documents, whose cached vectors then
+serve it unchanged."""
 
 from pathlib import Path
 
@@ -21,7 +23,8 @@ class StudentManifest(BaseModel):
     name: str
     teacher: str
     teacher_fingerprint: str
-    student_languages: list[str]
+    student_languages: list[str] | None  # None: every language
+    documents: str = "teacher"  # "teacher" or "own"
     recipe_digest: str
     weights_sha256: str
     training_data: list[str] | None = None
@@ -51,30 +54,33 @@ class StudentEncoder(Encoder):
                                  f"(fingerprint {self.teacher.fingerprint()}, trained with {manifest.teacher_fingerprint})",
                                  "reinstall that teacher, or retrain the student")
         self.student = HFEncoder(self.teacher.settings.model_copy(update={"model": str(folder), "name": manifest.name}))
-        self.languages = set(manifest.student_languages)
+        self.languages = None if manifest.student_languages is None else set(manifest.student_languages)
+        self.own_documents = manifest.documents == "own"
         self.libraries = self.teacher.libraries
         self.batch_size = self.teacher.batch_size
         t = self.teacher.meta
         self.meta = ModelMeta(
             name=manifest.name, kind="encoder",
-            description=f"OPTICAL student of {t.name} for {', '.join(sorted(self.languages))} "
-                        "(queries in those languages; English queries and documents by the teacher)",
-            languages=sorted(self.languages | {"en"}),
+            description=f"{manifest.kind} model trained from {t.name}: "
+                        + (f"questions in {', '.join(sorted(self.languages))}" if self.languages else "questions")
+                        + (" and documents" if self.own_documents else "; the other texts by the teacher"),
+            languages=sorted(self.languages | {"en"}) if self.languages else None,
             parameters={"teacher": t.name, "teacher_fingerprint": manifest.teacher_fingerprint,
-                        "student_languages": sorted(self.languages), "recipe_digest": manifest.recipe_digest,
+                        "student_languages": sorted(self.languages) if self.languages else None,
+                        "documents": manifest.documents, "recipe_digest": manifest.recipe_digest,
                         "weights_sha256": manifest.weights_sha256, **{k: v for k, v in t.parameters.items()
                                                                        if k not in ("model", "revision")}},
             num_parameters=t.num_parameters, embedding_dim=t.embedding_dim,
             training_data=manifest.training_data, adapted_from=manifest.adapted_from,
-            license=t.license, source=str(folder), notes=f"distilled from {t.name}: {t.notes}",
+            license=t.license, source=str(folder), notes=f"trained from {t.name}: {t.notes}",
         )
 
     def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
-        encoder = self.student if lang in self.languages else self.teacher
+        encoder = self.student if self.languages is None or lang in self.languages else self.teacher
         return encoder.encode_queries(texts, lang)
 
     def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
-        return self.teacher.encode_documents(texts, lang)
+        return (self.student if self.own_documents else self.teacher).encode_documents(texts, lang)
 
     def document_vectors_key(self) -> str:
-        return self.teacher.document_vectors_key()
+        return super().document_vectors_key() if self.own_documents else self.teacher.document_vectors_key()

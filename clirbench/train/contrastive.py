@@ -147,6 +147,8 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
         "student_languages": None, "training_data": ["SQuAD", "XQuAD"], "adapted_from": recipe.base,
         "pairs": {"train_questions": len(train), "dev_questions": len(dev), "languages": corpus.langs},
         "negatives": {"pool": recipe.negatives.pool, "k": recipe.negatives.k, "miner": recipe.negatives.miner},
+        "dev": {"measure": "RR@10, dev questions of every language against the candidates of every language",
+                "by_step": state["dev"], "teacher": None},
     })
     if (out_dir / "negatives.jsonl").exists():
         shutil.copy(out_dir / "negatives.jsonl", folder / "negatives.jsonl")  # beside the model, to audit

@@ -17,8 +17,9 @@ from clirbench.eval.results import results_path
 from clirbench.eval.runner import run_task
 from clirbench.systems.student import StudentEncoder
 from clirbench.tasks import load_task, select_pairs
-from clirbench.train.optical import teacher_encoder, train_optical
-from clirbench.train.recipe import load_recipe
+from clirbench.train.optical import teacher_encoder
+from clirbench.train.recipe import ContrastiveRecipe, load_recipe
+from clirbench.train.run import train
 
 _HINT = "see experiments/optical.yaml for a valid experiment"
 
@@ -30,7 +31,8 @@ class ExperimentSpec(BaseModel):
     description: str = ""
     recipe: str = Field(description="the base recipe, relative to this file")
     task: str
-    pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all, or a list of pair keys")
+    pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all (language pairs), "
+                                   "all+pool (and the multilingual pool's), or a list of pair keys")
     seeds: list[int] = Field(min_length=1)
     baseline: str = Field(description="the condition the others are tested against")
     # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained.
@@ -49,6 +51,8 @@ def _pairs(spec: ExperimentSpec):
     task = load_task(spec.task)
     if spec.pairs == "all":
         return task, [p for p in task.pairs() if not p.pool]
+    if spec.pairs == "all+pool":
+        return task, task.pairs()
     if spec.pairs == "cross-lingual":
         return task, [p for p in task.pairs() if p.cross_lingual]
     return task, select_pairs(task, spec.pairs)
@@ -61,9 +65,11 @@ SMOKE_TASK_PAIRS = 2
 
 def smoke_overrides(recipe_path: Path) -> list[str]:
     """A few steps on a few pairs: the whole pipeline, in minutes."""
-    sources = len(load_recipe(recipe_path).bitext)
-    return [f"max_steps={SMOKE_STEPS}", "warmup_steps=1", "checkpoint_every=2", "dev_every=0",
-            *(f"bitext.{i}.limit={SMOKE_PAIRS_PER_SOURCE}" for i in range(sources))]
+    recipe = load_recipe(recipe_path)
+    common = [f"max_steps={SMOKE_STEPS}", "warmup_steps=1", "checkpoint_every=2", "dev_every=0"]
+    if isinstance(recipe, ContrastiveRecipe):
+        return [*common, f"limit={SMOKE_PAIRS_PER_SOURCE * 2}", "batch_size=8"]
+    return [*common, *(f"bitext.{i}.limit={SMOKE_PAIRS_PER_SOURCE}" for i in range(len(recipe.bitext)))]
 
 
 def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[str] = (), cache_dir: Path | None = None,
@@ -90,12 +96,13 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             started = time.perf_counter()
             if condition_overrides is None:
                 recipe = load_recipe(recipe_path, list(overrides))
-                system, manifest = teacher_encoder(recipe.teacher), None
-                log(f"{key}: the teacher {recipe.teacher}, untrained")
+                base = getattr(recipe, "teacher", None) or recipe.base
+                system, manifest = teacher_encoder(base), None
+                log(f"{key}: the base model {base}, untrained")
             else:
                 recipe = load_recipe(recipe_path, [*overrides, *condition_overrides, f"seed={seed}"])
                 log(f"{key}: training ({recipe.max_steps} steps)")
-                model_dir = train_optical(recipe, runs_dir / f"{condition}-seed{seed}", on_step=on_step, log=log)
+                model_dir = train(recipe, runs_dir / f"{condition}-seed{seed}", on_step=on_step, log=log)
                 system = StudentEncoder(model_dir)
                 manifest = str(model_dir / "clirbench-model.yaml")
             report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir)

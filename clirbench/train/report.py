@@ -22,6 +22,9 @@ import yaml
 from clirbench.core.atomic import write_text_atomic
 from clirbench.core.languages import language
 from clirbench.eval.results import ResultsFile, load_results
+from clirbench.eval.summary import AP_POOL, RANK_DISTANCE, run_summary
+from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
+from clirbench.tasks import load_task
 
 MEASURES = ("RR@10", "AP")
 TEACHER_ONLY = "en"  # English questions go through the teacher in every condition
@@ -29,10 +32,12 @@ ALPHA = 0.05
 
 
 def _columns(results: ResultsFile, pairs: list[str]) -> dict[str, list[str]]:
-    """Report column -> the pairs it averages: each query language, then high / low / all."""
+    """Report column -> the language pairs it averages: each query language, then high / low /
+    all but en (the multilingual pool's pairs are summarised apart, in the Table 1 layout)."""
     by_lang: dict[str, list[str]] = defaultdict(list)
     for key in pairs:
-        by_lang[results.pairs[key].query_lang].append(key)
+        if not results.pairs[key].pool:
+            by_lang[results.pairs[key].query_lang].append(key)
     columns = {lang: keys for lang, keys in sorted(by_lang.items())}
     trained = {lang: keys for lang, keys in by_lang.items() if lang != TEACHER_ONLY}
     for level in ("high", "low"):
@@ -129,6 +134,32 @@ def _plots(out_dir: Path, stats: dict, columns: list[str], conditions: list[str]
     return files
 
 
+def _table1(by_condition: dict[str, list[ResultsFile]], conditions: list[str], task: str) -> list[str]:
+    """mAP over monolingual pairs, cross-lingual pairs and the multilingual pool, and the rank
+    distance (Elmahdy et al. 2024, Table 1), mean ± std over seeds, with the published rows."""
+    rows_by_condition = {c: [run_summary(r) for r in by_condition[c]] for c in conditions}
+    if not any(not math.isnan(row[AP_POOL]) for rows in rows_by_condition.values() for row in rows):
+        return []
+    rows = []
+    for condition, runs in rows_by_condition.items():
+        cells = []
+        for column in SUMMARY_COLUMNS:
+            values = [row[column] for row in runs if not math.isnan(row[column])]
+            fmt = "{:.1f}" if column == RANK_DISTANCE else "{:.3f}"
+            cells.append("" if not values else fmt.format(np.mean(values))
+                         + (f" ± {fmt.format(np.std(values, ddof=1))}" if len(values) > 1 else ""))
+        rows.append([f"`{condition}`", *cells])
+    for ref in load_task(task).references:
+        values = [ref.ap_monolingual, ref.ap_cross_lingual, ref.ap_pool, ref.rank_distance]
+        rows.append([f"*{ref.system} ({ref.training}), published*",
+                     *("" if v is None else (f"{v:.0f}" if i == 3 else f"{v:.3f}") for i, v in enumerate(values))])
+    return ["## mAP mono / cross / multi and rank distance (the layout of 2408.10536's Table 1)", "",
+            "mAP over monolingual pairs, cross-lingual pairs and the multilingual pool (complete rankings), mean "
+            "rank distance over the pool's questions (lower: less language bias); mean ± sample std over seeds. "
+            "Published rows (italics) are for reference: other models, other training data.", "",
+            _table(["condition", *SUMMARY_COLUMNS], rows), ""]
+
+
 def write_report(record_path: Path) -> Path:
     """report.md (and PNG plots) beside the experiment's conditions file."""
     out_dir = Path(record_path).parent
@@ -191,6 +222,7 @@ def write_report(record_path: Path) -> Path:
                 cells.append(f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
             rows.append([f"`{condition}`", *cells])
         parts += [_table(["condition", *columns], rows), ""]
+    parts += _table1(by_condition, conditions, record["task"])
     parts += ["## Against the baseline", "",
               "A question is the unit (its id is shared across pairs and languages): its values averaged over the "
               "column's pairs and the condition's seeds, then a paired t-test over questions against the "

@@ -25,38 +25,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, distiller, train: list[Pair],
-                  dev: list[Pair], state: dict, teacher_dev: float | None) -> Path:
+def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenizer, state: dict, fields: dict) -> Path:
+    """Weights, tokenizer and manifest, written whole or not at all. `fields` are the recipe's
+    own manifest entries (kind, languages, documents, data sizes, ...)."""
     partial = model_dir.with_name(model_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    distiller.student.save_pretrained(str(partial))
-    distiller.tokenizer.save_pretrained(str(partial))
-    sizes: dict[str, dict[str, int]] = {}
-    for split, pairs in (("train", train), ("dev", dev)):
-        for p in pairs:
-            sizes.setdefault(p.lang, {"train": 0, "dev": 0})[split] += 1
-    training_data = sorted({d for s in recipe.bitext if s.kind == "lareqa" for d in LAREQA_TRAINING_DATA}
-                           | {s.path for s in recipe.bitext if s.kind != "lareqa"})
+    model.save_pretrained(str(partial))
+    tokenizer.save_pretrained(str(partial))
     losses = state["losses"]
     manifest = {
-        "kind": "optical-student",
-        "name": f"optical-{recipe.digest()}",
-        "teacher": recipe.teacher,
-        "teacher_folder": teacher.settings.model,
-        "teacher_fingerprint": teacher.fingerprint(),
-        "student_languages": recipe.languages(),
+        "name": f"{recipe.recipe}-{recipe.digest()}",
+        "teacher": getattr(recipe, "teacher", None) or recipe.base,
+        "teacher_folder": base.settings.model,
+        "teacher_fingerprint": base.fingerprint(),
         "recipe": recipe.model_dump(mode="json"),
         "recipe_digest": recipe.digest(),
-        "bitext": [{**s.model_dump(mode="json", exclude_defaults=True), "kind": s.kind} for s in recipe.bitext],
-        "pairs": sizes,
         "steps": state["step"],
         "loss": {"first": losses[0] if losses else None, "last": losses[-1] if losses else None,
                  "mean_last_10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 6)},
         "loss_curve": losses,
-        "dev": {"measure": "RR@10, X->en over XQuAD-R English sentences, dev question ids",
-                "by_step": state["dev"], "teacher": teacher_dev},
-        "training_data": training_data,
-        "adapted_from": recipe.teacher,
+        **fields,
         "weights_sha256": _sha256(partial / "model.safetensors"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -64,3 +52,24 @@ def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, di
     shutil.rmtree(model_dir, ignore_errors=True)
     partial.rename(model_dir)
     return model_dir
+
+
+def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, distiller, train: list[Pair],
+                  dev: list[Pair], state: dict, teacher_dev: float | None) -> Path:
+    sizes: dict[str, dict[str, int]] = {}
+    for split, pairs in (("train", train), ("dev", dev)):
+        for p in pairs:
+            sizes.setdefault(p.lang, {"train": 0, "dev": 0})[split] += 1
+    training_data = sorted({d for s in recipe.bitext if s.kind == "lareqa" for d in LAREQA_TRAINING_DATA}
+                           | {s.path for s in recipe.bitext if s.kind != "lareqa"})
+    return write_model_folder(model_dir, recipe, teacher, distiller.student, distiller.tokenizer, state, {
+        "kind": "optical-student",
+        "student_languages": recipe.languages(),
+        "documents": "teacher",
+        "bitext": [{**s.model_dump(mode="json", exclude_defaults=True), "kind": s.kind} for s in recipe.bitext],
+        "pairs": sizes,
+        "dev": {"measure": "RR@10, X->en over XQuAD-R English sentences, dev question ids",
+                "by_step": state["dev"], "teacher": teacher_dev},
+        "training_data": training_data,
+        "adapted_from": recipe.teacher,
+    })

@@ -19,7 +19,9 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def _run_row(r: ResultsFile, measure: str) -> dict:
+def run_summary(r: ResultsFile, measure: str = "AP") -> dict:
+    """One run's row: mean `measure` over monolingual pairs, cross-lingual pairs and the pool
+    (AP over complete pool rankings where recorded), and the mean rank distance."""
     pairs = list(r.pairs.values())
     return {
         AP_MONO: _mean([p.metrics[measure] for p in pairs if p.monolingual and measure in p.metrics]),
@@ -37,7 +39,7 @@ def _run_row(r: ResultsFile, measure: str) -> dict:
 def summary_table(results: list[ResultsFile], spec: TaskSpec, measure: str = "AP") -> pd.DataFrame:
     """One row per run (sorted by mAP over the pool, then over cross-lingual pairs), then one
     per published reference. Runs without the measure are left out."""
-    runs = {r.model.name: _run_row(r, measure) for r in results if measure in r.metrics}
+    runs = {r.model.name: run_summary(r, measure) for r in results if measure in r.metrics}
     table = pd.DataFrame.from_dict(runs, orient="index", columns=[*COLUMNS, PUBLISHED])
     table = table.sort_values([AP_POOL, AP_CROSS], ascending=False, na_position="last")
     published = pd.DataFrame.from_dict({
