@@ -147,6 +147,8 @@ def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, cli):
     ("max_stepz", "3", "field `max_stepz`"),
     ("epsilon", "-1", "field `epsilon`"),
     ("ot_weight", "0", "nothing to learn"),
+    ("bitext.3.limit", "5", "no such field"),
+    ("bitext", "[{kind: lareqa, languages: [sw]}]", "has no language(s) ['sw']"),
 ])
 def test_a_bad_recipe_gets_a_one_line_error(tmp_path, teacher, field, value, message):
     recipe = _recipe(tmp_path, teacher)

@@ -46,6 +46,12 @@ class BitextSource(_Strict):
             raise ValueError("`languages` are the foreign sides; English is always the teacher's side")
         if not self.languages:
             raise ValueError("name the foreign language(s) in `languages`")
+        if self.kind == "lareqa":
+            from clirbench.data.lareqa import COLLECTIONS
+
+            missing = [lang for lang in self.languages if lang not in COLLECTIONS[self.collection].langs]
+            if missing:
+                raise ValueError(f"{self.collection} has no language(s) {missing}")
         if self.kind in ("tsv", "hf") and (self.path is None or len(self.languages) != 1):
             raise ValueError(f"a {self.kind} source needs `path` and exactly one language in `languages`")
         return self
@@ -153,7 +159,11 @@ def load_recipe(path: Path, overrides: list[str] = ()) -> OpticalRecipe | Contra
     path = Path(path)
     raw = read_yaml_mapping(path, "recipe", _HINT)
     for assignment in overrides:
-        _apply(raw, assignment, path)
+        try:
+            _apply(raw, assignment, path)
+        except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+            raise ClirbenchError(f"{path}: --set {assignment!r}: no such field in this recipe",
+                                 "name a field as in the file, with list positions as numbers: bitext.0.limit=5") from None
     kind = raw.get("recipe", "optical")
     if kind not in RECIPES:
         raise ClirbenchError(f"{path}: field `recipe`: unknown recipe {kind!r}", f"use one of: {', '.join(RECIPES)}")
