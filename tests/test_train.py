@@ -84,13 +84,14 @@ def _train(recipe: Path, out: Path, env=None, check=True):
 
 
 def test_loss_falls_and_the_teacher_stays_frozen(tmp_path, teacher):
-    from clirbench.train.optical import Distiller, _batch, teacher_encoder
+    from clirbench.train.encoding import base_encoder
+    from clirbench.train.optical import Distiller, _batch
     from clirbench.train.bitext import load_bitext
 
     recipe = load_recipe(_recipe(tmp_path, teacher, sentence_weight=0.5))
     train, _ = load_bitext(recipe.bitext, recipe.dev_fraction)
     torch.manual_seed(0)
-    distiller = Distiller(recipe, teacher_encoder(recipe.teacher), train)
+    distiller = Distiller(recipe, base_encoder(recipe.teacher), train)
     before = {k: v.clone() for k, v in distiller.teacher.state_dict().items()}
     optimizer = torch.optim.AdamW(distiller.student.parameters(), lr=recipe.lr)
     losses = []

@@ -163,10 +163,10 @@ _POOL_CHUNK = 64  # queries per complete ranking of the pool: 64 x 20k hits at a
 
 
 def search_pool(index: SearchIndex, pair: PairSpec, queries: list[tuple[str, str]], qrels: dict[str, dict[str, int]],
-                num_docs: int, spec: TaskSpec) -> tuple[dict[str, Ranking], PoolBias]:
+                num_docs: int, spec: TaskSpec, doc_lang: dict[str, str]) -> tuple[dict[str, Ranking], PoolBias]:
     """Complete rankings of the pool, a chunk of queries at a time: language-bias values from
-    each complete ranking, and its top k for the run file and the measures."""
-    doc_lang = {doc_id: lang for doc_id, _, lang in pool_documents(pair)}
+    each complete ranking, and its top k for the run file and the measures. `doc_lang` gives
+    each pool document's language."""
     outside = {d for judged in qrels.values() for d in judged if d not in doc_lang}
     if outside:  # the task's pool_langs and the pool's qrels disagree
         raise ClirbenchError(f"pair {pair.key}: {len(outside)} judged documents (e.g. {sorted(outside)[0]}) are not in "
@@ -244,6 +244,8 @@ def run_task(
         by_docs.setdefault(p.docs, []).append(p)
     for group in by_docs.values():
         index, num_docs, index_seconds = open_pair_index(plugin, group[0], cache_dir, progress)
+        # The pool's document languages, read once for every query language searching it.
+        doc_lang = {d: lang for d, _, lang in pool_documents(group[0])} if group[0].pool else {}
         try:
             for pair in group:
                 progress.pair_started(pair)
@@ -251,7 +253,7 @@ def run_task(
                 start = time.perf_counter()
                 bias = None
                 if pair.pool:
-                    run, bias = search_pool(index, pair, queries, qrels, num_docs, spec)
+                    run, bias = search_pool(index, pair, queries, qrels, num_docs, spec, doc_lang)
                 else:
                     run = {qid: ordered(ranking, spec.top_k)
                            for qid, ranking in index.search(queries, pair.query_lang, spec.top_k).items()}

@@ -8,7 +8,6 @@ with the frozen base (whose cached document vectors are then reused)."""
 import copy
 import shutil
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -17,45 +16,31 @@ import torch
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import default_cache_dir
 from clirbench.data import register_all
-from clirbench.systems.hf_encoder import bf16_native
 from clirbench.systems.registry import load_model
+from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_precision
 from clirbench.train.hybrid_batches import hybrid_batch
 from clirbench.train.loop import StepReport, run_loop, seed_everything
 from clirbench.train.negatives import EncoderMiner, mine, read_negatives, write_negatives
-from clirbench.train.optical import teacher_encoder
 from clirbench.train.recipe import ContrastiveRecipe
 from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, lareqa_corpus
 
 
 class DualEncoder:
     def __init__(self, recipe: ContrastiveRecipe, base_name: str):
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()
-        base = teacher_encoder(base_name)
+        base = base_encoder(base_name)
         self.base, self.settings, self.recipe = base, base.settings, recipe
         self.max_length = min(recipe.max_length, base.max_length)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.settings.model)
-        self.model = AutoModel.from_pretrained(self.settings.model).train()
+        self.tokenizer, self.model = load_transformers(base)
+        self.model.train()
         self.frozen = None
         if recipe.towers == "query":
             self.frozen = copy.deepcopy(self.model).eval()
             for p in self.frozen.parameters():
                 p.requires_grad_(False)
-        self.precision = recipe.precision if recipe.precision != "auto" else ("bfloat16" if bf16_native() else "float32")
-
-    def _autocast(self):
-        return torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bfloat16" else nullcontext()
+        self.precision = resolve_precision(recipe.precision)
 
     def embed(self, model, texts: list[str], prefix: str) -> torch.Tensor:
-        batch = self.tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=self.max_length,
-                               return_tensors="pt")
-        with self._autocast():
-            hidden = model(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(torch.float32)
-        pooled = (hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        return embed(self.tokenizer, model, texts, prefix, self.max_length, self.precision)
 
     def passages(self, texts: list[str]) -> torch.Tensor:
         if self.frozen is None:

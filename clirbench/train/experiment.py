@@ -17,7 +17,7 @@ from clirbench.eval.results import results_path
 from clirbench.eval.runner import run_task
 from clirbench.systems.student import StudentEncoder
 from clirbench.tasks import load_task, select_pairs
-from clirbench.train.optical import teacher_encoder
+from clirbench.train.encoding import base_encoder
 from clirbench.train.recipe import ContrastiveRecipe, load_recipe
 from clirbench.train.run import train
 
@@ -97,7 +97,7 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             if condition_overrides is None:
                 recipe = load_recipe(recipe_path, list(overrides))
                 base = getattr(recipe, "teacher", None) or recipe.base
-                system, manifest = teacher_encoder(base), None
+                system, manifest = base_encoder(base), None
                 log(f"{key}: the base model {base}, untrained")
             else:
                 recipe = load_recipe(recipe_path, [*overrides, *condition_overrides, f"seed={seed}"])

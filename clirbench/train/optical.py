@@ -15,7 +15,6 @@ import math
 import shutil
 from collections import Counter
 from collections.abc import Callable
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -23,46 +22,29 @@ import torch
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.data import lareqa, register_all
-from clirbench.systems.hf_encoder import HFEncoder, bf16_native
-from clirbench.systems.registry import load_model
+from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.train.bitext import Pair, load_bitext
+from clirbench.train.encoding import autocast, base_encoder, embed_all, load_transformers, mean_pooled, resolve_precision
 from clirbench.train.loop import StepReport, finished_model, run_loop, seed_everything
 from clirbench.train.recipe import OpticalRecipe
 from clirbench.train.sinkhorn import ot_cost
-
-def teacher_encoder(name: str) -> HFEncoder:
-    plugin = load_model(name)
-    if not isinstance(plugin, HFEncoder):
-        raise ClirbenchError(f"teacher {name!r} is a {type(plugin).__name__}, not a transformers encoder",
-                             "give an installed encoder (me5-small), hf:<folder>, or an encoder settings .yaml")
-    return plugin
-
 
 class Distiller:
     """The teacher, the student, and the loss of one batch."""
 
     def __init__(self, recipe: OpticalRecipe, teacher: HFEncoder, train_pairs: list[Pair]):
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.set_verbosity_error()  # "newly initialized" pooler notes: unused here
-        hf_logging.disable_progress_bar()
         self.recipe = recipe
         self.settings = teacher.settings
         self.max_length = teacher.max_length  # the settings' length, capped at the model's positions
-        self.tokenizer = AutoTokenizer.from_pretrained(self.settings.model)
-        self.teacher = AutoModel.from_pretrained(self.settings.model).eval()
+        self.tokenizer, self.teacher = load_transformers(teacher)
+        self.teacher.eval()
         for p in self.teacher.parameters():
             p.requires_grad_(False)
         self.student = copy.deepcopy(self.teacher).train()
         for p in self.student.parameters():
             p.requires_grad_(True)
-        precision = recipe.precision if recipe.precision != "auto" else ("bfloat16" if bf16_native() else "float32")
-        self.precision = precision
+        self.precision = resolve_precision(recipe.precision)
         self.idf = self._idf(train_pairs) if recipe.marginals == "idf" else None
-
-    def _autocast(self):
-        return torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bfloat16" else nullcontext()
 
     def _idf(self, pairs: list[Pair]) -> dict[int, float]:
         """Token IDF over the training sentences of both sides: log((N + 1) / (df + 1)) + 1."""
@@ -86,17 +68,12 @@ class Distiller:
             real = real * idf
         return real / real.sum(dim=1, keepdim=True).clamp_min(1e-9)
 
-    @staticmethod
-    def _pooled(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-        mask = attention.unsqueeze(-1).to(hidden.dtype)  # mean over every token, as the encoder pools
-        return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1).clamp(min=1), dim=-1)
-
     def loss(self, pairs: list[Pair]) -> torch.Tensor:
         english, foreign = self._tokens([p.english for p in pairs]), self._tokens([p.foreign for p in pairs])
         model_inputs = ("input_ids", "attention_mask")
-        with torch.no_grad(), self._autocast():
+        with torch.no_grad(), autocast(self.precision):
             t_hidden = self.teacher(**{k: english[k] for k in model_inputs}).last_hidden_state
-        with self._autocast():
+        with autocast(self.precision):
             s_hidden = self.student(**{k: foreign[k] for k in model_inputs}).last_hidden_state
         t_hidden, s_hidden = t_hidden.float(), s_hidden.float()
         loss = torch.zeros(())
@@ -107,26 +84,15 @@ class Distiller:
                          detach_plan=r.gradient == "envelope")
             loss = loss + r.ot_weight * ot.mean()
         if r.sentence_weight:
-            student = self._pooled(s_hidden, foreign["attention_mask"])
-            teacher = self._pooled(t_hidden, english["attention_mask"])
+            student = mean_pooled(s_hidden, foreign["attention_mask"])
+            teacher = mean_pooled(t_hidden, english["attention_mask"])
             # Squared distance of the unit vectors, 2 - 2 cos, in [0, 4]: the OT cost's scale. (A
             # mean over the 384 dimensions would make the term 384 times smaller than OT's.)
             loss = loss + r.sentence_weight * (student - teacher).pow(2).sum(dim=-1).mean()
         return loss
 
-    @torch.no_grad()
-    def encode(self, model, texts: list[str], prefix: str, batch_size: int = 64) -> np.ndarray:
-        was_training = model.training
-        model.eval()
-        out = []
-        for start in range(0, len(texts), batch_size):
-            batch = self.tokenizer([prefix + t for t in texts[start : start + batch_size]], padding=True,
-                                   truncation=True, max_length=self.max_length, return_tensors="pt")
-            with self._autocast():
-                hidden = model(**batch).last_hidden_state
-            out.append(self._pooled(hidden.float(), batch["attention_mask"]).numpy())
-        model.train(was_training)
-        return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
+    def encode(self, model, texts: list[str], prefix: str) -> np.ndarray:
+        return embed_all(self.tokenizer, model, texts, prefix, self.max_length, self.precision)
 
 
 def _batch(train: list[Pair], step: int, size: int, seed: int) -> list[Pair]:
@@ -161,10 +127,11 @@ class DevScore:
     def _answers() -> dict[str, frozenset[str]]:
         return lareqa.parsed(lareqa.XQUAD_R, "en").answer_docs
 
-    def __call__(self) -> float | None:
+    def __call__(self, model=None) -> float | None:
+        """RR@10 of `model`'s questions (default: the student's) against the teacher's documents."""
         if not self.dev:
             return None
-        queries = self.distiller.encode(self.distiller.student, [p.foreign for p in self.dev],
+        queries = self.distiller.encode(model or self.distiller.student, [p.foreign for p in self.dev],
                                         self.distiller.settings.query_prefix)
         top = np.argsort(-(queries @ self.docs.T), axis=1)[:, :10]
         answers = self._answers()
@@ -186,7 +153,7 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
         log(f"already trained: {model_dir}")
         return model_dir
     seed_everything(recipe.seed)
-    teacher = teacher_encoder(recipe.teacher)
+    teacher = base_encoder(recipe.teacher)
     train, dev = load_bitext(recipe.bitext, recipe.dev_fraction)
     if not train:
         raise ClirbenchError("the recipe's bitext holds no training pairs", "check `bitext:` sources and `limit`")
@@ -194,18 +161,7 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
     dev_score = DevScore(distiller, recipe, dev)
     state = run_loop(distiller.student, lambda step: distiller.loss(_batch(train, step, recipe.batch_size, recipe.seed)),
                      recipe, out_dir, dev_score, on_step, log)
-    teacher_score = None
-    if dev_score.dev:
-        teacher_score = DevScore(_TeacherAsStudent(distiller), recipe, dev)()
+    teacher_score = dev_score(distiller.teacher)  # the untrained starting point
     folder = write_student(model_dir, recipe, teacher, distiller, train, dev, state, teacher_score)
     shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)  # 1.4 GB each: the model is written
     return folder
-
-
-class _TeacherAsStudent:
-    """The teacher in the student's place, for the dev score of the untrained starting point."""
-
-    def __init__(self, distiller: Distiller):
-        self.teacher = self.student = distiller.teacher
-        self.settings = distiller.settings
-        self.encode = distiller.encode

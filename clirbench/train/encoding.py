@@ -1,0 +1,66 @@
+"""What every recipe needs of a transformers encoder: the base model behind a system name,
+the models loaded quietly, bfloat16 autocast where the CPU computes it natively, and mean-pooled,
+normalised sentence vectors (as the encoder itself pools)."""
+
+from contextlib import nullcontext
+
+import numpy as np
+import torch
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.systems.hf_encoder import HFEncoder, bf16_native
+from clirbench.systems.registry import load_model
+
+
+def base_encoder(name: str) -> HFEncoder:
+    """The transformers encoder a recipe starts from (teacher or base), by system name."""
+    plugin = load_model(name)
+    if not isinstance(plugin, HFEncoder):
+        raise ClirbenchError(f"{name!r} is a {type(plugin).__name__}, not a transformers encoder",
+                             "give an installed encoder (me5-small), hf:<folder>, or an encoder settings .yaml")
+    return plugin
+
+
+def load_transformers(encoder: HFEncoder):
+    """(tokenizer, model) of the encoder's folder, without transformers' load notes and bars."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # "newly initialized" pooler notes: unused here
+    hf_logging.disable_progress_bar()
+    return AutoTokenizer.from_pretrained(encoder.settings.model), AutoModel.from_pretrained(encoder.settings.model)
+
+
+def resolve_precision(precision: str) -> str:
+    return precision if precision != "auto" else ("bfloat16" if bf16_native() else "float32")
+
+
+def autocast(precision: str):
+    return torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext()
+
+
+def mean_pooled(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
+    """Unit vectors: the mean over every token the attention mask keeps."""
+    mask = attention.unsqueeze(-1).to(torch.float32)
+    return torch.nn.functional.normalize((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1), dim=-1)
+
+
+def embed(tokenizer, model, texts: list[str], prefix: str, max_length: int, precision: str) -> torch.Tensor:
+    """Sentence vectors of one batch, through `model` (gradients flow unless the caller stops them)."""
+    batch = tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=max_length,
+                      return_tensors="pt")
+    with autocast(precision):
+        hidden = model(**batch).last_hidden_state
+    return mean_pooled(hidden, batch["attention_mask"])
+
+
+@torch.no_grad()
+def embed_all(tokenizer, model, texts: list[str], prefix: str, max_length: int, precision: str,
+              batch_size: int = 64) -> np.ndarray:
+    """Vectors of many texts in eval mode (no dropout); the model's mode is restored after."""
+    was_training = model.training
+    model.eval()
+    out = [embed(tokenizer, model, texts[i:i + batch_size], prefix, max_length, precision).numpy()
+           for i in range(0, len(texts), batch_size)]
+    model.train(was_training)
+    return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)
