@@ -1,7 +1,7 @@
 """The clirbench leaderboard: `streamlit run leaderboard/app.py`.
 
-Reads the results files that `clirbench run` writes (results/ and submissions/*/results/, or
-the folders in $CLIRBENCH_RESULTS); never imports plugin code. The tables come from
+Reads the results files that `clirbench run` writes (results/, submissions/*/results/ and
+the trained models of trained/experiments/*/results/, or the folders in $CLIRBENCH_RESULTS); never imports plugin code. The tables come from
 clirbench.leaderboard, the same code as `clirbench leaderboard`.
 """
 

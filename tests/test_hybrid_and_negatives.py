@@ -122,3 +122,30 @@ def test_the_hard_negatives_experiment_smoke_runs_and_resumes(tmp_path, tiny, en
     assert "| `cross-lingual` |" in (report / "report.md").read_text()
     again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stderr.count("already trained") == 4  # finished conditions are skipped
+
+
+def test_an_in_batch_passage_holding_the_questions_answer_is_not_its_negative():
+    import torch
+
+    from clirbench.train.contrastive import _false_negatives
+
+    # Questions 0 and 1 share the answer sentence s1 (XQuAD questions share paragraphs);
+    # question 2's hard negative s9 is nobody's answer.
+    doc_ids = ["s1", "s1", "s3", "s9"]
+    relevant = [{"s1", "de-s1"}, {"s1"}, {"s3"}]
+    mask = _false_negatives(doc_ids, relevant)
+    assert mask.tolist() == [[False, True, False, False], [True, False, False, False], [False, False, False, False]]
+    logits = torch.zeros(3, 4).masked_fill(mask, -torch.inf)
+    loss = torch.nn.functional.cross_entropy(logits, torch.arange(3))
+    assert torch.isfinite(loss)  # the masked column simply leaves the softmax
+
+
+def test_the_report_finds_a_sweep_and_the_teacher_only_languages():
+    from clirbench.train.report import _sweep, teacher_only_languages
+
+    spec = {"conditions": {"base": None, "alpha-0": ["alpha=0.0"], "alpha-1": ["alpha=1"]}}
+    assert _sweep(spec, ["base", "alpha-0", "alpha-1"]) == ("alpha", {"alpha-0": 0.0, "alpha-1": 1.0})
+    pools = {"conditions": {"base": None, "none": ["negatives.pool=none"], "mixed": ["negatives.pool=mixed", "k=2"]}}
+    assert _sweep(pools, ["base", "none", "mixed"]) is None
+    assert teacher_only_languages([{"student_languages": ["de", "hi"]}], {"de", "en", "hi"}) == {"en"}
+    assert teacher_only_languages([{"student_languages": None}], {"de", "en"}) == set()

@@ -24,11 +24,13 @@ class Collected:
 
 
 def default_roots() -> list[Path]:
-    """$CLIRBENCH_RESULTS (folders separated by ':'), else results/ and submissions/*/results/."""
+    """$CLIRBENCH_RESULTS (folders separated by ':'), else results/, submissions/*/results/ and
+    the trained models that `clirbench experiment` scored (trained/experiments/*/results/)."""
     if os.environ.get("CLIRBENCH_RESULTS"):
         return [Path(p) for p in os.environ["CLIRBENCH_RESULTS"].split(os.pathsep) if p]
     subs = submissions_dir()
-    return [subs.parent / "results", *sorted(subs.glob("*/results"))]
+    return [subs.parent / "results", *sorted(subs.glob("*/results")),
+            *sorted((subs.parent / "trained" / "experiments").glob("*/results"))]
 
 
 def _read(path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None]:

@@ -29,6 +29,7 @@ class StudentManifest(BaseModel):
     weights_sha256: str
     training_data: list[str] | None = None
     adapted_from: str | None = None
+    recipe: dict = {}  # every field of the recipe that trained it
 
 
 def is_student_folder(path: str) -> bool:
@@ -67,7 +68,8 @@ class StudentEncoder(Encoder):
             languages=sorted(self.languages | {"en"}) if self.languages else None,
             parameters={"teacher": t.name, "teacher_fingerprint": manifest.teacher_fingerprint,
                         "student_languages": sorted(self.languages) if self.languages else None,
-                        "documents": manifest.documents, "recipe_digest": manifest.recipe_digest,
+                        "documents": manifest.documents, "recipe": manifest.recipe.get("recipe"),
+                        "seed": manifest.recipe.get("seed"), "recipe_digest": manifest.recipe_digest,
                         "weights_sha256": manifest.weights_sha256, **{k: v for k, v in t.parameters.items()
                                                                        if k not in ("model", "revision")}},
             num_parameters=t.num_parameters, embedding_dim=t.embedding_dim,

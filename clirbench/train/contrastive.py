@@ -3,9 +3,9 @@ k hard negatives per question, with a temperature, on hybrid batches (monolingua
 probability alpha) of XQuAD-R's parallel questions and answer sentences. Scoring is the cosine
 of mean-pooled vectors with the base model's prefixes. `towers: shared` trains one model for
 questions and passages; `towers: query` trains the question tower only and keeps passages
-with the frozen base (whose cached document vectors are then reused)."""
+with the frozen base: its cached document vectors, the very ones evaluation uses, are
+read, never re-encoded."""
 
-import copy
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -26,35 +26,64 @@ from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, la
 
 
 class DualEncoder:
-    def __init__(self, recipe: ContrastiveRecipe, base_name: str):
+    def __init__(self, recipe: ContrastiveRecipe, base_name: str, corpus: RetrievalCorpus):
         base = base_encoder(base_name)
-        self.base, self.settings, self.recipe = base, base.settings, recipe
+        self.base, self.settings, self.recipe, self.corpus = base, base.settings, recipe, corpus
         self.max_length = min(recipe.max_length, base.max_length)
         self.tokenizer, self.model = load_transformers(base)
         self.model.train()
-        self.frozen = None
-        if recipe.towers == "query":
-            self.frozen = copy.deepcopy(self.model).eval()
-            for p in self.frozen.parameters():
-                p.requires_grad_(False)
+        if recipe.freeze_word_embeddings:
+            self.model.get_input_embeddings().weight.requires_grad_(False)
         self.precision = resolve_precision(recipe.precision)
+        # towers: query keeps the base's passage vectors, exactly as evaluation will see them:
+        # read from the base's vector cache (encoded once, shared by every run), never re-encoded.
+        self.frozen_passages: tuple[dict[str, int], torch.Tensor] | None = None
+        if recipe.towers == "query":
+            self.frozen_passages = _base_passage_vectors(base_name, recipe.collection, corpus)
 
-    def embed(self, model, texts: list[str], prefix: str) -> torch.Tensor:
-        return embed(self.tokenizer, model, texts, prefix, self.max_length, self.precision)
+    def embed(self, texts: list[str], prefix: str) -> torch.Tensor:
+        return embed(self.tokenizer, self.model, texts, prefix, self.max_length, self.precision)
 
-    def passages(self, texts: list[str]) -> torch.Tensor:
-        if self.frozen is None:
-            return self.embed(self.model, texts, self.settings.passage_prefix)
-        with torch.no_grad():
-            return self.embed(self.frozen, texts, self.settings.passage_prefix)
+    def questions(self, texts: list[str]) -> torch.Tensor:
+        return self.embed(texts, self.settings.query_prefix)
 
-    def loss(self, queries: list[str], passages: list[str]) -> torch.Tensor:
+    def passages(self, doc_ids: list[str]) -> torch.Tensor:
+        if self.frozen_passages is None:
+            return self.embed([self.corpus.documents[d][0] for d in doc_ids], self.settings.passage_prefix)
+        rows, vectors = self.frozen_passages
+        return vectors[[rows[d] for d in doc_ids]]
+
+    def loss(self, queries: list[str], doc_ids: list[str], relevant: list[set[str]]) -> torch.Tensor:
         """InfoNCE: question i's positive is passage i; every other passage (the other
-        questions' positives and all hard negatives) is a negative."""
-        q = self.embed(self.model, queries, self.settings.query_prefix)
-        d = self.passages(passages)
-        logits = q @ d.T / self.recipe.temperature
-        return torch.nn.functional.cross_entropy(logits, torch.arange(len(queries)))
+        questions' positives and all hard negatives) is a negative, unless it holds question
+        i's answer (XQuAD questions share paragraphs, so two may share an answer sentence)."""
+        logits = self.questions(queries) @ self.passages(doc_ids).T / self.recipe.temperature
+        return torch.nn.functional.cross_entropy(logits.masked_fill(_false_negatives(doc_ids, relevant), -torch.inf),
+                                                 torch.arange(len(queries)))
+
+
+def _false_negatives(doc_ids: list[str], relevant: list[set[str]]) -> torch.Tensor:
+    """mask[i, j]: passage j holds an answer of question i, and j is not i's own positive."""
+    mask = torch.tensor([[doc in answers for doc in doc_ids] for answers in relevant], dtype=torch.bool)
+    mask[torch.arange(len(relevant)), torch.arange(len(relevant))] = False
+    return mask
+
+
+def _base_passage_vectors(base_name: str, collection: str, corpus: RetrievalCorpus) -> tuple[dict[str, int], torch.Tensor]:
+    """Every candidate's vector from the base system's document cache: doc id -> row, matrix."""
+    cache = EncoderMiner(load_model(base_name), collection, default_cache_dir())
+    rows: dict[str, int] = {}
+    chunks = []
+    for lang in corpus.langs:
+        ids, vectors = cache.documents(lang)
+        offset = len(rows)
+        rows.update((doc_id, offset + i) for i, doc_id in enumerate(ids))
+        chunks.append(torch.from_numpy(np.asarray(vectors, dtype=np.float32)))
+    missing = [d for d in corpus.documents if d not in rows]
+    if missing:
+        raise ClirbenchError(f"{len(missing)} candidates (e.g. {missing[0]}) are not in {base_name}'s vectors of "
+                             f"{collection}", "delete the stale index under the cache folder and rerun")
+    return rows, torch.cat(chunks)
 
 
 def _negatives(recipe: ContrastiveRecipe, corpus: RetrievalCorpus, train: list[ParallelQuestion], out_dir: Path,
@@ -83,12 +112,10 @@ def _dev_score(dual: DualEncoder, corpus: RetrievalCorpus, dev: list[ParallelQue
             return None
         dual.model.eval()
         with torch.no_grad():
-            docs = torch.cat([dual.passages([corpus.documents[d][0] for d in doc_ids[i:i + 64]])
-                              for i in range(0, len(doc_ids), 64)])
+            docs = torch.cat([dual.passages(doc_ids[i:i + 64]) for i in range(0, len(doc_ids), 64)])
             rr = []
             for lang in corpus.langs:
-                q = torch.cat([dual.embed(dual.model, [x.text[lang] for x in dev[i:i + 64]], dual.settings.query_prefix)
-                               for i in range(0, len(dev), 64)])
+                q = torch.cat([dual.questions([x.text[lang] for x in dev[i:i + 64]]) for i in range(0, len(dev), 64)])
                 top = torch.topk(q @ docs.T, 10, dim=1).indices.tolist()
                 for question, row in zip(dev, top):
                     relevant = question.relevant()
@@ -116,24 +143,26 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
         raise ClirbenchError(f"{len(train)} training questions for batches of {recipe.batch_size}",
                              "lower batch_size or raise limit")
     negatives = _negatives(recipe, corpus, train, out_dir, log)
-    dual = DualEncoder(recipe, recipe.base)
+    dual = DualEncoder(recipe, recipe.base, corpus)
 
     def loss_at(step: int) -> torch.Tensor:
         _, examples = hybrid_batch(train, corpus.langs, recipe.batch_size, recipe.alpha, recipe.seed, step)
         queries = [e.question.text[e.query_lang] for e in examples]
-        passages = [corpus.documents[e.question.positives[e.doc_lang][0]][0] for e in examples]
+        passages = [e.question.positives[e.doc_lang][0] for e in examples]
         for e in examples:  # hard negatives after the positives: they only add columns
-            passages += [corpus.documents[d][0] for d in negatives.get((e.question.qid, e.query_lang), [])]
-        return dual.loss(queries, passages)
+            passages += negatives.get((e.question.qid, e.query_lang), [])
+        return dual.loss(queries, passages, [e.question.relevant() for e in examples])
 
-    state = run_loop(dual.model, loss_at, recipe, out_dir, _dev_score(dual, corpus, dev), on_step, log)
+    dev_score = _dev_score(dual, corpus, dev)
+    untrained = dev_score()  # the base's own dev score, before any step: what training must beat
+    state = run_loop(dual.model, loss_at, recipe, out_dir, dev_score, on_step, log)
     folder = write_model_folder(model_dir, recipe, dual.base, dual.model, dual.tokenizer, state, {
         "kind": "contrastive", "documents": "teacher" if recipe.towers == "query" else "own",
         "student_languages": None, "training_data": ["SQuAD", "XQuAD"], "adapted_from": recipe.base,
         "pairs": {"train_questions": len(train), "dev_questions": len(dev), "languages": corpus.langs},
         "negatives": {"pool": recipe.negatives.pool, "k": recipe.negatives.k, "miner": recipe.negatives.miner},
         "dev": {"measure": "RR@10, dev questions of every language against the candidates of every language",
-                "by_step": state["dev"], "teacher": None},
+                "by_step": state["dev"], "teacher": untrained},
     })
     if (out_dir / "negatives.jsonl").exists():
         shutil.copy(out_dir / "negatives.jsonl", folder / "negatives.jsonl")  # beside the model, to audit

@@ -37,6 +37,8 @@ class ExperimentSpec(BaseModel):
     baseline: str = Field(description="the condition the others are tested against")
     # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained.
     conditions: dict[str, list[str] | None] = Field(min_length=1)
+    comparisons: list[tuple[str, str]] = Field(
+        [], description="more paired tests, [a, b]: a against b (every condition is tested against the baseline)")
 
 
 def load_experiment(path: Path) -> ExperimentSpec:
@@ -44,6 +46,11 @@ def load_experiment(path: Path) -> ExperimentSpec:
     if spec.baseline not in spec.conditions:
         raise ClirbenchError(f"{path}: field `baseline`: {spec.baseline!r} is not a condition",
                              f"use one of: {', '.join(spec.conditions)}")
+    for a, b in spec.comparisons:
+        for name in (a, b):
+            if name not in spec.conditions:
+                raise ClirbenchError(f"{path}: field `comparisons`: {name!r} is not a condition",
+                                     f"use one of: {', '.join(spec.conditions)}")
     return spec
 
 

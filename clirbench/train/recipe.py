@@ -122,6 +122,9 @@ class ContrastiveRecipe(_Loop):
     alpha: float = Field(0.5, ge=0, le=1, description="probability that a batch is monolingual")
     negatives: HardNegatives = HardNegatives()
     temperature: float = Field(0.05, gt=0)
+    freeze_word_embeddings: bool = Field(
+        True, description="keep the token embedding matrix fixed: AdamW's decay would otherwise shrink every row "
+        "the training data never uses (most of a 250k multilingual vocabulary), and its update is most of a step")
 
     @model_validator(mode="after")
     def _known(self):

@@ -2,10 +2,11 @@
 
 Per condition, RR@10 and AP per query language and per resource level of the query
 language, as mean ± sample std (ddof 1) over seeds (each seed's value is a macro average over
-the scored pairs). English questions go through the teacher in every condition, so pairs
-with English questions have their own column and stay out of the level and `all` columns.
+the scored pairs). Where the trained models leave a language's questions to the teacher (an
+OPTICAL student leaves English), pairs with those questions have their own column and stay out
+of the level and `all` columns.
 
-Significance against the baseline condition: MLQA-R's question ids are shared across pairs
+Significance against the baseline condition, and for the experiment's listed `comparisons`: MLQA-R's question ids are shared across pairs
 and languages, so a question is the unit. In each column, a question's value is the mean of
 its per-query values over the column's pairs and the condition's seeds (seeds and pairs are
 pooled per question, so it counts once); then a paired t-test over the questions against the
@@ -27,24 +28,38 @@ from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
 from clirbench.tasks import load_task
 
 MEASURES = ("RR@10", "AP")
-TEACHER_ONLY = "en"  # English questions go through the teacher in every condition
 ALPHA = 0.05
+LEVELS = ("high (query)", "low (query)")
 
 
-def _columns(results: ResultsFile, pairs: list[str]) -> dict[str, list[str]]:
+def teacher_only_languages(manifests: list[dict], query_langs: set[str]) -> set[str]:
+    """Query languages that no trained model encodes itself (the teacher does, in every condition)."""
+    trained: set[str] = set()
+    for m in manifests:
+        if m.get("student_languages") is None:
+            return set()
+        trained |= set(m["student_languages"])
+    return query_langs - trained if manifests else set()
+
+
+def _columns(results: ResultsFile, pairs: list[str], teacher_only: set[str]) -> dict[str, list[str]]:
     """Report column -> the language pairs it averages: each query language, then high / low /
-    all but en (the multilingual pool's pairs are summarised apart, in the Table 1 layout)."""
+    all (but the teacher-only languages); the multilingual pool's pairs are summarised apart,
+    in the Table 1 layout."""
     by_lang: dict[str, list[str]] = defaultdict(list)
     for key in pairs:
         if not results.pairs[key].pool:
             by_lang[results.pairs[key].query_lang].append(key)
     columns = {lang: keys for lang, keys in sorted(by_lang.items())}
-    trained = {lang: keys for lang, keys in by_lang.items() if lang != TEACHER_ONLY}
-    for level in ("high", "low"):
-        columns[f"{level} (query)"] = [k for lang, keys in trained.items() if language(lang).resource_level == level
-                                       for k in keys]
-    columns["all but en"] = [k for keys in trained.values() for k in keys]
+    trained = {lang: keys for lang, keys in by_lang.items() if lang not in teacher_only}
+    for level, column in zip(("high", "low"), LEVELS):
+        columns[column] = [k for lang, keys in trained.items() if language(lang).resource_level == level for k in keys]
+    columns[_all_column(teacher_only)] = [k for keys in trained.values() for k in keys]
     return {name: keys for name, keys in columns.items() if keys}
+
+
+def _all_column(teacher_only: set[str]) -> str:
+    return "all" if not teacher_only else "all but " + ", ".join(sorted(teacher_only))
 
 
 def _macro(results: ResultsFile, keys: list[str], measure: str) -> float:
@@ -61,17 +76,16 @@ def _pooled_queries(runs: list[ResultsFile], keys: list[str], measure: str) -> d
     return {q: float(np.mean(v)) for q, v in values.items()}
 
 
-def _significance(by_condition: dict[str, list[ResultsFile]], baseline: str, columns: dict[str, list[str]]):
+def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[tuple[str, str]],
+                  columns: dict[str, list[str]]):
     from scipy import stats
 
     rows = []
-    for condition, runs in by_condition.items():
-        if condition == baseline:
-            continue
+    for condition, baseline in comparisons:
         for measure in MEASURES:
             for column, keys in columns.items():
                 base = _pooled_queries(by_condition[baseline], keys, measure)
-                mine = _pooled_queries(runs, keys, measure)
+                mine = _pooled_queries(by_condition[condition], keys, measure)
                 shared = sorted(set(base) & set(mine))
                 diff = np.array([mine[q] - base[q] for q in shared])
                 if len(diff) < 2:
@@ -80,7 +94,7 @@ def _significance(by_condition: dict[str, list[ResultsFile]], baseline: str, col
                     p = 1.0 if diff[0] == 0 else 0.0
                 else:
                     p = float(stats.ttest_1samp(diff, 0.0).pvalue)
-                rows.append({"condition": condition, "measure": measure, "column": column,
+                rows.append({"condition": condition, "against": baseline, "measure": measure, "column": column,
                              "diff": float(diff.mean()) if len(diff) else math.nan, "p": p, "n": len(shared)})
     if rows:
         adjusted = stats.false_discovery_control([r["p"] for r in rows], method="bh")
@@ -134,6 +148,68 @@ def _plots(out_dir: Path, stats: dict, columns: list[str], conditions: list[str]
     return files
 
 
+def _sweep(spec: dict, conditions: list[str]) -> tuple[str, dict[str, float]] | None:
+    """(field, condition -> value) when every trained condition sets the same one numeric
+    field (a sweep, such as alpha), else None."""
+    fields, values = set(), {}
+    for condition in conditions:
+        overrides = spec["conditions"][condition]
+        if overrides is None:
+            continue
+        if len(overrides) != 1:
+            return None
+        field, _, value = overrides[0].partition("=")
+        try:
+            values[condition] = float(value)
+        except ValueError:
+            return None
+        fields.add(field)
+    return (fields.pop(), values) if len(fields) == 1 and len(values) > 1 else None
+
+
+def _sweep_plots(out_dir: Path, sweep: tuple[str, dict[str, float]], stats: dict, columns: list[str], baseline: str,
+                 summaries: dict[str, list[dict]]) -> list[str]:
+    """Each measure against the swept value, one line per resource level (mean ± std over
+    seeds; the untrained baseline dashed), and mAP mono / cross / multi against it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    field, values = sweep
+    order = sorted(values, key=values.get)
+    xs = [values[c] for c in order]
+    files = []
+    series = {measure: {col: ([stats[c][measure][col][0] for c in order], [stats[c][measure][col][1] for c in order],
+                              stats.get(baseline, {}).get(measure, {}).get(col, (None,))[0]) for col in columns}
+              for measure in MEASURES}
+
+    def summary_stat(condition: str, column: str, fn) -> float:
+        return float(fn([row[column] for row in summaries[condition]]))
+
+    series["mAP mono-cross-multi"] = {
+        col: ([summary_stat(c, col, np.mean) for c in order],
+              [summary_stat(c, col, lambda v: np.std(v, ddof=1) if len(v) > 1 else 0.0) for c in order],
+              summary_stat(baseline, col, np.mean) if baseline in summaries else None)
+        for col in SUMMARY_COLUMNS if col != RANK_DISTANCE}
+    for name, lines in series.items():
+        fig, ax = plt.subplots(figsize=(6.5, 4))
+        for i, (col, (means, stds, base)) in enumerate(lines.items()):
+            ax.errorbar(xs, means, yerr=stds, marker="o", capsize=3, color=f"C{i}", label=col)
+            if base is not None and not math.isnan(base):
+                ax.axhline(base, color=f"C{i}", linestyle="--", linewidth=1)
+        ax.set_xlabel(field)
+        ax.set_ylabel(f"{name.split()[0]} (mean over seeds, ± std)")
+        ax.set_title(f"{name} against {field} (dashed: {baseline})")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        filename = f"{name.replace('@', '_at_').replace(' ', '_')}_by_{field.replace('.', '_')}.png"
+        fig.savefig(out_dir / filename, dpi=110)
+        plt.close(fig)
+        files.append(filename)
+    return files
+
+
 def _table1(by_condition: dict[str, list[ResultsFile]], conditions: list[str], task: str) -> list[str]:
     """mAP over monolingual pairs, cross-lingual pairs and the multilingual pool, and the rank
     distance (Elmahdy et al. 2024, Table 1), mean ± std over seeds, with the published rows."""
@@ -175,7 +251,10 @@ def write_report(record_path: Path) -> Path:
             manifests[run["condition"]].append(yaml.safe_load(Path(run["manifest"]).read_text()))
     conditions = [c for c in spec["conditions"] if c in by_condition]
     pairs = [k for k in record["pairs"] if all(k in r.pairs for runs in by_condition.values() for r in runs)]
-    columns = _columns(by_condition[conditions[0]][0], pairs)
+    first = by_condition[conditions[0]][0]
+    teacher_only = teacher_only_languages([m for ms in manifests.values() for m in ms],
+                                          {first.pairs[k].query_lang for k in pairs})
+    columns = _columns(first, pairs, teacher_only)
     stats: dict = {}
     for condition in conditions:
         stats[condition] = {m: {} for m in MEASURES}
@@ -184,10 +263,15 @@ def write_report(record_path: Path) -> Path:
                 values = [_macro(r, keys, measure) for r in by_condition[condition]]
                 std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
                 stats[condition][measure][column] = (float(np.mean(values)), std, len(values))
-    tests = _significance(by_condition, spec["baseline"], columns)
-    marks = {(t["condition"], t["measure"], t["column"]): t for t in tests}
+    comparisons = [(c, spec["baseline"]) for c in conditions if c != spec["baseline"]]
+    comparisons += [(a, b) for a, b in spec.get("comparisons", []) if a in by_condition and b in by_condition]
+    tests = _significance(by_condition, comparisons, columns)
+    marks = {(t["condition"], t["measure"], t["column"]): t for t in tests if t["against"] == spec["baseline"]}
     losses = {c: [m["loss_curve"] for m in manifests[c] if "loss_curve" in m] for c in conditions if manifests[c]}
     plots = _plots(out_dir, stats, list(columns), conditions, {c: v for c, v in losses.items() if v})
+    if sweep := _sweep(spec, conditions):
+        plots += _sweep_plots(out_dir, sweep, stats, [*LEVELS, _all_column(teacher_only)], spec["baseline"],
+                              {c: [run_summary(r) for r in by_condition[c]] for c in conditions})
 
     parts = [f"# Experiment `{spec['name']}`", "", spec.get("description", "").strip(), "",
              f"Task `{record['task']}`, {len(pairs)} pairs ({spec['pairs'] if isinstance(spec['pairs'], str) else 'listed'});"
@@ -200,18 +284,23 @@ def write_report(record_path: Path) -> Path:
         overrides = spec["conditions"][condition]
         dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
         dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
-        rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained teacher",
+        rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained base model",
                      str(len(by_condition[condition])), str(ms[0]["steps"]) if ms else "-",
                      (f"{np.mean([d for d in dev if d is not None]):.4f}" if any(d is not None for d in dev) else "-")
-                     + (f" (teacher {dev_teacher:.4f})" if dev_teacher is not None else ""),
+                     + (f" (untrained {dev_teacher:.4f})" if dev_teacher is not None else ""),
                      f"{np.mean(seconds[condition]) / 60:.1f}"])
-    parts += [_table(["condition", "recipe overrides", "runs", "steps", "dev RR@10 X→en (XQuAD-R dev ids)",
+    parts += [_table(["condition", "recipe overrides", "runs", "steps", "dev RR@10 (XQuAD-R dev ids)",
                       "minutes per run (train + score)"], rows), ""]
+    dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
+    parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
+              "the task's scores below are never used to choose.", ""] if dev_measures else []
     for measure in MEASURES:
         parts += [f"## {measure} by query language (mean ± std over seeds)", "",
                   f"Macro average over the scored pairs of each query language; `high (query)` / `low (query)`: "
-                  f"pairs whose query language is high / low resource (hi and vi are low), English questions "
-                  f"left out (the teacher encodes them in every condition; `en` shows them). Std: sample std over seeds. "
+                  f"pairs whose query language is high / low resource (hi and vi are low)"
+                  + (f", {', '.join(sorted(teacher_only))} questions left out (the teacher encodes them in every "
+                     f"condition; their own column shows them)" if teacher_only else "")
+                  + f". Std: sample std over seeds. "
                   f"`*`: differs from `{spec['baseline']}` at BH-adjusted p < {ALPHA}.", ""]
         rows = []
         for condition in conditions:
@@ -223,14 +312,19 @@ def write_report(record_path: Path) -> Path:
             rows.append([f"`{condition}`", *cells])
         parts += [_table(["condition", *columns], rows), ""]
     parts += _table1(by_condition, conditions, record["task"])
-    parts += ["## Against the baseline", "",
-              "A question is the unit (its id is shared across pairs and languages): its values averaged over the "
-              "column's pairs and the condition's seeds, then a paired t-test over questions against the "
-              "baseline's; p adjusted with Benjamini-Hochberg over every test below.", ""]
-    rows = [[f"`{t['condition']}`", t["measure"], t["column"], f"{t['diff']:+.4f}", f"{t['p']:.2e}",
-             f"{t['p_adjusted']:.2e}", str(t["n"]), "yes" if t["significant"] else "no"] for t in tests]
-    parts += [_table(["condition", "measure", "column", "difference", "p", "p (BH)", "queries", "significant"], rows), ""]
+    parts += ["## Paired tests", "",
+              "Each condition against the baseline, then the experiment's listed comparisons. A question is the unit "
+              "(its id is shared across pairs and languages): its values averaged over the column's pairs and the "
+              "condition's seeds, then a paired t-test over questions; p adjusted with Benjamini-Hochberg over "
+              "every test below.", ""]
+    rows = [[f"`{t['condition']}`", f"`{t['against']}`", t["measure"], t["column"], f"{t['diff']:+.4f}",
+             f"{t['p']:.2e}", f"{t['p_adjusted']:.2e}", str(t["n"]), "yes" if t["significant"] else "no"] for t in tests]
+    parts += [_table(["condition", "against", "measure", "column", "difference", "p", "p (BH)", "queries",
+                      "significant"], rows), ""]
     parts += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
+    findings = out_dir / "FINDINGS.md"  # written by hand after reading the numbers above
+    if findings.exists():
+        parts += [findings.read_text(encoding="utf-8").strip(), ""]
     summary = {c: {m: {col: stats[c][m][col][:2] for col in columns} for m in MEASURES} for c in conditions}
     write_text_atomic(out_dir / "summary.json", json.dumps({"stats": summary, "tests": tests}, indent=1) + "\n")
     report = out_dir / "report.md"
