@@ -174,14 +174,14 @@ def test_set_overrides_and_bitext_sources(tmp_path, teacher):
     assert [(p.english, p.foreign) for p in pairs + held] == [("the city", "mji"), ("water", "maji")]
 
 
-def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env):
+def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env, monkeypatch):
     recipe = _recipe(tmp_path, teacher, max_steps=6, checkpoint_every=3)
     grid = tmp_path / "grid.yaml"
     grid.write_text(f"name: tiny\nrecipe: {recipe.name}\ntask: toy\npairs: [sw-en, sw-de, en-sw]\nseeds: [0, 1]\n"
                     "baseline: teacher\nconditions:\n  teacher: null\n  optical: [ot_weight=1.0]\n"
                     "  sentence: [ot_weight=0, sentence_weight=1.0]\n")
     command = [sys.executable, "-m", "clirbench.cli", "experiment", str(grid), "--out", str(tmp_path / "report"),
-               "--runs", str(tmp_path / "runs")]
+               "--runs", str(tmp_path / "trained/experiments/tiny")]
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     import json
@@ -195,6 +195,13 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
     assert (tmp_path / "report/RR_at_10.png").stat().st_size > 1000
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already trained" in again.stderr and "(3 already done)" in again.stderr
+    # The trained models reach the leaderboard like any system, with their recipe and seed.
+    from clirbench.leaderboard.collect import collect, default_roots
+
+    monkeypatch.setenv("CLIRBENCH_SUBMISSIONS_DIR", str(tmp_path / "submissions"))
+    students = [r.model for r in collect(default_roots()).for_task("toy") if r.model.parameters.get("recipe")]
+    assert sorted((m.parameters["recipe"], m.parameters["seed"]) for m in students) == sorted([("optical", 0), ("optical", 1)] * 2)
+    assert all(m.training_data and m.adapted_from == f"hf:{teacher}" for m in students)
 
 
 def test_smoke_mode_runs_the_real_experiment_file_end_to_end(tmp_path, teacher, env):

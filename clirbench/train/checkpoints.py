@@ -43,7 +43,7 @@ def restore(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> dict:
     """Load a checkpoint into the model, optimizer, scheduler and random generators; returns
     its state (step and what the run recorded)."""
     model.load_state_dict(load_file(str(folder / "model.safetensors")))
-    trainer = torch.load(folder / "trainer.pt", weights_only=False)
+    trainer = torch.load(folder / "trainer.pt", weights_only=False, map_location="cpu")  # moved to the params' device
     optimizer.load_state_dict(trainer["optimizer"])
     scheduler.load_state_dict(trainer["scheduler"])
     torch.set_rng_state(trainer["torch_rng"])

@@ -17,12 +17,16 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import default_cache_dir
 from clirbench.data import register_all
 from clirbench.systems.registry import load_model
-from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_precision
+from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_device, resolve_precision
 from clirbench.train.hybrid_batches import hybrid_batch
 from clirbench.train.loop import StepReport, run_loop, seed_everything
-from clirbench.train.negatives import EncoderMiner, mine, read_negatives, write_negatives
+from clirbench.train.negatives import EncoderMiner, mine, read_negatives, triple_negatives, write_negatives
 from clirbench.train.recipe import ContrastiveRecipe
-from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, lareqa_corpus
+from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, Triple, lareqa_corpus, mmarco_corpus
+
+LAREQA_COLLECTIONS = ("xquad-r",)
+TRIPLES_MINER = "triples"  # mMARCO's own negatives: MS MARCO's BM25 negative of each triple
+TRAINING_DATA = {"xquad-r": ["SQuAD", "XQuAD"], "mmarco": ["MS MARCO", "mMARCO"]}
 
 
 class DualEncoder:
@@ -30,16 +34,18 @@ class DualEncoder:
         base = base_encoder(base_name)
         self.base, self.settings, self.recipe, self.corpus = base, base.settings, recipe, corpus
         self.max_length = min(recipe.max_length, base.max_length)
+        self.device = resolve_device(recipe.device)
         self.tokenizer, self.model = load_transformers(base)
-        self.model.train()
+        self.model.to(self.device).train()
         if recipe.freeze_word_embeddings:
             self.model.get_input_embeddings().weight.requires_grad_(False)
-        self.precision = resolve_precision(recipe.precision)
+        self.precision = resolve_precision(recipe.precision, self.device)
         # towers: query keeps the base's passage vectors, exactly as evaluation will see them:
         # read from the base's vector cache (encoded once, shared by every run), never re-encoded.
         self.frozen_passages: tuple[dict[str, int], torch.Tensor] | None = None
         if recipe.towers == "query":
-            self.frozen_passages = _base_passage_vectors(base_name, recipe.collection, corpus)
+            rows, vectors = _base_passage_vectors(base_name, recipe.collection, corpus)
+            self.frozen_passages = rows, vectors.to(self.device)
 
     def embed(self, texts: list[str], prefix: str) -> torch.Tensor:
         return embed(self.tokenizer, self.model, texts, prefix, self.max_length, self.precision)
@@ -58,8 +64,8 @@ class DualEncoder:
         questions' positives and all hard negatives) is a negative, unless it holds question
         i's answer (XQuAD questions share paragraphs, so two may share an answer sentence)."""
         logits = self.questions(queries) @ self.passages(doc_ids).T / self.recipe.temperature
-        return torch.nn.functional.cross_entropy(logits.masked_fill(_false_negatives(doc_ids, relevant), -torch.inf),
-                                                 torch.arange(len(queries)))
+        masked = logits.masked_fill(_false_negatives(doc_ids, relevant).to(logits.device), -torch.inf)
+        return torch.nn.functional.cross_entropy(masked, torch.arange(len(queries), device=logits.device))
 
 
 def _false_negatives(doc_ids: list[str], relevant: list[set[str]]) -> torch.Tensor:
@@ -70,12 +76,18 @@ def _false_negatives(doc_ids: list[str], relevant: list[set[str]]) -> torch.Tens
 
 
 def _base_passage_vectors(base_name: str, collection: str, corpus: RetrievalCorpus) -> tuple[dict[str, int], torch.Tensor]:
-    """Every candidate's vector from the base system's document cache: doc id -> row, matrix."""
-    cache = EncoderMiner(load_model(base_name), collection, default_cache_dir())
+    """Every candidate's vector by the base system: from its document cache where the
+    collection is one clirbench evaluates (XQuAD-R), else encoded once here. doc id -> row, matrix."""
+    base = load_model(base_name)
+    cache = EncoderMiner(base, collection, default_cache_dir()) if collection in LAREQA_COLLECTIONS else None
     rows: dict[str, int] = {}
     chunks = []
     for lang in corpus.langs:
-        ids, vectors = cache.documents(lang)
+        if cache is not None:
+            ids, vectors = cache.documents(lang)
+        else:
+            ids = corpus.documents_in(lang)
+            vectors = base.encode_documents([corpus.documents[d][0] for d in ids], lang)
         offset = len(rows)
         rows.update((doc_id, offset + i) for i, doc_id in enumerate(ids))
         chunks.append(torch.from_numpy(np.asarray(vectors, dtype=np.float32)))
@@ -86,16 +98,20 @@ def _base_passage_vectors(base_name: str, collection: str, corpus: RetrievalCorp
     return rows, torch.cat(chunks)
 
 
-def _negatives(recipe: ContrastiveRecipe, corpus: RetrievalCorpus, train: list[ParallelQuestion], out_dir: Path,
-               log: Callable[[str], None]) -> dict[tuple[str, str], list[str]]:
+def _negatives(recipe: ContrastiveRecipe, corpus: RetrievalCorpus, triples: list[Triple],
+               train: list[ParallelQuestion], out_dir: Path, log: Callable[[str], None]) -> dict[tuple[str, str], list[str]]:
     """(question id, question language) -> its hard negatives, mined once and kept as JSONL."""
     if recipe.negatives.pool == "none":
         return {}
     path = out_dir / "negatives.jsonl"
     if not path.exists():
-        log(f"mining {recipe.negatives.pool} hard negatives with {recipe.negatives.miner}")
-        miner = EncoderMiner(load_model(recipe.negatives.miner), recipe.collection, default_cache_dir())
-        write_negatives(path, mine(corpus, train, miner, recipe.negatives.pool, recipe.negatives.k))
+        pool, k = recipe.negatives.pool, recipe.negatives.k
+        log(f"mining {pool} hard negatives with {recipe.negatives.miner}")
+        if recipe.negatives.miner == TRIPLES_MINER:
+            write_negatives(path, triple_negatives(corpus, triples, train, pool, k))
+        else:
+            miner = EncoderMiner(load_model(recipe.negatives.miner), recipe.collection, default_cache_dir())
+            write_negatives(path, mine(corpus, train, miner, pool, k))
     out: dict[tuple[str, str], list[str]] = {}
     for n in read_negatives(path):
         out.setdefault((n.query_id, n.query_lang), []).append(n.doc_id)
@@ -137,12 +153,15 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
         log(f"already trained: {model_dir}")
         return model_dir
     seed_everything(recipe.seed)
-    corpus = lareqa_corpus(recipe.languages, recipe.collection, recipe.limit)
+    if recipe.collection == "mmarco":
+        corpus, triples = mmarco_corpus(recipe.languages, recipe.limit)
+    else:
+        corpus, triples = lareqa_corpus(recipe.languages, recipe.collection, recipe.limit), []
     train, dev = corpus.split(recipe.dev_fraction)
     if len(train) < recipe.batch_size:
         raise ClirbenchError(f"{len(train)} training questions for batches of {recipe.batch_size}",
                              "lower batch_size or raise limit")
-    negatives = _negatives(recipe, corpus, train, out_dir, log)
+    negatives = _negatives(recipe, corpus, triples, train, out_dir, log)
     dual = DualEncoder(recipe, recipe.base, corpus)
 
     def loss_at(step: int) -> torch.Tensor:
@@ -158,7 +177,7 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
     state = run_loop(dual.model, loss_at, recipe, out_dir, dev_score, on_step, log)
     folder = write_model_folder(model_dir, recipe, dual.base, dual.model, dual.tokenizer, state, {
         "kind": "contrastive", "documents": "teacher" if recipe.towers == "query" else "own",
-        "student_languages": None, "training_data": ["SQuAD", "XQuAD"], "adapted_from": recipe.base,
+        "student_languages": None, "training_data": TRAINING_DATA[recipe.collection], "adapted_from": recipe.base,
         "pairs": {"train_questions": len(train), "dev_questions": len(dev), "languages": corpus.langs},
         "negatives": {"pool": recipe.negatives.pool, "k": recipe.negatives.k, "miner": recipe.negatives.miner},
         "dev": {"measure": "RR@10, dev questions of every language against the candidates of every language",

@@ -31,12 +31,22 @@ def load_transformers(encoder: HFEncoder):
     return AutoTokenizer.from_pretrained(encoder.settings.model), AutoModel.from_pretrained(encoder.settings.model)
 
 
-def resolve_precision(precision: str) -> str:
-    return precision if precision != "auto" else ("bfloat16" if bf16_native() else "float32")
+def resolve_device(device: str) -> str:
+    """auto: a CUDA GPU where there is one, else the CPU."""
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ClirbenchError("device: cuda, but torch sees no CUDA GPU here", "set device: auto or cpu")
+    return device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def autocast(precision: str):
-    return torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext()
+def resolve_precision(precision: str, device: str = "cpu") -> str:
+    if precision != "auto":
+        return precision
+    native = torch.cuda.is_bf16_supported() if device == "cuda" else bf16_native()
+    return "bfloat16" if native else "float32"
+
+
+def autocast(precision: str, device: str = "cpu"):
+    return torch.autocast(device, dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext()
 
 
 def mean_pooled(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
@@ -48,8 +58,8 @@ def mean_pooled(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
 def embed(tokenizer, model, texts: list[str], prefix: str, max_length: int, precision: str) -> torch.Tensor:
     """Sentence vectors of one batch, through `model` (gradients flow unless the caller stops them)."""
     batch = tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=max_length,
-                      return_tensors="pt")
-    with autocast(precision):
+                      return_tensors="pt").to(model.device)
+    with autocast(precision, model.device.type):
         hidden = model(**batch).last_hidden_state
     return mean_pooled(hidden, batch["attention_mask"])
 
@@ -60,7 +70,7 @@ def embed_all(tokenizer, model, texts: list[str], prefix: str, max_length: int, 
     """Vectors of many texts in eval mode (no dropout); the model's mode is restored after."""
     was_training = model.training
     model.eval()
-    out = [embed(tokenizer, model, texts[i:i + batch_size], prefix, max_length, precision).numpy()
+    out = [embed(tokenizer, model, texts[i:i + batch_size], prefix, max_length, precision).cpu().numpy()
            for i in range(0, len(texts), batch_size)]
     model.train(was_training)
     return np.concatenate(out) if out else np.zeros((0, 1), dtype=np.float32)

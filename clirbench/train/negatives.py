@@ -12,6 +12,7 @@ are written as JSONL (pool, query_id, query_lang, doc_id, doc_lang, score) so an
 a pool."""
 
 import json
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from clirbench.eval.runner import ensure_index
 from clirbench.systems.dense.retriever import DenseRetriever
 from clirbench.systems.dense.vector_store import read_doc_vectors
 from clirbench.tasks import PairSpec
-from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus
+from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, Triple, doc_key
 
 POOLS = ("none", "monolingual", "cross-lingual", "mixed")
 
@@ -38,7 +39,7 @@ class Negative:
     query_lang: str
     doc_id: str
     doc_lang: str
-    score: float
+    score: float | None  # the miner's score; None for mMARCO's own (BM25) negatives
 
 
 def pool_languages(pool: str, query_lang: str, langs: list[str]) -> list[str]:
@@ -115,3 +116,29 @@ def write_negatives(path: Path, negatives: list[Negative]) -> None:
 
 def read_negatives(path: Path) -> list[Negative]:
     return [Negative(**json.loads(line)) for line in Path(path).read_text(encoding="utf-8").splitlines() if line]
+
+
+def triple_negatives(corpus: RetrievalCorpus, triples: list[Triple], questions: list[ParallelQuestion], pool: str,
+                     k: int) -> list[Negative]:
+    """mMARCO's own negatives (MS MARCO's BM25 negatives of each training triple), in the pool's
+    languages: the passage ids are shared, so a negative exists in every language and the
+    pools differ only in language. Cross-lingual copies take the other languages in turn."""
+    by_query: dict[str, list[str]] = {}
+    for t in triples:
+        if t.negative not in by_query.setdefault(t.qid, []):
+            by_query[t.qid].append(t.negative)
+    out: list[Negative] = []
+    for query_lang in corpus.langs:
+        targets = pool_languages(pool, query_lang, corpus.langs)
+        if not targets:
+            continue
+        others = [lang for lang in targets if lang != query_lang]
+        for q in questions:
+            relevant, chosen = q.relevant(), []
+            for i, pid in enumerate(by_query.get(q.qid, [])[:k]):
+                own = pool == "monolingual" or (pool == "mixed" and i < k // 2) or not others
+                lang = query_lang if own else others[(zlib.crc32(q.qid.encode()) + i) % len(others)]
+                chosen.append((doc_key(lang, pid), lang))
+            out += [Negative(pool, q.qid, query_lang, doc, lang, None) for doc, lang in chosen
+                    if doc not in relevant and doc in corpus.documents]
+    return out

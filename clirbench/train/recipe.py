@@ -29,7 +29,8 @@ class BitextSource(_Strict):
 
     kind: Literal["lareqa", "tsv", "hf"]
     languages: list[str] = Field(default_factory=list, description="foreign languages (lareqa: several; tsv/hf: one)")
-    collection: Literal["xquad-r"] = "xquad-r"
+    collection: Literal["xquad-r", "mmarco"] = Field(
+        "xquad-r", description="xquad-r (offline: ../shared/data) or mmarco (its training triples, through ir_datasets)")
     path: str | None = None  # tsv: the file; hf: a hub id or a local data file
     config: str | None = None  # hf: the dataset's configuration
     split: str = "train"
@@ -105,7 +106,8 @@ class OpticalRecipe(_Loop):
 class HardNegatives(_Strict):
     pool: Literal["none", "monolingual", "cross-lingual", "mixed"] = "none"
     k: int = Field(1, ge=1, description="hard negatives per question")
-    miner: str = Field("me5-small", description="the encoder that mines them (the same for every pool)")
+    miner: str = Field("me5-small", description="the encoder that mines them (the same for every pool); "
+                       "`triples`: mMARCO's own BM25 negatives, the same passages in the pool's languages")
 
 
 class ContrastiveRecipe(_Loop):
@@ -114,7 +116,8 @@ class ContrastiveRecipe(_Loop):
 
     recipe: Literal["contrastive"] = "contrastive"
     base: str = Field("me5-small", description="the encoder to fine-tune: an installed name, hf:<folder>")
-    collection: Literal["xquad-r"] = "xquad-r"
+    collection: Literal["xquad-r", "mmarco"] = Field(
+        "xquad-r", description="xquad-r (offline: ../shared/data) or mmarco (its training triples, through ir_datasets)")
     languages: list[str] = Field(min_length=2)
     limit: int | None = Field(None, ge=1, description="at most this many questions")
     towers: Literal["shared", "query"] = Field(
@@ -122,6 +125,7 @@ class ContrastiveRecipe(_Loop):
     alpha: float = Field(0.5, ge=0, le=1, description="probability that a batch is monolingual")
     negatives: HardNegatives = HardNegatives()
     temperature: float = Field(0.05, gt=0)
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: a CUDA GPU where there is one")
     freeze_word_embeddings: bool = Field(
         True, description="keep the token embedding matrix fixed: AdamW's decay would otherwise shrink every row "
         "the training data never uses (most of a 250k multilingual vocabulary), and its update is most of a step")
@@ -131,6 +135,9 @@ class ContrastiveRecipe(_Loop):
         unknown = [lang for lang in self.languages if lang not in LANGUAGES]
         if unknown:
             raise ValueError(f"unknown language code(s) {unknown}")
+        if (self.collection == "mmarco") != (self.negatives.miner == "triples") and self.negatives.pool != "none":
+            raise ValueError("negatives.miner `triples` (mMARCO's own negatives) goes with collection mmarco, and "
+                             "only there: an encoder miner needs a collection clirbench indexes (xquad-r)")
         return self
 
 

@@ -5,7 +5,9 @@ into training and dev question ids is the fixed hash of `bitext.in_dev`."""
 
 from dataclasses import dataclass, field
 
+from clirbench.core.errors import ClirbenchError
 from clirbench.data import lareqa
+from clirbench.data.availability import describe_missing, missing_files
 from clirbench.train.bitext import in_dev
 
 
@@ -49,3 +51,86 @@ def lareqa_corpus(langs: list[str], collection: str = "xquad-r", limit: int | No
             qid, {lang: f.questions[qid] for lang, f in files.items()},
             {lang: tuple(sorted(f.answer_docs[qid])) for lang, f in files.items()}))
     return corpus
+
+
+# mMARCO's own code for a language, where it is not the ISO code.
+MMARCO_CODES = {"nl": "dt"}
+
+
+def mmarco_train_ids(lang: str) -> tuple[str, str]:
+    """(queries dataset, passages dataset) of a language's training data in ir_datasets.
+    English is MS MARCO itself; the others are mMARCO v2's translations (shared ids)."""
+    if lang == "en":
+        return "msmarco-passage/train", "msmarco-passage"
+    code = MMARCO_CODES.get(lang, lang)
+    return f"mmarco/v2/{code}/train", f"mmarco/v2/{code}"
+
+
+@dataclass(frozen=True)
+class Triple:
+    qid: str
+    positive: str
+    negative: str  # MS MARCO's own BM25 negative
+
+
+def _triples_language(langs: list[str]) -> str:
+    """Every language's training set holds the same triples (ids): read them from one."""
+    return next((x for x in sorted(langs) if x != "en"), "de")
+
+
+def read_triples(langs: list[str], limit: int | None) -> list[Triple]:
+    """The first `limit` training triples (query id, positive passage id, BM25 negative id)."""
+    import itertools
+
+    import ir_datasets
+
+    source = ir_datasets.load(mmarco_train_ids(_triples_language(langs))[0])
+    return [Triple(t.query_id, t.doc_id_a, t.doc_id_b) for t in itertools.islice(source.docpairs_iter(), limit)]
+
+
+def doc_key(lang: str, pid: str) -> str:
+    """Passage ids are shared across languages; a candidate's id names its language too."""
+    return f"{lang}/{pid}"
+
+
+def mmarco_corpus(langs: list[str], limit: int | None) -> tuple[RetrievalCorpus, list[Triple]]:
+    """The first `limit` triples, their queries in every one of `langs` and their passages
+    (positives and negatives) in every one of `langs` as candidates."""
+    try:
+        return _mmarco_corpus(langs, limit)
+    except ClirbenchError:
+        raise
+    except Exception as e:  # a failed download, offline: say which files to put where
+        needed = [(mmarco_train_ids(lang)[0], "queries") for lang in langs] + \
+                 [(mmarco_train_ids(lang)[1], "docs") for lang in langs] + \
+                 [(mmarco_train_ids(_triples_language(langs))[0], "docpairs")]
+        missing = missing_files(needed)
+        if missing:
+            raise ClirbenchError(f"mMARCO training data is not available here ({type(e).__name__}: {e})",
+                                 "put these files where ir_datasets looks for them:\n" + describe_missing(missing)) from None
+        raise ClirbenchError(f"could not read mMARCO training data: {type(e).__name__}: {e}",
+                             "check network access, or that the data files are complete") from None
+
+
+def _mmarco_corpus(langs: list[str], limit: int | None) -> tuple[RetrievalCorpus, list[Triple]]:
+    import ir_datasets
+
+    triples = read_triples(langs, limit)
+    qids = {t.qid for t in triples}
+    pids = sorted({p for t in triples for p in (t.positive, t.negative)})
+    corpus = RetrievalCorpus(sorted(langs))
+    texts: dict[str, dict[str, str]] = {}
+    for lang in corpus.langs:
+        queries_id, docs_id = mmarco_train_ids(lang)
+        texts[lang] = {q.query_id: q.text for q in ir_datasets.load(queries_id).queries_iter() if q.query_id in qids}
+        store = ir_datasets.load(docs_id).docs_store()
+        corpus.documents.update({doc_key(lang, pid): (doc.text, lang) for pid, doc in store.get_many(pids).items()})
+    positives: dict[str, set[str]] = {}
+    for t in triples:
+        positives.setdefault(t.qid, set()).add(t.positive)
+    for qid in sorted(q for q in qids if all(q in texts[lang] for lang in corpus.langs)):
+        corpus.questions.append(ParallelQuestion(
+            qid, {lang: texts[lang][qid] for lang in corpus.langs},
+            {lang: tuple(doc_key(lang, p) for p in sorted(positives[qid]) if doc_key(lang, p) in corpus.documents)
+             for lang in corpus.langs}))
+    return corpus, triples
