@@ -1,12 +1,13 @@
-"""The `clirbench` command: `tasks`, `models`, `run`, `fuse`, `show`, `leaderboard`, `train`, `experiment`."""
+"""The `clirbench` command: `tasks`, `models`, `run`, `check`, `fuse`, `show`, `leaderboard`, `train`, `experiment`."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from clirbench.core.errors import ClirbenchError
 
@@ -33,8 +34,13 @@ class _RichProgress:
 
     def pair_finished(self, pair, result):
         first = next(iter(result.metrics))
-        self._progress.console.log(f"{pair.key}: {first} {result.metrics[first]:.4f} "
-                                   f"({result.num_queries} queries, {result.seconds['search']:.1f}s)")
+        seconds = dict(result.seconds)
+        index, search = seconds.pop("index", 0.0), seconds.pop("search", 0.0)
+        # The rest is time texts spent in a model (encoding, translating): part of index and search.
+        in_model = "".join(f", {role} {s:.2f}s" for role, s in seconds.items())
+        self._progress.console.log(f"{pair.key}: {first} {result.metrics[first]:.4f} ({result.num_queries} queries; "
+                                   f"index {index:.2f}s, search {search:.2f}s"
+                                   + (f"; of these{in_model[1:]}" if in_model else "") + ")", highlight=False)
         self._progress.advance(self._bar)
 
     def pair_skipped(self, pair):
@@ -90,7 +96,8 @@ def cmd_models(args) -> int:
     from clirbench.systems.registry import available_models, model_listing
 
     # Listings only: nothing is constructed, so no JVM starts and no model loads.
-    table = Table("model", "kind", "from", "description")
+    # "from" may be a folder $CLIRBENCH_SUBMISSIONS_DIR adds: shown whole, folded.
+    table = Table("model", "kind", Column("from", overflow="fold"), "description")
     for name in available_models():
         listing, origin = model_listing(name)
         if listing is None:
@@ -101,8 +108,9 @@ def cmd_models(args) -> int:
             table.add_row(name, listing.kind, origin,
                           listing.description + (f" [dim]({listing.notes})[/dim]" if listing.notes else ""))
     console.print(table)
-    console.print("Also: hf:<hub id or folder>, an encoder settings .yaml, or module:attr. "
-                  f"Installable: {', '.join(INSTALLABLE)} (`clirbench models install NAME`).")
+    console.print("Also: a submission folder, hf:<hub id or folder>, an encoder settings .yaml, or module:attr. "
+                  f"Installable: {', '.join(INSTALLABLE)} (`clirbench models install NAME`). Listed from their files, "
+                  "not run: `clirbench check NAME` runs one on a few toy texts and checks what it returns.")
     return 0
 
 
@@ -133,7 +141,7 @@ def _task_and_pairs(args):
     from clirbench.tasks import load_task, select_pairs
 
     spec = load_task(args.task)
-    return spec, select_pairs(spec, [p.strip() for p in args.pairs.split(",") if p.strip()] if args.pairs else None)
+    return spec, select_pairs(spec, args.pairs.split(",") if args.pairs is not None else None)
 
 
 def _fuse(spec, pairs, systems: list[str], args) -> int:
@@ -146,7 +154,21 @@ def _fuse(spec, pairs, systems: list[str], args) -> int:
     return 0
 
 
+def _check_folders(args) -> None:
+    """--out (and --cache-dir) usable, checked before any work: not found after the indexing."""
+    from clirbench.core.paths import usable_folder
+
+    usable_folder(Path(args.out), "--out")
+    if hasattr(args, "cache_dir"):
+        from clirbench.core.paths import default_cache_dir
+
+        env = "CLIRBENCH_CACHE" in os.environ and not args.cache_dir
+        usable_folder(Path(args.cache_dir) if args.cache_dir else default_cache_dir(),
+                      "$CLIRBENCH_CACHE" if env else "--cache-dir")
+
+
 def cmd_fuse(args) -> int:
+    _check_folders(args)
     spec, pairs = _task_and_pairs(args)
     return _fuse(spec, pairs, args.systems, args)
 
@@ -156,6 +178,7 @@ def cmd_run(args) -> int:
     from clirbench.eval.runner import run_task
     from clirbench.systems.registry import load_model
 
+    _check_folders(args)
     spec, pairs = _task_and_pairs(args)
     if (systems := parse_fusion(args.model, systems_with_results(Path(args.out), spec.name))) is not None:
         return _fuse(spec, pairs, systems, args)
@@ -178,16 +201,51 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from clirbench.core.contract import Encoder
+    from clirbench.eval.check import check_system
+    from clirbench.systems.registry import load_model
+
+    plugin = load_model(args.model)
+    report = check_system(plugin, args.pair)
+    meta = plugin.meta
+    table = Table("field", "value", title=f"{args.model}: metadata", show_header=False)
+    for key, value in meta.model_dump().items():
+        shown = "(not declared)" if value is None and key in ("training_data", "languages") else value
+        table.add_row(key, "any" if key == "languages" and value is None else str(shown))
+    if isinstance(plugin, Encoder):
+        table.add_row("batch_size", str(plugin.batch_size))
+    table.add_row("index_format", str(plugin.index_format))
+    table.add_row("libraries", ", ".join(plugin.libraries) or "(none)")
+    console.print(table)
+    if report.pair:
+        console.print(f"checked on the toy task, pair {report.pair}:", highlight=False)
+    for line in report.checked:
+        console.print(f"  [green]ok[/green]       {line}", highlight=False, soft_wrap=True)
+    for line in report.notes:
+        console.print(f"  [yellow]note[/yellow]     {line}", highlight=False, soft_wrap=True)
+    for line in report.problems:
+        console.print(f"  [red]problem[/red]  {line}", highlight=False, soft_wrap=True)
+    if report.problems:
+        raise ClirbenchError(f"{meta.name}: {len(report.problems)} problem(s), listed above",
+                             "fix them (the contract: submissions/README.md), then run `clirbench check` again")
+    console.print(f"{meta.name}: no problems; score it with `clirbench run --model {args.model} --task toy`",
+                  highlight=False)
+    return 0
+
+
 def cmd_show(args) -> int:
     from clirbench.eval.report import matrix_table, pool_table, results_table
     from clirbench.eval.results import load_results, results_path
 
     path = results_path(Path(args.out), args.task, args.model)
     if not path.exists():
-        raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model}` first")
+        raise ClirbenchError(f"no results at {path}",
+                             f"written elsewhere (`clirbench run --out DIR`)? give the same `--out DIR` to show; "
+                             f"else run `clirbench run --task {args.task} --model {args.model}` first")
     results = load_results(path)
+    metric = results.measure_name(args.metric, f"in {path} (--metric)") if args.metric else None
     console.print(results_table(results))
-    metric = results.measure_name(args.metric) if args.metric else None
     if (matrix := matrix_table(results, metric=metric)) is not None:
         console.print(matrix)
     if (pool := pool_table(results)) is not None:
@@ -195,12 +253,45 @@ def cmd_show(args) -> int:
     return 0
 
 
+def _results_with_measure(args, found):
+    """The task's results that have the measure to show (--metric; else AP for the summary view,
+    the task's first measure that some file has for the scores); the files without it are
+    skipped with a warning, so that one odd file does not break the whole table."""
+    from collections import Counter
+
+    from clirbench.tasks import load_task
+    from clirbench.tasks.measures import resolve_measure
+
+    files = [(path, r) for path, r in found.results if r.task == args.task]
+    definitions: dict[str, str] = {}
+    for _, r in files:
+        for m in r.metrics:
+            definitions.setdefault(m, r.measures.get(m, m))
+    if args.metric:
+        metric = resolve_measure(args.metric, definitions, f"in the results of {args.task} (--metric)")
+    elif args.view == "summary":
+        metric = "AP"
+    else:
+        have = Counter(m for _, r in files for m in r.metrics)
+        ours = [m.name for m in load_task(args.task).measures() if m.name in have]
+        metric = ours[0] if ours else have.most_common(1)[0][0]
+    for path, r in files:
+        if metric not in r.metrics:
+            err_console.print(f"[yellow]warning:[/yellow] {path}: skipped, it has no {metric} (its measures: "
+                              f"{', '.join(r.metrics) or 'none'}); rerun it with --force to score the task's measures",
+                              highlight=False, soft_wrap=True)
+    kept = [r for _, r in files if metric in r.metrics]
+    if not kept:
+        raise ClirbenchError(f"no results of task {args.task!r} have {metric}",
+                             f"pick one of their measures with --metric: {', '.join(definitions)}")
+    return kept, metric
+
+
 def cmd_leaderboard(args) -> int:
     from clirbench.leaderboard.collect import collect
     from clirbench.leaderboard.export import render
-    from clirbench.leaderboard.tables import PAIRS, available_metrics, score_table
+    from clirbench.leaderboard.tables import PAIRS, common_pairs, score_table
     from clirbench.tasks import task_files
-    from clirbench.tasks.measures import resolve_measure
 
     found = collect([Path(p) for p in args.results] if args.results else None, known_tasks=set(task_files()))
     for warning in found.warnings:
@@ -210,13 +301,22 @@ def cmd_leaderboard(args) -> int:
         raise ClirbenchError(f"no results for task {args.task!r}"
                              + (f" (tasks with results: {', '.join(found.tasks())})" if found.tasks() else ""),
                              f"make some: `clirbench run --model bm25 --task {args.task}`")
-    metrics = available_metrics(results)
-    metric = resolve_measure(args.metric, {m: results[0].measures.get(m, m) for m in metrics}) if args.metric else metrics[0]
+    results, metric = _results_with_measure(args, found)
+    if args.baseline and args.baseline not in {r.model.name for r in results}:
+        raise ClirbenchError(f"baseline {args.baseline!r} has no results for task {args.task!r}",
+                             f"use one of: {', '.join(sorted(r.model.name for r in results))}")
+    if args.common_pairs:
+        results, shared = common_pairs(results, metric)
+        if not shared:
+            raise ClirbenchError(f"no pair of {args.task} has {metric} results from all {len(results)} systems",
+                                 "leave out --common-pairs, or pick the systems' folders with --results")
+        err_console.print(f"{len(shared)} pair(s) that all {len(results)} systems ran: {', '.join(shared)}",
+                          highlight=False, soft_wrap=True)
     if args.view == "summary":
         return _print_summary(args, results, metric if args.metric else "AP")
     table = score_table(results, metric, by=args.by)
     if args.format != "table":
-        sys.stdout.write(render(table, args.format))
+        sys.stdout.write(_comparison_text(results, args, metric) if args.baseline else render(table, args.format))
         return 0
     best = table.best()
     grid = Table(title=f"{args.task} · {metric} (best per column in bold)")
@@ -229,7 +329,48 @@ def cmd_leaderboard(args) -> int:
     # 49 pair columns do not fit a terminal: let the table be as wide as it needs.
     width = max(console.width, 4 + max(map(len, table.scores.index)) + 10 * len(table.scores.columns) + 12)
     Console(width=width, force_terminal=console.is_terminal).print(grid)
+    if args.baseline:
+        _print_comparison(results, args, metric, list(table.scores.columns), width)
     return 0
+
+
+def _comparison(results, args, metric: str):
+    from clirbench.leaderboard.significance import compare
+
+    return compare(results, args.baseline, metric, by=args.by)
+
+
+def _comparison_text(results, args, metric: str) -> str:
+    """Against the baseline, one row per system and column (as the app's download): csv, md or latex."""
+    detail = _comparison(results, args, metric).table
+    detail = detail.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high"})
+    from clirbench.leaderboard.export import frame_text
+
+    return frame_text(detail, args.format, float_format="%.4f" if args.format == "latex" else None, index=False,
+                      md_floatfmt=".4g")
+
+
+def _print_comparison(results, args, metric: str, columns: list[str], width: int) -> None:
+    """Each system's difference from the baseline per column, as the app's "Against" tab shows it."""
+    from clirbench.leaderboard.significance import difference_grid
+
+    comparison = _comparison(results, args, metric)
+    if comparison.table.empty:
+        console.print(f"no other system shares queries with {args.baseline}")
+        return
+    cells = difference_grid(comparison)
+    cells = cells[[c for c in columns if c in cells.columns]]
+    grid = Table(title=f"{args.task} · {metric}: difference from {args.baseline}")
+    grid.add_column("system", no_wrap=True)
+    for column in cells.columns:
+        grid.add_column(column, no_wrap=True, justify="right")
+    for system, row in cells.iterrows():
+        grid.add_row(system, *[f"[green]{v}[/green]" if v.endswith("*") and v.startswith("+") else
+                               f"[red]{v}[/red]" if v.endswith("*") else v for v in row])
+    Console(width=width, force_terminal=console.is_terminal).print(grid)
+    console.print("Paired t-test on the per-query values of the queries both systems ran; p-values corrected over "
+                  "every test in this table (Benjamini-Hochberg); * = significant at 0.05 after correction.",
+                  highlight=False)
 
 
 def _print_summary(args, results, measure: str) -> int:
@@ -240,8 +381,9 @@ def _print_summary(args, results, measure: str) -> int:
     spec = load_task(args.task)
     table = summary_table(results, spec, measure)
     if args.format != "table":
-        text = {"csv": table.to_csv, "md": table.to_markdown, "latex": table.to_latex}[args.format]()
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        from clirbench.leaderboard.export import frame_text
+
+        sys.stdout.write(frame_text(table, args.format))  # names and citations escaped for the format
         return 0
     grid = Table(title=f"{args.task} · summary of {measure} (published rows in italics, not ranked)")
     grid.add_column("system", no_wrap=True)
@@ -374,6 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scores: one measure by pair or language (default); summary: mAP over monolingual pairs, "
                         "cross-lingual pairs and the multilingual pool, and the rank distance, beside published rows")
     p.add_argument("--results", nargs="+", help="results folders (default: results/ and submissions/*/results/)")
+    p.add_argument("--baseline", metavar="SYSTEM",
+                   help="also each system's difference from SYSTEM per column, with a paired t-test "
+                        "(Benjamini-Hochberg corrected, * = significant); with --format md/csv/latex, that table alone")
+    p.add_argument("--common-pairs", action="store_true",
+                   help="average over only the pairs that every system shown ran")
     p.set_defaults(func=cmd_leaderboard)
 
     p = sub.add_parser("train", help="train a recipe (recipes/*.yaml): a distilled student encoder, scored like any")
@@ -395,6 +542,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a few steps on a few pairs, one seed, 2 pairs scored: the whole pipeline in minutes "
                         "(written under trained/experiments/<name>-smoke/, never beside the real report)")
     p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser("check", help="run a system on a few toy texts and check its output against the plugin contract")
+    p.add_argument("model", metavar="NAME|PATH",
+                   help="a system as `run --model` takes it: a name, a submission folder, module:attr, a settings .yaml, ...")
+    p.add_argument("--pair", help="the toy pair to check on, e.g. en-sw (default: one in the system's languages)")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("show", help="print the table of results already written")
     p.add_argument("--model", required=True)

@@ -11,7 +11,8 @@ import streamlit as st
 from streamlit import config as st_config
 
 from clirbench.leaderboard.collect import collect, default_roots
-from clirbench.leaderboard.export import render
+from clirbench.leaderboard.escape import escape_markdown as md
+from clirbench.leaderboard.export import frame_text, render
 from clirbench.leaderboard.significance import compare, difference_grid
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
 from clirbench.eval.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
@@ -30,8 +31,11 @@ st.set_page_config(page_title="clirbench leaderboard", layout="wide")
 st.title("clirbench: cross-lingual retrieval leaderboard")
 
 found = collect(known_tasks=set(task_files()))
+# Every string from a results file (names, descriptions, notes, sources, training data, pair
+# keys, versions) reaches Markdown through md(): it is shown as text, never rendered as markup
+# (an image link in a description made the reader's browser fetch a remote address).
 for warning in found.warnings:
-    st.warning(warning)
+    st.warning(md(warning))
 if not found.results:
     st.info("No results yet. Make some with\n\n"
             "    clirbench run --model bm25 --task mlqa-r\n\n"
@@ -49,7 +53,7 @@ with st.sidebar:
     baseline = st.selectbox("Baseline", systems, index=systems.index("bm25") if "bm25" in systems else 0)
 
 spec = load_task(task)
-st.caption(f"**{task}**: {spec.description}  \n{spec.citation}")
+st.caption(f"**{md(task)}**: {md(spec.description)}  \n{md(spec.citation)}")
 table = score_table(results, metric, by=by)
 
 
@@ -61,29 +65,30 @@ def downloads(df_csv: str, df_latex: str, key: str) -> None:
 
 def zero_shot_fact(spec, meta) -> str:
     """Whether the system is zero-shot on the task: yes, no (which source datasets it saw) or
-    unknown (why)."""
+    unknown (why); Markdown, its names escaped."""
     zero_shot = spec.zero_shot(meta.training_data)
     if zero_shot is None:
         why = []
         if meta.training_data is None:
             why.append("the system does not declare its training data")
         if not spec.source_datasets:
-            why.append(f"{spec.name} names no source datasets")
-        return f"zero-shot on {spec.name}: **unknown** ({'; '.join(why)})"
+            why.append(f"{md(spec.name)} names no source datasets")
+        return f"zero-shot on {md(spec.name)}: **unknown** ({'; '.join(why)})"
     if not zero_shot:
         seen = {d.casefold() for d in meta.training_data}
-        return (f"zero-shot on {spec.name}: **no** (its training data include "
-                f"{', '.join(d for d in spec.source_datasets if d.casefold() in seen)})")
-    base = f"; the training data of {meta.adapted_from}, which it was adapted from, are not counted" if meta.adapted_from else ""
-    return (f"zero-shot on {spec.name}: **yes** (its declared training data include none of "
-            f"{', '.join(spec.source_datasets)}{base})")
+        return (f"zero-shot on {md(spec.name)}: **no** (its training data include "
+                f"{', '.join(md(d) for d in spec.source_datasets if d.casefold() in seen)})")
+    base = (f"; the training data of {md(meta.adapted_from)}, which it was adapted from, are not counted"
+            if meta.adapted_from else "")
+    return (f"zero-shot on {md(spec.name)}: **yes** (its declared training data include none of "
+            f"{', '.join(md(d) for d in spec.source_datasets)}{base})")
 
 
 tab_board, tab_base, tab_matrix, tab_chart, tab_bias, tab_system = st.tabs(
-    ["Leaderboard", f"Against {baseline}", "Language matrix", "Per-language chart", "Language bias", "System"])
+    ["Leaderboard", f"Against {md(baseline)}", "Language matrix", "Per-language chart", "Language bias", "System"])
 
 with tab_board:
-    st.subheader(f"{metric} per {'language pair' if by == 'pair' else ('query' if by == 'query' else 'document') + ' language'}")
+    st.subheader(f"{md(metric)} per {'language pair' if by == 'pair' else ('query' if by == 'query' else 'document') + ' language'}")
     st.caption("Sorted by the average over all columns; the best value of each column is highlighted. "
                "avg high / avg low: over high- / low-resource columns; avg cross-lingual: over pairs whose "
                "languages differ; pairs: how many pairs a system ran. Averages over fewer pairs (a system not "
@@ -96,7 +101,7 @@ with tab_board:
 
 with tab_base:
     comparison = compare(results, baseline, metric, by=by)
-    st.subheader(f"Difference from {baseline}")
+    st.subheader(f"Difference from {md(baseline)}")
     st.caption("Paired t-test on the per-query values of the queries both systems ran; p-values corrected "
                "for every test in this table (Benjamini-Hochberg); * = significant at 0.05 after correction.")
     if comparison.table.empty:
@@ -107,7 +112,7 @@ with tab_base:
         detail = comparison.table.rename(columns={"ci_low": "95% CI low", "ci_high": "95% CI high"})
         st.dataframe(detail.style.format({"diff": "{:+.4f}", "95% CI low": "{:+.4f}", "95% CI high": "{:+.4f}",
                                           "p": "{:.2e}", "p_adjusted": "{:.2e}"}), width="stretch")
-        downloads(detail.to_csv(index=False), detail.to_latex(index=False, float_format="%.4f"), f"vs-{baseline}")
+        downloads(detail.to_csv(index=False), frame_text(detail, "latex", float_format="%.4f", index=False), f"vs-{baseline}")
 
 with tab_matrix:
     name = st.selectbox("System", systems, key="matrix-system")
@@ -115,7 +120,7 @@ with tab_matrix:
     cells = pd.DataFrame([{"query": p.query_lang, "documents": p.doc_lang, metric: p.metrics.get(metric)}
                           for p in language_pairs(chosen).values()], columns=["query", "documents", metric])
     if cells.empty:
-        st.info(f"{name} has no language-pair results on {task} (only multilingual-pool pairs: see Language bias).")
+        st.info(f"{md(name)} has no language-pair results on {md(task)} (only multilingual-pool pairs: see Language bias).")
     else:
         heat = alt.Chart(cells).mark_rect().encode(
             x=alt.X("documents:N", title="document language"), y=alt.Y("query:N", title="query language"),
@@ -125,7 +130,7 @@ with tab_matrix:
             color=alt.condition(f"datum['{metric}'] > 0.5", alt.value("black"), alt.value("white")))
         st.altair_chart((heat + text).properties(height=60 * cells["query"].nunique()), width="stretch")
         matrix = cells.pivot(index="query", columns="documents", values=metric)
-        downloads(matrix.to_csv(), matrix.to_latex(float_format="%.4f"), f"matrix-{name}")
+        downloads(matrix.to_csv(), frame_text(matrix, "latex", float_format="%.4f"), f"matrix-{name}")
 
 with tab_chart:
     side = st.radio("Languages of", ["query", "doc"], horizontal=True, key="chart-side",
@@ -138,7 +143,7 @@ with tab_chart:
         x=alt.X("language:N"), xOffset="system:N", y=alt.Y(f"{metric}:Q"), color="system:N",
         tooltip=["system", "language", metric]), width="stretch")
     chart_table = per_lang.loc[[s for s in per_lang.index if s in picked]]
-    downloads(chart_table.to_csv(), chart_table.to_latex(float_format="%.4f"), f"{metric}-{side}-languages")
+    downloads(chart_table.to_csv(), frame_text(chart_table, "latex", float_format="%.4f"), f"{metric}-{side}-languages")
 
 with tab_bias:
     st.subheader("Language bias: the multilingual pool")
@@ -150,14 +155,14 @@ with tab_bias:
                "file, with their citation: they are not ranked among runs or tested.")
     summary = summary_table(results, spec)
     if summary[SUMMARY_COLUMNS[2]].isna().all() and not spec.references:
-        st.info(f"No run of {task} has multilingual-pool pairs: run e.g. "
-                f"`clirbench run --model bm25 --task {task}` (the pool pairs are X-multi).")
+        st.info(f"No run of {md(task)} has multilingual-pool pairs: run e.g. "
+                f"`clirbench run --model bm25 --task {md(task)}` (the pool pairs are X-multi).")
     else:
         styled = summary.style.format({c: "{:.1f}" if c == RANK_DISTANCE else "{:.3f}" for c in SUMMARY_COLUMNS},
                                       na_rep="").apply(
             lambda row: ["font-style: italic; color: #666" if row[PUBLISHED] else "" for _ in row], axis=1)
         st.table(styled)
-        downloads(summary.to_csv(), summary.to_latex(float_format="%.3f"), "summary")
+        downloads(summary.to_csv(), frame_text(summary, "latex", float_format="%.3f"), "summary")
         by_lang = rank_distance_by_language(results)
         if len(by_lang):
             st.markdown("**Mean rank distance per query language** (lower: less bias)")
@@ -175,28 +180,29 @@ with tab_system:
     name = st.selectbox("System", systems, key="page-system")
     chosen = next(r for r in results if r.model.name == name)
     meta = chosen.model
-    st.subheader(meta.name)
-    st.write(meta.description)
+    st.subheader(md(meta.name))
+    st.markdown(md(meta.description))
     facts = [
         f"kind: **{meta.kind}**",
         f"parameters: {meta.num_parameters:,}" if meta.num_parameters is not None else "parameters: -",
         f"embedding size: {meta.embedding_dim or '-'}",
         # None: the system does not say; []: it was trained on nothing (beyond `adapted_from`'s data).
-        "training data: " + ("not declared" if meta.training_data is None else ', '.join(meta.training_data) or "none"),
-        *([f"adapted from: {meta.adapted_from}"] if meta.adapted_from else []),
+        "training data: " + ("not declared" if meta.training_data is None else
+                             ', '.join(md(d) for d in meta.training_data) or "none"),
+        *([f"adapted from: {md(meta.adapted_from)}"] if meta.adapted_from else []),
         zero_shot_fact(spec, meta),
-        f"licence: {meta.license or '-'}",
-        f"source: {meta.source or '-'}",
-    ] + ([f"notes: {meta.notes}"] if meta.notes else [])
+        f"licence: {md(meta.license or '-')}",
+        f"source: {md(meta.source or '-')}",
+    ] + ([f"notes: {md(meta.notes)}"] if meta.notes else [])
     st.markdown("\n".join(f"- {fact}" for fact in facts))
     st.markdown("**Settings it ran with**")
     st.json(meta.parameters, expanded=False)
-    st.caption(f"versions: {', '.join(f'{k} {v}' for k, v in chosen.versions.items())}; updated {chosen.updated}")
+    st.caption(md(f"versions: {', '.join(f'{k} {v}' for k, v in chosen.versions.items())}; updated {chosen.updated}"))
     pair_key = st.selectbox("Pair", sorted(chosen.pairs), key="page-pair")
     pair = chosen.pairs[pair_key]
     per_query = pd.DataFrame(pair.per_query)
     per_query = per_query.sort_values(metric if metric in per_query.columns else per_query.columns[0])
     per_query.index.name = "query id"
-    st.markdown(f"Per-query results on {pair_key}, worst first ({pair.num_queries} queries, {pair.num_docs:,} documents)")
+    st.markdown(f"Per-query results on {md(pair_key)}, worst first ({pair.num_queries} queries, {pair.num_docs:,} documents)")
     st.dataframe(per_query.style.format("{:.4f}"), width="stretch")
-    downloads(per_query.to_csv(), per_query.to_latex(float_format="%.4f"), f"{name}-{pair_key}-per-query")
+    downloads(per_query.to_csv(), frame_text(per_query, "latex", float_format="%.4f"), f"{name}-{pair_key}-per-query")

@@ -174,7 +174,7 @@ def test_set_overrides_and_bitext_sources(tmp_path, teacher):
     assert [(p.english, p.foreign) for p in pairs + held] == [("the city", "mji"), ("water", "maji")]
 
 
-def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env, monkeypatch):
+def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env):
     recipe = _recipe(tmp_path, teacher, max_steps=6, checkpoint_every=3)
     grid = tmp_path / "grid.yaml"
     grid.write_text(f"name: tiny\nrecipe: {recipe.name}\ntask: toy\npairs: [sw-en, sw-de, en-sw]\nseeds: [0, 1]\n"
@@ -198,8 +198,7 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env,
     # The trained models reach the leaderboard like any system, with their recipe and seed.
     from clirbench.leaderboard.collect import collect, default_roots
 
-    monkeypatch.setenv("CLIRBENCH_SUBMISSIONS_DIR", str(tmp_path / "submissions"))
-    students = [r.model for r in collect(default_roots()).for_task("toy") if r.model.parameters.get("recipe")]
+    students = [r.model for r in collect(default_roots(tmp_path)).for_task("toy") if r.model.parameters.get("recipe")]
     assert sorted((m.parameters["recipe"], m.parameters["seed"]) for m in students) == sorted([("optical", 0), ("optical", 1)] * 2)
     assert all(m.training_data and m.adapted_from == f"hf:{teacher}" for m in students)
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from clirbench.core.names import MAX_LENGTH, SAFE_NAME
 from clirbench.core.progress import Progress
 
 # One ranked list per query: (doc_id, score), best first.
@@ -37,7 +38,7 @@ class ModelMeta(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+:-]*$")
+    name: str = Field(pattern=SAFE_NAME, max_length=MAX_LENGTH)  # names folders: see clirbench.core.names
     kind: Literal["retriever", "encoder", "fusion"]
     description: str = ""
     languages: list[str] | None = None  # None: any language

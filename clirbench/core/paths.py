@@ -15,9 +15,33 @@ def models_dir() -> Path:
 
 
 def submissions_dir() -> Path:
-    """Submitted systems: $CLIRBENCH_SUBMISSIONS_DIR, else the repository's submissions/ (for a
-    checkout), else ./submissions (for an installed clirbench)."""
-    if "CLIRBENCH_SUBMISSIONS_DIR" in os.environ:
-        return Path(os.environ["CLIRBENCH_SUBMISSIONS_DIR"])
+    """The repository's submitted systems: its submissions/ (for a checkout), else ./submissions
+    (for an installed clirbench). The leaderboard's default results/ sits beside it."""
     checkout = Path(__file__).resolve().parents[2] / "submissions"
     return checkout if checkout.is_dir() else Path.cwd() / "submissions"
+
+
+def submissions_dirs() -> list[Path]:
+    """Every folder of submissions: the repository's, then the folders that
+    $CLIRBENCH_SUBMISSIONS_DIR adds (separated by os.pathsep, `~` expanded)."""
+    extra = os.environ.get("CLIRBENCH_SUBMISSIONS_DIR", "")
+    return [submissions_dir(), *(Path(p).expanduser() for p in extra.split(os.pathsep) if p)]
+
+
+def usable_folder(path: Path, what: str) -> Path:
+    """`path`, if clirbench can make it a folder and write there: it is a folder, or the nearest
+    of its parents that exists is one, and writable. Checked before any work, so that a bad
+    `--out` or `--cache-dir` (a file, /dev/null) is not found after hours of indexing."""
+    from clirbench.core.errors import ClirbenchError
+
+    path = Path(path)
+    existing = path
+    while not existing.exists() and not existing.is_symlink() and existing.parent != existing:
+        existing = existing.parent
+    hint = f"give {what} a folder (it is created if missing)"
+    if not existing.is_dir():
+        where = "is" if existing == path else f"is inside {existing}, which is"
+        raise ClirbenchError(f"{what} {path} {where} not a folder", hint)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ClirbenchError(f"{what} {path}: cannot write in {existing} (permission denied)", hint)
+    return path

@@ -31,6 +31,7 @@ class RequiredFile:
     path: Path  # where ir_datasets (or clirbench) looks for it
     source: str  # where it comes from
     url: str | None = None  # the address it is downloaded from, when there is one
+    md5: str | None = None  # its expected MD5, when the file is a download as it is (not a part of an archive)
 
     def present(self) -> bool:
         return self.path.exists()
@@ -44,7 +45,7 @@ def _lareqa_files(name: str, langs: list[str]) -> list[RequiredFile]:
     for lang in dict.fromkeys(langs):
         local = collection.local_path(lang)
         path = local if local is not None and local.exists() else collection.cache_path(lang)
-        files.append(RequiredFile(path, collection.url(lang), collection.url(lang)))
+        files.append(RequiredFile(path, collection.url(lang), collection.url(lang), collection.md5[lang]))
     return files
 
 
@@ -120,8 +121,8 @@ class _Walk:
         self.seen: set[int] = set()
         self.files: list[RequiredFile] = []
 
-    def add(self, path, **origin) -> None:
-        self.files.append(RequiredFile(Path(path), origin["source"], origin.get("url")))
+    def add(self, path, md5: str | None = None, **origin) -> None:
+        self.files.append(RequiredFile(Path(path), origin["source"], origin.get("url"), md5))
 
     def visit(self, obj, depth: int = 0) -> None:
         if isinstance(obj, _LEAVES) or id(obj) in self.seen or depth > 40:
@@ -143,7 +144,9 @@ class _Walk:
             self.add(obj._version_file, source=f"a text file holding `{obj._version}` "
                                                f"(ir_datasets writes it after a download)")
         elif isinstance(obj, Cache):
-            self.add(obj._path, **_from(obj._streamer))
+            # A cache of a download as it is holds the downloaded bytes: its MD5 is the download's.
+            md5 = obj._streamer.expected_md5 if isinstance(obj._streamer, Download) else None
+            self.add(obj._path, md5, **_from(obj._streamer))
         elif isinstance(obj, RelativePath):
             base = obj._streamer
             root = getattr(base, "_extract_path", None) or getattr(base, "extract_path", None)
@@ -155,11 +158,11 @@ class _Walk:
                 self.visit(base, depth + 1)
         elif isinstance(obj, Download):
             if obj._cache_path is not None:
-                self.add(obj._cache_path, **_from(obj))
+                self.add(obj._cache_path, obj.expected_md5, **_from(obj))
             else:  # fetched anew on each use, unless a copy lies at its place under downloads/
                 local = next((m for m in obj.mirrors if isinstance(m, LocalDownload)), None)
                 if local is not None:
-                    self.add(local._path, **_from(obj))
+                    self.add(local._path, obj.expected_md5, **_from(obj))
         elif isinstance(obj, LocalDownload):
             self.add(obj._path, **_from(obj))
         elif isinstance(obj, Lazy):

@@ -27,6 +27,7 @@ from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, Ge
 from ir_datasets.util import Download, LocalDownload, RequestsDownload
 
 from clirbench.core.errors import ClirbenchError
+from clirbench.data.verify import mark_verified, verify_file
 
 _SOURCE = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
 
@@ -88,21 +89,36 @@ COLLECTIONS = {c.name: c for c in (MLQA_R, XQUAD_R)}
 
 
 def source_file(collection: LareqaCollection, lang: str) -> Path:
-    """The verified file for one language: cached copy, else local copy, else download."""
-    mirrors = []
+    """The verified file for one language: cached copy, else local copy, else download. The
+    cached copy is checked on first use in each run (clirbench.data.verify): ir_datasets
+    checks a download only as it is made."""
+    expected = collection.md5[lang]
+    cached = collection.cache_path(lang)
     local = collection.local_path(lang)
+    if cached.exists():
+        again = f"copied again from {local}" if local is not None and local.exists() else \
+            f"downloaded again from {collection.url(lang)}"
+        verify_file(cached, expected, f"delete it, so that it is {again}")
+        return cached
+    mirrors = []
     if local is not None and local.exists():
+        # Checked here, so that a damaged copy is reported as such, and not as the failure of
+        # the download that ir_datasets would try next.
+        verify_file(local, expected, f"restore it from {collection.url(lang)}, or unset CLIRBENCH_LOCAL_DATA "
+                                     f"(now {os.environ.get('CLIRBENCH_LOCAL_DATA')}) to download it", force=True)
         mirrors.append(LocalDownload(local, mkdir=False))
     mirrors.append(RequestsDownload(collection.url(lang)))
-    download = Download(mirrors, cache_path=str(collection.cache_path(lang)), expected_md5=collection.md5[lang])
+    download = Download(mirrors, cache_path=str(cached), expected_md5=expected)
     try:
-        return Path(download.path())
-    except Exception as e:  # a network error, or an MD5 mismatch of a copy
+        path = Path(download.path())
+    except Exception as e:  # a network error, or an MD5 mismatch of the download
         raise ClirbenchError(
             f"cannot get {collection.name} file {lang}.json: {type(e).__name__}: {e}",
-            f"put the file from {collection.url(lang)} at {collection.cache_path(lang)}, "
+            f"put the file from {collection.url(lang)} at {cached}, "
             f"or set CLIRBENCH_LOCAL_DATA to a folder holding lareqa/{collection.name}/{lang}.json",
         ) from e
+    mark_verified(path, expected)  # ir_datasets hashed it as it copied it
+    return path
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.names import path_name
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.pair_data import judged_queries
 from clirbench.eval.trec import read_run, write_run
 from clirbench.core.contract import ModelMeta, ordered
-from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
+from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
+                                    run_file_of, save_results, writing_runs)
 from clirbench.tasks import PairSpec, TaskSpec
 
 METHODS = {"rrf": "reciprocal rank fusion (k=60)", "sum": "sum of min-max-normalised scores (CombSUM)"}
@@ -26,6 +28,8 @@ def check_systems(systems: list[str]) -> list[str]:
     if len(systems) < 2 or len(set(systems)) != len(systems):
         raise ClirbenchError(f"fusion of {', '.join(systems) or 'nothing'}: fusion needs two or more different systems",
                              "name them, e.g. `clirbench fuse --task mlqa-r --systems bm25 me5-small`")
+    for system in systems:  # each names a folder of results to read: never one outside --out
+        path_name(system, "system name", "fusion", "name systems with results on the task (their folders under --out)")
     return systems
 
 
@@ -71,13 +75,30 @@ def _component(out_dir: Path, task: str, system: str) -> ResultsFile:
     return load_results(path)
 
 
-def _read_run(path: Path, pair: str, system: str):
+def _read_run(path: Path, pair: str, system: str, judged):
+    """The run of `system` on `pair` over the judged queries (as ranx wants it), or None when it
+    ranks nothing for them: such a run adds nothing to a fusion, and ranx cannot hold it."""
     import ranx
 
     if not path.exists():
         raise ClirbenchError(f"fusion: the run of {system} on {pair} is missing ({path})",
                              f"rerun it: `clirbench run --model {system} --pairs {pair} --force ...`")
-    return ranx.Run({qid: dict(ranking) for qid, ranking in read_run(path).items()}, name=system)
+    qids = set(judged.get_query_ids())
+    run = {qid: dict(ranking) for qid, ranking in read_run(path).items() if qid in qids and ranking}
+    # A query one system found nothing for is absent from its run; ranx wants the same queries in all.
+    return ranx.Run(run, name=system).make_comparable(judged) if run else None
+
+
+def _fuse(ranx, runs: list, method: str) -> dict[str, dict[str, float]]:
+    """The fused scores of `runs` (None: a run that found nothing, which adds 0 to every score)."""
+    runs = [r for r in runs if r is not None]
+    norm = None if method == "rrf" else "min-max"
+    if len(runs) > 1:
+        return ranx.fuse(runs, method=method, norm=norm).to_dict()
+    if runs:  # ranx fuses two or more: the run with itself, each score counted twice, halved
+        return {qid: {doc: score / 2 for doc, score in docs.items()}
+                for qid, docs in ranx.fuse([runs[0], runs[0]], method=method, norm=norm).to_dict().items()}
+    return {}
 
 
 def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_dir: Path, method: str = "rrf",
@@ -87,6 +108,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
 
     import ranx
 
+    started = time.time()
     register_all()
     # ranx's numba kernels warn about a uint64 -> int64 cast of their own; nothing a user can act on.
     warnings.filterwarnings("ignore", module="ranx")
@@ -105,6 +127,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
         source="ranx", notes="fused from the components' TREC runs",
     )
     path = results_path(out_dir, spec.name, name)
+    remove_debris(path, started)
     fingerprint = "+".join(c.model_fingerprint for c in components) + f":{method}"
     results = load_results(path) if path.exists() else None
     if results is None or results.model_fingerprint != fingerprint:  # --force reruns pairs, keeps the others
@@ -125,14 +148,13 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
         start = time.perf_counter()
         qrels = judged_queries(pair, spec.query_field)[1]
         judged = ranx.Qrels.from_dict(qrels)
-        # A query one system found nothing for is absent from its run; ranx wants the same queries in all.
-        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s)
-                .make_comparable(judged) for s, c in zip(systems, components)]
-        fused = ranx.fuse(runs, method=method, norm=None if method == "rrf" else "min-max")
-        run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fused.to_dict().items()}
+        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s, judged)
+                for s, c in zip(systems, components)]
+        run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in _fuse(ranx, runs, method).items()}
         seconds = time.perf_counter() - start
-        run_file = Path("runs") / f"{pair.key}.trec"
-        write_run(path.parent / run_file, run, name)
+        run_file = run_file_of(pair.key)
+        with writing_runs(path):
+            write_run(path.parent / run_file, run, name)
         first = components[0].pairs[pair.key]
         means, per_query = evaluate(measures, qrels, run)
         results.pairs[pair.key] = PairResult(
@@ -140,8 +162,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
             num_queries=first.num_queries, num_docs=first.num_docs, data=first.data, run_file=str(run_file),
             seconds={"index": 0.0, "search": round(seconds, 3)}, metrics=means, per_query=per_query,
         )
-        results.updated = now()
-        save_results(path, results)
+        save_results(path, results, [pair.key])  # merged with what another process wrote meanwhile
     return results, path, skipped
 
 

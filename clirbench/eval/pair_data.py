@@ -5,15 +5,22 @@ import ir_datasets
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.data.availability import describe_missing, missing_files
+from clirbench.data.verify import verify_dataset
 from clirbench.tasks import PairSpec
 
 
 def load_dataset(dataset_id: str, pair: PairSpec):
+    """The dataset, its files that are here checked by MD5 on first use (clirbench.data.verify)."""
     try:
-        return ir_datasets.load(dataset_id)
+        dataset = ir_datasets.load(dataset_id)
     except KeyError:
         raise ClirbenchError(f"pair {pair.key}: ir_datasets has no dataset {dataset_id!r}",
                              "check the IDs in the task file (`ir_datasets list` shows them)") from None
+    try:
+        verify_dataset(dataset_id)
+    except ClirbenchError as e:
+        raise ClirbenchError(f"pair {pair.key}: {e.message}", e.hint) from None
+    return dataset
 
 
 def data_error(pair: PairSpec, error: Exception) -> ClirbenchError:

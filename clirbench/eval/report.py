@@ -84,8 +84,10 @@ def pool_table(results: ResultsFile, keys: list[str] | None = None) -> Table | N
     pairs = {k: v for k, v in results.pairs.items() if v.pool and (keys is None or k in keys)}
     if not pairs:
         return None
-    answer_langs = sorted({c.split(":", 1)[1] for p in pairs.values() for c in p.language_bias if c.startswith("R@")})
-    recall = next((c.split(":")[0] for p in pairs.values() for c in p.language_bias if c.startswith("R@")), "R@100")
+    # Recall by answer language: `R@100:<lang>` (a hand-edited `R@100` without one is not such a column).
+    by_lang = [c for p in pairs.values() for c in p.language_bias if c.startswith("R@") and ":" in c]
+    answer_langs = sorted({c.split(":", 1)[1] for c in by_lang})
+    recall = next((c.split(":")[0] for c in by_lang), "R@100")
     table = Table(title=f"{results.task} · {results.model.name} · multilingual pool: AP on the top 100 and on the complete "
                         "ranking, mean rank distance (questions with no scored answer: unscored), own language's share "
                         "of the top 10 and of the pool, recall of each answer language's answers",

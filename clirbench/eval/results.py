@@ -3,37 +3,80 @@
 Files of an older schema version are migrated when read (as MTEB's results loader does), so
 results already computed are never lost to an upgrade; the next save writes the new version."""
 
-import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
 
 from clirbench.core.atomic import write_json_atomic
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.locking import locked, stale_temporaries
+from clirbench.core.textfiles import read_json
 from clirbench.core.contract import ModelMeta
+from clirbench.core.names import MAX_LENGTH, SAFE_NAME, path_name
 from clirbench.tasks import POOL
 from clirbench.tasks.measures import parse_measure, resolve_measure, without_threshold
 
 SCHEMA_VERSION = 2
 
+# A value in a results file is a finite number: a string, a boolean, NaN or an infinity would be
+# shown, or silently left out of an average (a NaN pair once ranked a system below its twin).
+Value = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+# A name that becomes a folder or file, or a table label (task, pairs, languages): see clirbench.core.names.
+SafeName = Annotated[str, Field(pattern=SAFE_NAME, max_length=MAX_LENGTH)]
+# ir-measures families whose values (per query and means) lie in [0, 1].
+_UNIT_INTERVAL = {"RR", "nDCG", "R", "AP", "P", "Success", "Judged", "Bpref", "Rprec", "infAP", "IPrec",
+                  "SetP", "SetR", "SetF", "SetAP", "ERR"}
+_SLACK = 1e-9  # float rounding of a mean
+
+
+@lru_cache(maxsize=256)
+def _in_unit_interval(measure: str) -> bool:
+    try:
+        return parse_measure(measure).NAME in _UNIT_INTERVAL
+    except ClirbenchError:
+        return False
+
 
 class PairResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query_lang: str
-    doc_lang: str
+    query_lang: SafeName  # shown in tables (and terminals): codes, never markup
+    doc_lang: SafeName
     resource_level: str
     num_queries: int
     num_docs: int
     data: dict[str, str]  # ir_datasets IDs of queries, docs and qrels
     run_file: str  # relative to the results file
-    seconds: dict[str, float]  # wall-clock time of index (0 when cached) and search
-    metrics: dict[str, float]
-    per_query: dict[str, dict[str, float]]
+    # Wall-clock time of index (0 when cached) and search; and the parts of them that texts spent
+    # in a model, by role ("encoding documents", "encoding queries", "translating queries").
+    seconds: dict[str, float]
+    metrics: dict[str, Value]
+    per_query: dict[str, dict[str, Value]]
     # Multilingual-pool pairs only (clirbench.eval.language_bias): means, and per-query values.
-    language_bias: dict[str, float] = {}
-    bias_per_query: dict[str, dict[str, float]] = {}
+    language_bias: dict[str, Value] = {}
+    bias_per_query: dict[str, dict[str, Value]] = {}
+
+    @field_validator("run_file")
+    @classmethod
+    def _inside(cls, run_file: str) -> str:
+        # Fusion reads it: it must stay inside the results folder.
+        if Path(run_file).is_absolute() or ".." in Path(run_file).parts or "\\" in run_file:
+            raise ValueError(f"{run_file!r} is not a path inside the results folder (e.g. runs/en-sw.trec)")
+        return run_file
+
+    @model_validator(mode="after")
+    def _in_range(self) -> "PairResult":
+        values = [(name, "mean", v) for name, v in self.metrics.items()]
+        values += [(name, f"query {qid!r}", v) for name, by_query in self.per_query.items() for qid, v in by_query.items()]
+        for name, what, v in values:
+            if _in_unit_interval(name) and not -_SLACK <= v <= 1 + _SLACK:
+                raise ValueError(f"{name} {what} is {v}, outside [0, 1]")
+        return self
 
     @property
     def pool(self) -> bool:
@@ -53,25 +96,46 @@ class ResultsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: int = SCHEMA_VERSION
-    task: str
+    task: SafeName
     task_description: str = ""
-    metrics: list[str]  # measure names (RR@10), the primary first; pairs' values are keyed by them
+    metrics: list[str] = Field(min_length=1)  # measure names (RR@10), the primary first; pairs' values are keyed by them
     measures: dict[str, str] = {}  # name -> what was computed under the task's threshold (RR(rel=2)@10)
     model: ModelMeta
     model_fingerprint: str
     versions: dict[str, str]  # clirbench, ir_datasets, ir_measures and the plugin's libraries
     created: str
     updated: str
-    pairs: dict[str, PairResult] = {}
+    pairs: dict[SafeName, PairResult] = {}
     not_applicable: dict[str, str] = {}  # pairs the system cannot run, and why (e.g. no dictionary)
+
+    @field_validator("metrics")
+    @classmethod
+    def _measures(cls, metrics: list[str]) -> list[str]:
+        # Names the app puts into charts and tables: measures ir-measures knows, nothing else.
+        for name in metrics:
+            try:
+                parse_measure(name)
+            except ClirbenchError:
+                raise ValueError(f"{name!r} is not an ir-measures measure") from None
+        return metrics
+
+    @model_validator(mode="after")
+    def _every_pair_has_every_measure(self) -> "ResultsFile":
+        # The tables look each measure up in every pair: a pair without one was a KeyError in `clirbench show`.
+        for key, pair in self.pairs.items():
+            missing = [m for m in self.metrics if m not in pair.metrics]
+            if missing:
+                raise ValueError(f"pair {key} has no {', '.join(missing)} (the file's measures: {', '.join(self.metrics)})")
+        return self
 
     @property
     def primary_metric(self) -> str:
         return self.metrics[0]
 
-    def measure_name(self, wanted: str) -> str:
-        """The name of the measure `wanted` means here (a name, another spelling, or a definition)."""
-        return resolve_measure(wanted, {m: self.measures.get(m, m) for m in self.metrics})
+    def measure_name(self, wanted: str, where: str = "here") -> str:
+        """The name of the measure `wanted` means here (a name, another spelling, or a definition);
+        `where` names the file in the error."""
+        return resolve_measure(wanted, {m: self.measures.get(m, m) for m in self.metrics}, where)
 
 
 def _v1_to_v2(raw: dict) -> dict:
@@ -97,10 +161,14 @@ def migrate(raw: dict) -> dict:
     """`raw` (a parsed results file of any known version) lifted to SCHEMA_VERSION."""
     version = raw.get("schema_version")
     while version != SCHEMA_VERSION:
-        if version not in _MIGRATIONS:
+        if not isinstance(version, int) or version not in _MIGRATIONS:
             raise ValueError(f"results schema version {version!r} is unknown (this clirbench reads "
                              f"versions {', '.join(map(str, [*_MIGRATIONS, SCHEMA_VERSION]))})")
-        raw = _MIGRATIONS[version](raw)
+        try:
+            raw = _MIGRATIONS[version](raw)
+        except (AttributeError, TypeError):  # `metrics` or `pairs` of the wrong kind (a number, a list)
+            raise ValueError(f"cannot migrate from schema version {version}: its `metrics` or `pairs` are malformed "
+                             "(a list of measure names; pairs: a mapping of pair results)") from None
         version = raw["schema_version"]
     return raw
 
@@ -117,14 +185,23 @@ def now() -> str:
 
 
 def results_path(out_dir: Path, task: str, model: str) -> Path:
-    return Path(out_dir) / task / model / "results.json"
+    """`<out>/<task>/<model>/results.json`; a task or system name that would lead elsewhere
+    (`../x`, `/x`) is refused."""
+    return Path(out_dir) / path_name(task, "task name") / path_name(model, "system name") / "results.json"
+
+
+def run_file_of(pair_key: str) -> Path:
+    """Where a pair's TREC run goes, relative to its results file: `runs/<pair>.trec`."""
+    return Path("runs") / f"{path_name(pair_key, 'pair')}.trec"
+
+
+def read_results_json(path: Path):
+    """The JSON a results file holds, unchecked; errors name the file."""
+    return read_json(path, "results file", "delete the file or rerun with --force")
 
 
 def load_results(path: Path) -> ResultsFile:
-    try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise ClirbenchError(f"{path}: cannot read results: {e}", "delete the file or rerun with --force") from None
+    raw = read_results_json(path)
     try:
         return parse_results(raw)
     except ValidationError as e:
@@ -138,6 +215,54 @@ def describe_invalid(error: ValidationError, limit: int = 5) -> str:
     return "; ".join(f"field `{'.'.join(map(str, x['loc']))}`: {x['msg']}" for x in error.errors()[:limit])
 
 
-def save_results(path: Path, results: ResultsFile) -> None:
-    results.updated = now()
-    write_json_atomic(path, results.model_dump(mode="json"))
+def _same_settings(a: ResultsFile, b: ResultsFile) -> bool:
+    return (a.task, a.model_fingerprint, a.metrics, a.measures) == (b.task, b.model_fingerprint, b.metrics, b.measures)
+
+
+def save_results(path: Path, results: ResultsFile, finished: Iterable[str] = ()) -> None:
+    """Write `results` after this process finished the pairs `finished`. Several processes may
+    write one file (two `clirbench run`s on other pairs of the task, into one --out): under
+    the file's lock, the file is re-read and merged, so no finished pair is lost. Every pair
+    on disk is kept, except those of `finished`, which are this process's (the newest); the
+    pairs of `results` the file lacks are added. A file of another model fingerprint (or
+    measures) is replaced, as a rerun with --force replaces it. `results` becomes what was
+    written."""
+    finished = set(finished)
+    with locked(path):
+        on_disk = None
+        if path.exists():
+            try:
+                on_disk = load_results(path)
+            except ClirbenchError:  # unreadable: nothing in it to keep
+                on_disk = None
+        if on_disk is not None and _same_settings(on_disk, results):
+            merged = dict(on_disk.pairs)
+            merged.update((k, v) for k, v in results.pairs.items() if k in finished or k not in merged)
+            results.pairs = merged
+            results.not_applicable = {**on_disk.not_applicable, **results.not_applicable}
+            results.created = min(on_disk.created, results.created)
+        results.updated = now()
+        write_json_atomic(path, results.model_dump(mode="json"))
+
+
+@contextmanager
+def writing_runs(path: Path) -> Iterator[None]:
+    """Hold the results file's lock while writing one of its run files, so that a temporary
+    file left in runs/ while nobody holds it is debris (see remove_debris)."""
+    with locked(path):
+        yield
+
+
+def remove_debris(path: Path, started: float) -> list[Path]:
+    """Remove the temporary files that interrupted writes of the results file `path` and its
+    run files left: under the file's lock (every writer here writes under it, so none is
+    half-way), and only those older than `started`, this run's start (a writer of an older
+    clirbench, which takes no lock, is never cut short). Returns what was removed."""
+    if not path.parent.is_dir():
+        return []
+    with locked(path):
+        stale = [*stale_temporaries(path.parent, path.name, started),
+                 *stale_temporaries(path.parent / "runs", "*.trec", started)]
+        for tmp in stale:
+            tmp.unlink(missing_ok=True)
+    return stale

@@ -17,15 +17,19 @@ from pathlib import Path
 from clirbench import __version__
 from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.names import key_path
+from clirbench.core.locking import pid_alive
 from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex, ordered
 from clirbench.core.paths import default_cache_dir
 from clirbench.core.progress import Progress
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.language_bias import PoolBias
+from clirbench.eval.rankings import CheckedIndex
 from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, pool_documents
 from clirbench.systems.dense.retriever import as_retriever
 from clirbench.eval.trec import write_run
-from clirbench.eval.results import PairResult, ResultsFile, load_results, now, results_path, save_results
+from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
+                                    run_file_of, save_results, writing_runs)
 from clirbench.tasks import PairSpec, TaskSpec
 
 
@@ -60,17 +64,48 @@ def _versions(plugin: Retriever, progress: Progress) -> dict[str, str]:
 
 
 def _slug(dataset_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset_id)
+    # One folder name, never `.` or `..`: a leading dot becomes `_`.
+    return re.sub(r"^\.", "_", re.sub(r"[^A-Za-z0-9_.-]+", "_", dataset_id))
+
+
+def index_root(plugin: Retriever, cache_dir: Path) -> Path:
+    """The folder of a system's indexes, `<cache>/indexes/<index key>`: every part of the key
+    is checked, so that no plugin's name or key builds (or deletes) a folder outside the cache."""
+    return cache_dir / "indexes" / key_path(plugin.index_key(), f"index key of system {plugin.meta.name!r}")
 
 
 @contextmanager
-def _build_lock(index_dir: Path):
+def _build_lock(index_dir: Path, blocking: bool = True):
+    """Held while an index is built; yields False (holding nothing) when `blocking` is False
+    and another process holds it."""
     with open(index_dir.with_name(index_dir.name + ".lock"), "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+_BUILDING = re.compile(r"\.building-(\d+)$")
+
+
+def _remove_debris(plugin: Retriever, path: Path, cache_dir: Path, started: float) -> None:
+    """Remove what interrupted runs left: temporary files of the results file and its runs
+    (see results.remove_debris), and this system's index folders `NAME.building-PID` whose
+    process is gone and whose index nobody is building (a live run's folder is never touched;
+    a resumable build's `.partial` folder is kept, to resume)."""
+    remove_debris(path, started)
+    for building in index_root(plugin, cache_dir).glob("*.building-*"):
+        found = _BUILDING.search(building.name)
+        if found is None or not building.is_dir() or pid_alive(int(found.group(1))):
+            continue
+        with _build_lock(building.with_name(building.name[: found.start()]), blocking=False) as free:
+            if free:
+                shutil.rmtree(building, ignore_errors=True)
 
 
 def _docs_total(dataset, pair: PairSpec, progress: Progress) -> int | None:
@@ -90,7 +125,7 @@ def ensure_index(plugin: Retriever, pair: PairSpec, cache_dir: Path, progress: P
     Returns (index folder, number of documents, seconds spent building)."""
     # A pool's index holds the languages the task names: they are part of its key.
     slug = _slug(pair.docs) + (f"-{'-'.join(sorted(pair.pool_docs))}" if pair.pool else "")
-    index_dir = cache_dir / "indexes" / plugin.index_key() / slug
+    index_dir = index_root(plugin, cache_dir) / slug
     marker = index_dir / "clirbench-index.json"
     if marker.exists():
         return index_dir, json.loads(marker.read_text())["num_docs"], 0.0
@@ -185,6 +220,27 @@ def search_pool(index: SearchIndex, pair: PairSpec, queries: list[tuple[str, str
     return run, bias
 
 
+class _ModelClock:
+    """A Progress that passes every report on to `inner`, and adds up the seconds texts spent
+    in a model, by role ("encoding documents", "translating queries", ...): those seconds are
+    part of the index and search times, and a pair's line tells them apart."""
+
+    def __init__(self, inner: Progress):
+        self.inner = inner
+        self.seconds: dict[str, float] = {}
+
+    def __getattr__(self, name):  # every other report goes to `inner` as it is
+        return getattr(self.inner, name)
+
+    def encoded(self, role: str, lang: str, count: int, seconds: float) -> None:
+        self.seconds[role] = self.seconds.get(role, 0.0) + seconds
+        self.inner.encoded(role, lang, count, seconds)
+
+    def since(self, before: dict[str, float]) -> dict[str, float]:
+        """Seconds per role spent since `before` (an earlier copy of `seconds`)."""
+        return {role: s - before.get(role, 0.0) for role, s in self.seconds.items() if s > before.get(role, 0.0)}
+
+
 def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, progress: Progress) -> ResultsFile:
     fresh = ResultsFile(
         task=spec.name, task_description=spec.description,
@@ -216,11 +272,14 @@ def run_task(
     search: str = "flat",
 ) -> RunReport:
     """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder."""
+    started = time.time()
     register_all()
-    progress = progress or Progress()
+    clock = _ModelClock(progress or Progress())
+    progress = clock
     cache_dir = cache_dir or default_cache_dir()
     plugin = as_retriever(plugin, cache_dir, search, progress)
     path = results_path(out_dir, spec.name, plugin.meta.name)
+    _remove_debris(plugin, path, cache_dir, started)
     results = _start_results(spec, plugin, path, force, progress)
     report = RunReport(results, path)
     measures = spec.measures()
@@ -243,14 +302,18 @@ def run_task(
     for p in todo:
         by_docs.setdefault(p.docs, []).append(p)
     for group in by_docs.values():
+        before = dict(clock.seconds)
         index, num_docs, index_seconds = open_pair_index(plugin, group[0], cache_dir, progress)
+        # What search returns is checked before it is used; errors name the system and its class.
+        index = CheckedIndex(index, f"{plugin.meta.name} ({type(plugin).__module__}.{type(plugin).__qualname__})")
+        index_model = clock.since(before)  # model time inside the index build (documents encoded)
         # The pool's document languages, read once for every query language searching it.
         doc_lang = {d: lang for d, _, lang in pool_documents(group[0])} if group[0].pool else {}
         try:
             for pair in group:
                 progress.pair_started(pair)
                 queries, qrels = judged_queries(pair, spec.query_field)
-                start = time.perf_counter()
+                start, before = time.perf_counter(), dict(clock.seconds)
                 bias = None
                 if pair.pool:
                     run, bias = search_pool(index, pair, queries, qrels, num_docs, spec, doc_lang)
@@ -258,22 +321,29 @@ def run_task(
                     run = {qid: ordered(ranking, spec.top_k)
                            for qid, ranking in index.search(queries, pair.query_lang, spec.top_k).items()}
                 search_seconds = time.perf_counter() - start
-                run_file = Path("runs") / f"{pair.key}.trec"
-                write_run(path.parent / run_file, run, plugin.meta.name)
+                # Parts of index and search spent in a model, by role (e.g. "encoding queries").
+                in_model = dict(index_model)
+                for role, s in clock.since(before).items():
+                    in_model[role] = in_model.get(role, 0.0) + s
+                in_model = {role: round(s, 3) for role, s in in_model.items()}
+                run_file = run_file_of(pair.key)
+                with writing_runs(path):
+                    write_run(path.parent / run_file, run, plugin.meta.name)
                 means, per_query = evaluate(measures, qrels, run)
                 result = PairResult(
                     query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
                     num_queries=len(queries), num_docs=num_docs,
                     data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels},
-                    run_file=str(run_file), seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3)},
+                    run_file=str(run_file),
+                    seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3), **in_model},
                     metrics=means, per_query=per_query,
                     language_bias=bias.summary() if bias else {},
                     bias_per_query={"rank_distance": bias.rank_distance, "AP_full": bias.ap_full,
                                     "same_language_top10": bias.same_language_top10} if bias else {},
                 )
-                index_seconds = 0.0  # charged to the first pair that needed the index
+                index_seconds, index_model = 0.0, {}  # charged to the first pair that needed the index
                 results.pairs[pair.key] = result
-                save_results(path, results)
+                save_results(path, results, [pair.key])
                 report.ran.append(pair.key)
                 progress.pair_finished(pair, result)
         finally:

@@ -3,11 +3,13 @@
 A ranking is ordered by score, highest first, and exact ties by document id (ascending): the
 order is fixed once, here, so the run file, every measure and fusion all see the same one."""
 
+import math
 from pathlib import Path
 
 from clirbench.core.atomic import write_text_atomic
 from clirbench.core.contract import Ranking, ordered
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.textfiles import read_text
 
 
 def run_text(run: dict[str, Ranking], run_name: str) -> str:
@@ -25,18 +27,21 @@ def write_run(path: Path, run: dict[str, Ranking], run_name: str) -> None:
 def read_run(path: Path) -> dict[str, Ranking]:
     """query id -> ranking, in the file's rank order."""
     ranked: dict[str, list[tuple[int, str, float]]] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise ClirbenchError(f"cannot read run {path}: {e.strerror}", "rerun the system on that pair with --force") from None
+    rerun = "rerun the system on that pair with --force"
+    lines = read_text(path, "TREC run", rerun, rerun).splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         fields = line.split()
         try:
             qid, _, doc_id, rank, score, _ = fields
-            ranked.setdefault(qid, []).append((int(rank), doc_id, float(score)))
+            hit = (int(rank), doc_id, float(score))
         except ValueError:
-            raise ClirbenchError(f"{path}:{number}: not a TREC run line (query Q0 doc rank score name): {line!r}",
-                                 "rerun the system on that pair with --force") from None
+            shown = line if len(line) <= 80 else line[:77] + "..."
+            raise ClirbenchError(f"{path}:{number}: not a TREC run line (query Q0 doc rank score name): {shown!r}",
+                                 rerun) from None
+        if not math.isfinite(hit[2]):
+            raise ClirbenchError(f"{path}:{number}: the score of {doc_id} for query {qid} is {score}, not a finite number",
+                                 rerun)
+        ranked.setdefault(qid, []).append(hit)
     return {qid: [(doc, score) for _, doc, score in sorted(hits)] for qid, hits in ranked.items()}

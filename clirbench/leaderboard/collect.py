@@ -1,14 +1,14 @@
 """Find and read results files, skipping (with a warning) the ones that cannot be shown."""
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from clirbench.core.paths import submissions_dir
-from clirbench.eval.results import ResultsFile, describe_invalid, parse_results
+from clirbench.core.paths import submissions_dir, submissions_dirs
+from clirbench.core.errors import ClirbenchError
+from clirbench.eval.results import ResultsFile, describe_invalid, parse_results, read_results_json
 
 
 @dataclass
@@ -23,21 +23,25 @@ class Collected:
         return [r for _, r in self.results if r.task == task]
 
 
-def default_roots() -> list[Path]:
-    """$CLIRBENCH_RESULTS (folders separated by ':'), else results/, submissions/*/results/ and
-    the trained models that `clirbench experiment` scored (trained/experiments/*/results/)."""
+def default_roots(base: Path | None = None) -> list[Path]:
+    """$CLIRBENCH_RESULTS (folders separated by ':'), else, in `base` (default: the folder that
+    holds the repository's submissions/), results/, submissions/*/results/ and the trained models
+    that `clirbench experiment` scored (trained/experiments/*/results/); then <folder>/*/results/
+    of every folder that $CLIRBENCH_SUBMISSIONS_DIR adds (it adds: it never moves results/)."""
     if os.environ.get("CLIRBENCH_RESULTS"):
         return [Path(p) for p in os.environ["CLIRBENCH_RESULTS"].split(os.pathsep) if p]
-    subs = submissions_dir()
-    return [subs.parent / "results", *sorted(subs.glob("*/results")),
-            *sorted((subs.parent / "trained" / "experiments").glob("*/results"))]
+    base = base if base is not None else submissions_dir().parent
+    extra = [root for root in submissions_dirs()[1:] if root.resolve() != (base / "submissions").resolve()]
+    return [base / "results", *sorted((base / "submissions").glob("*/results")),
+            *sorted((base / "trained" / "experiments").glob("*/results")),
+            *(folder for root in extra for folder in sorted(root.glob("*/results")))]
 
 
 def _read(path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None]:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        return None, f"{path}: skipped, not readable JSON ({e})"
+        raw = read_results_json(path)
+    except ClirbenchError as e:
+        return None, f"{path}: skipped, not readable JSON: {e.message.removeprefix(f'{path}: ')}"
     try:
         results = parse_results(raw)
     except ValidationError as e:

@@ -93,3 +93,13 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     scores = scores[[*SUMMARY, *values.columns]].sort_values("avg all", ascending=False)
     scores.index.name = "system"
     return ScoreTable(task=results[0].task, metric=metric, by=by, scores=scores, levels=levels)
+
+
+def common_pairs(results: list[ResultsFile], metric: str) -> tuple[list[ResultsFile], list[str]]:
+    """The results restricted to the pairs that every system ran (with `metric`), and those
+    pairs' keys: averages over the same pairs compare, averages over different ones do not."""
+    if not results:
+        return [], []
+    ran = [{key for key, pair in r.pairs.items() if metric in pair.metrics} for r in results]
+    shared = sorted(set.intersection(*ran))
+    return [r.model_copy(update={"pairs": {key: r.pairs[key] for key in shared}}) for r in results], shared

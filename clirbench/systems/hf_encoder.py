@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.names import MAX_LENGTH, SAFE_NAME
 from clirbench.core.contract import Encoder, ModelMeta
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
@@ -28,7 +29,8 @@ class HFEncoderSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(description="hub ID or local folder of a transformers model")
-    name: str | None = Field(None, description="name in results (default: hf-<model>)")
+    name: str | None = Field(None, pattern=SAFE_NAME, max_length=MAX_LENGTH,
+                             description="name in results (default: hf-<model>); it names folders")
     pooling: Literal["mean", "cls"] = "mean"
     normalize: bool = True
     query_prefix: str = ""
@@ -44,6 +46,13 @@ class HFEncoderSettings(BaseModel):
     license: str | None = None
     source: str | None = None
     notes: str = ""
+    _settings_file: str | None = PrivateAttr(None)  # the YAML file they were read from, if any
+
+    @field_validator("model")
+    @classmethod
+    def _home(cls, model: str) -> str:
+        # `~/models/x` is a folder (no hub ID starts with ~); transformers would not expand it.
+        return str(Path(model).expanduser()) if model.startswith("~") else model
 
 
 def load_settings_file(path: Path) -> HFEncoderSettings:
@@ -52,7 +61,11 @@ def load_settings_file(path: Path) -> HFEncoderSettings:
 
 def settings_from_mapping(path: Path, raw: dict) -> HFEncoderSettings:
     """Settings read from the YAML file `path` (relative model folders resolved against it)."""
+    if isinstance(raw.get("model"), str) and raw["model"].startswith("hf:"):
+        raise ClirbenchError(f"{path}: field `model`: {raw['model']!r}: the hf: prefix is for --model on the "
+                             "command line only", f"write `model: {raw['model'][3:]}` (a hub ID or a folder)")
     settings = validate_record(raw, path, HFEncoderSettings, "encoder settings file", _SETTINGS_HINT)
+    settings._settings_file = str(path)
     model = Path(settings.model).expanduser()
     if not model.is_absolute() and (Path(path).parent / model).exists():
         settings.model = str((Path(path).parent / model).resolve())  # relative to the settings file
@@ -133,15 +146,19 @@ class HFEncoder(Encoder):
             training_data=s.training_data, adapted_from=s.adapted_from, license=s.license, source=s.source or s.model, notes=s.notes,
         )
 
-    @staticmethod
-    def _load_error(model: str, error: Exception) -> ClirbenchError:
+    def _load_error(self, model: str, error: Exception) -> ClirbenchError:
         local = Path(model).expanduser().exists()
-        return ClirbenchError(
-            f"cannot load transformers model {model!r}: {str(error).splitlines()[0]}",
-            "check the folder holds config.json, weights and tokenizer files" if local else
-            "no model hub here? give a local folder (hf:/path/to/model), or for me5-small run "
-            "`clirbench models install me5-small`",
-        )
+        where = self.settings._settings_file
+        # In a settings file the field takes a plain path; on the command line it is hf:<path>.
+        folder = f"set `model:` in {where} to a local folder (a plain path)" if where else \
+            "give a local folder (hf:/path/to/model)"
+        if local:
+            hint = "check the folder holds config.json, weights and tokenizer files"
+        elif model.startswith(("/", ".", "~")):  # a path, not a hub ID
+            hint = f"there is no folder {model}: check the path" + (f" in {where}" if where else "")
+        else:
+            hint = f"no model hub here? {folder}, or for me5-small run `clirbench models install me5-small`"
+        return ClirbenchError(f"cannot load transformers model {model!r}: {str(error).splitlines()[0]}", hint)
 
     def _config(self, model: str):
         from transformers import AutoConfig

@@ -57,7 +57,10 @@ class NMTBM25(LuceneBM25):
 
     def model_for(self, src: str, tgt: str) -> str | None:
         model = self.models.get(f"{src}-{tgt}", self.models.get("*"))
-        return model.format(src=src, tgt=tgt) if model else None
+        if not model:
+            return None
+        model = model.format(src=src, tgt=tgt)
+        return str(Path(model).expanduser()) if model.startswith("~") else model  # a folder under home
 
     def index_key(self) -> str:
         return LuceneBM25(self.k1, self.b).index_key()  # bm25's index, searched with translated queries

@@ -1,22 +1,27 @@
 """Find a system by name, in this order:
   - an entry point of the `clirbench.models` group (the built-ins register there too);
-  - a folder `submissions/<name>/` (submission.yaml + plugin.py);
+  - a folder `submissions/<name>/` (submission.yaml + plugin.py), in the repository's
+    submissions/ or a folder $CLIRBENCH_SUBMISSIONS_DIR adds; or a path to such a folder;
   - `hf:<hub-id-or-folder>`: a transformers model with default settings;
   - a path to a YAML file: settings of an installed system (`system: nmt+bm25`), or of a
     Hugging Face encoder (`model: <hub id or folder>`);
   - `module:attr` naming a plugin class, factory or instance."""
 
 import importlib
+import re
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.contract import Encoder, Listing, Retriever
+from clirbench.core.names import MAX_LENGTH, SAFE_NAME
+from clirbench.core.paths import submissions_dir
+from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
 from clirbench.systems.construct import construct
 from clirbench.systems.student import is_student_folder
-from clirbench.systems.submissions import load_submission, submission_listing, submission_names
+from clirbench.systems.submissions import (is_submission_folder, load_submission, submission_folders,
+                                          submission_listing, submission_names)
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
 GROUP = "clirbench.models"
@@ -44,17 +49,52 @@ def model_listing(name: str) -> tuple[Listing | None, str]:
             problem = f"failed to import: {type(e).__name__}: {e}"
             return Listing("?", "", unavailable=lambda: problem), "entry point"
         return getattr(obj, "listing", None), "entry point"
-    return submission_listing(name), "submissions/"
+    folder = submission_folders().get(name)
+    origin = "submissions/" if folder is None or folder.parent == submissions_dir() else str(folder.parent)
+    return submission_listing(name), origin
 
 
 def _instantiate(obj, origin: str) -> Retriever | Encoder:
-    plugin = obj() if callable(obj) and not isinstance(obj, (Retriever, Encoder)) else obj
+    plugin = construct(obj, {}, origin, None) if callable(obj) and not isinstance(obj, (Retriever, Encoder)) else obj
     if not isinstance(plugin, (Retriever, Encoder)):
         raise ClirbenchError(
             f"{origin} gave a {type(plugin).__name__}, not a clirbench plugin",
             "subclass clirbench.core.contract.Encoder or Retriever (see submissions/README.md)",
         )
+    meta = getattr(plugin, "meta", None)
+    if not isinstance(meta, ModelMeta):
+        got = "has no `meta`" if meta is None else f"has a `meta` of type {type(meta).__name__}"
+        kind = "encoder" if isinstance(plugin, Encoder) else "retriever"
+        raise ClirbenchError(
+            f"{origin}: the {type(plugin).__name__} {got}; a plugin must carry its metadata (the name in results, its kind)",
+            f"set `self.meta = ModelMeta(name=\"my-system\", kind=\"{kind}\")` in __init__ "
+            "(clirbench.core.contract.ModelMeta; also description, languages, training_data, ...), "
+            "or make it a submissions/ folder whose submission.yaml holds them",
+        )
     return plugin
+
+
+# `module:attr`: an absolute dotted module name, a colon, an attribute (dotted: Class.factory).
+_MODULE_ATTR = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _module_attr(name: str):
+    """The object `module:attr` names; errors say what is wrong with the name or the import."""
+    hint = "give `module:attr` of an importable module and an attribute in it, e.g. `my_plugins:MyRetriever`"
+    if not _MODULE_ATTR.fullmatch(name):
+        raise ClirbenchError(f"{name!r} is not `module:attr`: it needs a module name (absolute, dotted: a.b), "
+                             "a colon and an attribute name (letters, digits, _)", hint)
+    module_name, _, attr = name.partition(":")
+    try:
+        obj = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as e:
+        raise ClirbenchError(f"cannot load plugin {name!r}: {type(e).__name__}: {e}", hint) from None
+    except Exception as e:  # the module's own code failed while it was imported
+        raise ClirbenchError(f"cannot load plugin {name!r}: importing {module_name} raised {type(e).__name__}: {e}",
+                             f"run `python -c 'import {module_name}'` to see the traceback") from None
+    return obj
 
 
 def _hf(settings) -> Encoder:
@@ -69,7 +109,8 @@ class SystemSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     system: str
-    name: str | None = None  # name in results, when several settings of one system are compared
+    # The name in results, when several settings of one system are compared; it names folders.
+    name: str | None = Field(None, pattern=SAFE_NAME, max_length=MAX_LENGTH)
     settings: dict = {}
 
 
@@ -81,7 +122,8 @@ def _configured_system(path: Path, raw: dict) -> Retriever | Encoder:
                              f"use one of: {', '.join(sorted(eps))}")
     plugin = construct(eps[record.system].load(), record.settings, str(path), "settings")
     if record.name:
-        plugin.meta = plugin.meta.model_copy(update={"name": record.name})
+        # Validated, not model_copy(update=...), which checks nothing.
+        plugin.meta = ModelMeta.model_validate({**plugin.meta.model_dump(), "name": record.name})
     return plugin
 
 
@@ -94,7 +136,7 @@ def load_model(name: str) -> Retriever | Encoder:
             raise ClirbenchError(f"plugin {name!r} ({eps[name].value}) failed to import: {type(e).__name__}: {e}",
                                  "check that its package and dependencies are installed (`make setup`)") from None
         return _instantiate(obj, f"plugin {name!r} ({eps[name].value})")
-    if name in submission_names():
+    if name in submission_names() or is_submission_folder(name):
         return load_submission(name)
     if is_student_folder(name):
         from clirbench.systems.student import StudentEncoder
@@ -114,15 +156,10 @@ def load_model(name: str) -> Retriever | Encoder:
 
         return _hf(settings_from_mapping(Path(name), raw))
     if ":" in name:
-        module_name, _, attr = name.partition(":")
-        try:
-            obj = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as e:
-            raise ClirbenchError(f"cannot load plugin {name!r}: {type(e).__name__}: {e}",
-                                 "give `module:attr` of an importable module and an attribute in it") from None
-        return _instantiate(obj, f"plugin {name!r}")
+        return _instantiate(_module_attr(name), f"plugin {name!r}")
     raise ClirbenchError(
         f"unknown model {name!r}",
         f"use one of: {', '.join(available_models()) or '(none installed)'}, "
-        "hf:<model id or folder>, an encoder settings .yaml, or module:attr",
+        "a submission folder (submission.yaml + plugin), hf:<model id or folder>, an encoder settings .yaml, "
+        "or module:attr",
     )

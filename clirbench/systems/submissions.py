@@ -2,14 +2,16 @@
 and `plugin.py` (the code). See submissions/README.md."""
 
 import ast
+import hashlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.paths import submissions_dir
+from clirbench.core.paths import submissions_dirs
 from clirbench.systems.construct import construct
 from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
 from clirbench.core.yaml_records import load_yaml_record
@@ -33,9 +35,29 @@ class SubmissionFile(BaseModel):
     notes: str = ""
 
 
+def submission_folders() -> dict[str, Path]:
+    """name -> folder over every folder of submissions (the repository's first, then those
+    $CLIRBENCH_SUBMISSIONS_DIR adds); a name taken by an earlier folder is not looked at again."""
+    found: dict[str, Path] = {}
+    for root in submissions_dirs():
+        if root.is_dir():
+            for p in sorted(root.glob("*/submission.yaml")):
+                found.setdefault(p.parent.name, p.parent)
+    return found
+
+
 def submission_names() -> list[str]:
-    root = submissions_dir()
-    return sorted(p.parent.name for p in root.glob("*/submission.yaml")) if root.is_dir() else []
+    return sorted(submission_folders())
+
+
+def is_submission_folder(path: str) -> bool:
+    """A path (not a name) to a folder holding a submission.yaml."""
+    return (Path(path).expanduser() / "submission.yaml").is_file()
+
+
+def _folder(name_or_path: str) -> Path:
+    """A submission's folder from its name, or from a path to the folder."""
+    return submission_folders().get(name_or_path) or Path(name_or_path).expanduser().resolve()
 
 
 def read_submission(folder: Path) -> SubmissionFile:
@@ -60,9 +82,9 @@ def _declared_kind(code: Path, attr: str) -> str:
 
 
 def submission_listing(name: str) -> Listing:
-    """What `clirbench models` shows of a submission, from its files alone: its code is parsed,
-    never run. A submission that cannot load says why."""
-    folder = submissions_dir() / name
+    """What `clirbench models` shows of a submission (a name or a folder), from its files alone:
+    its code is parsed, never run. A submission that cannot load says why."""
+    folder = _folder(name)
     try:
         sub = read_submission(folder)
     except ClirbenchError as e:
@@ -78,9 +100,40 @@ def submission_listing(name: str) -> Listing:
     return Listing(kind, sub.description, sub.notes)
 
 
+# What a run writes into a submission's folder (results/, runs, locks), and what Python or an
+# editor leaves there: not part of the code.
+_NOT_CODE_DIRS = {"results", "runs", "__pycache__"}
+_NOT_CODE_SUFFIXES = (".pyc", ".trec", ".lock", ".tmp")
+
+
+def code_digest(folder: Path) -> str:
+    """A hash of a submission's files: its code and whatever it ships beside it (weights,
+    vocabularies), without submission.yaml (its settings are parameters already), results,
+    caches and hidden files. It is one of the parameters, so it is part of the fingerprint that
+    keys the cached vectors and indexes: changed code is encoded afresh, never served stale vectors."""
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in _NOT_CODE_DIRS and not d.startswith(".")]  # not walked
+        files += [Path(root) / n for n in names if not n.startswith(".") and n != "results.json"
+                  and not n.endswith(_NOT_CODE_SUFFIXES)]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        rel = path.relative_to(folder)
+        if rel.as_posix() == "submission.yaml" or not path.is_file():
+            continue
+        content = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                content.update(block)
+        digest.update(rel.as_posix().encode("utf-8") + b"\0" + content.digest())
+    return digest.hexdigest()[:16]
+
+
 def load_submission(name: str) -> Retriever | Encoder:
-    folder = submissions_dir() / name
+    """A submission by name, or from a path to its folder."""
+    folder = _folder(name)
     sub = read_submission(folder)
+    name = sub.name
     file_name, _, attr = sub.plugin.partition(":")
     code = folder / file_name
     if not code.exists():
@@ -105,9 +158,11 @@ def load_submission(name: str) -> Retriever | Encoder:
     plugin.meta = ModelMeta(
         name=sub.name, kind="encoder" if isinstance(plugin, Encoder) else "retriever",
         description=sub.description, languages=sub.languages,
-        parameters={**(own.parameters if own else {}), **sub.settings},
-        num_parameters=sub.num_parameters or (own.num_parameters if own else None),
-        embedding_dim=sub.embedding_dim or (own.embedding_dim if own else None),
+        # The code's hash keys the vector and index caches (see code_digest).
+        parameters={**(own.parameters if own else {}), **sub.settings, "code_sha256": code_digest(folder)},
+        # 0 is a value (a system with nothing learned), not a missing one.
+        num_parameters=sub.num_parameters if sub.num_parameters is not None else (own.num_parameters if own else None),
+        embedding_dim=sub.embedding_dim if sub.embedding_dim is not None else (own.embedding_dim if own else None),
         training_data=sub.training_data, adapted_from=sub.adapted_from, license=sub.license, source=sub.source,
         notes=sub.notes,
     )

@@ -13,10 +13,11 @@ which ir_datasets ID holds the queries, the documents and the qrels of each pair
 """
 
 import os
+import string
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
@@ -38,6 +39,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+_PLACEHOLDERS = {"q": "{q}: the query language", "d": "{d}: the document language"}
+
+
+def _check_placeholders(template: str, allowed: str) -> str:
+    """`template` (an ir_datasets ID) with no placeholder but those of `allowed` (e.g. "qd")."""
+    takes = "; ".join(_PLACEHOLDERS[p] for p in allowed) or "no placeholders"
+    try:
+        fields = [(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as e:  # an unmatched brace
+        raise ValueError(f"{template!r} is not a valid ID template ({e}); it takes {takes}") from None
+    for name, conv, spec in fields:
+        if name not in set(allowed) or conv or spec:
+            shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"unknown placeholder {shown} in {template!r}; it takes {takes}")
+    return template
+
+
 class PairGroup(_Strict):
     query_langs: list[str] = Field(min_length=1)
     doc_langs: list[str] = Field(min_length=1)
@@ -55,6 +73,11 @@ class PairGroup(_Strict):
         if unknown:
             raise ValueError(f"unknown language code(s) {unknown}; known: {', '.join(sorted(LANGUAGES))}")
         return langs
+
+    @field_validator("queries", "docs", "qrels")
+    @classmethod
+    def _known_placeholders(cls, template: str) -> str:
+        return _check_placeholders(template, "qd")
 
 
 # The document side of a pair that searches the multilingual pool (`en-multi`).
@@ -74,6 +97,11 @@ class PoolGroup(_Strict):
     pool_docs: str  # with {d}: the ir_datasets ID of one pool language's collection
 
     _known_langs = field_validator("query_langs", "pool_langs")(PairGroup._known_langs.__func__)
+
+    @field_validator("queries", "qrels", "docs", "pool_docs")
+    @classmethod
+    def _known_placeholders(cls, template: str, info: ValidationInfo) -> str:
+        return _check_placeholders(template, {"queries": "q", "qrels": "q", "docs": "", "pool_docs": "d"}[info.field_name])
 
 
 class PairSpec(_Strict):
@@ -146,6 +174,9 @@ class TaskSpec(_Strict):
     @field_validator("metrics")
     @classmethod
     def _parsable_metrics(cls, metrics: list[str]) -> list[str]:
+        if not metrics:
+            raise ValueError("no measures; name one or more, the primary first (e.g. [RR@10, nDCG@10, R@100, AP]), "
+                             "or leave the field out for those four")
         for m in metrics:
             try:
                 parse_measure(m)
@@ -218,10 +249,17 @@ def load_task(name_or_path: str) -> TaskSpec:
 
 
 def select_pairs(spec: TaskSpec, wanted: list[str] | None) -> list[PairSpec]:
+    """The pairs `wanted` names (each once, in the order first named); None: every pair. An
+    empty list is an error, not every pair: `--pairs ""` is a mistake, not a wish for all."""
     pairs = spec.pairs()
-    if not wanted:
+    if wanted is None:
         return pairs
+    wanted = list(dict.fromkeys(w.strip() for w in wanted if w.strip()))
     by_key = {p.key: p for p in pairs}
+    if not wanted:
+        raise ClirbenchError(f"no pair named (--pairs is empty) for task {spec.name}",
+                             f"name pairs separated by commas, e.g. --pairs {','.join(list(by_key)[:2])}, "
+                             "or leave --pairs out for all of them")
     unknown = [w for w in wanted if w not in by_key]
     if unknown:
         raise ClirbenchError(

@@ -47,10 +47,10 @@ def task_measures(names: list[str], relevance_threshold: int) -> list[TaskMeasur
     return out
 
 
-def resolve_measure(wanted: str, definitions: dict[str, str]) -> str:
+def resolve_measure(wanted: str, definitions: dict[str, str], where: str = "here") -> str:
     """The name, among `definitions` (name -> definition), that `wanted` means: the name itself,
     another spelling of it, or its full definition (`RR(rel=2)@10` means `RR@10` where that is
-    how RR@10 is computed)."""
+    how RR@10 is computed). `where` says, in the error, what holds the measures."""
     if wanted in definitions:
         return wanted
     try:
@@ -60,5 +60,5 @@ def resolve_measure(wanted: str, definitions: dict[str, str]) -> str:
     for name, definition in definitions.items():
         if parsed is not None and parsed in (ir_measures.parse_measure(name), ir_measures.parse_measure(definition)):
             return name
-    raise ClirbenchError(f"no measure {wanted!r} here",
+    raise ClirbenchError(f"no measure {wanted!r} {where}",
                          f"use one of: {', '.join(definitions)}")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clirbench.core.atomic import write_json_atomic
+from clirbench.core.locking import save_record_run
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.eval.results import results_path
@@ -120,6 +120,6 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                 "seconds": previous.get("seconds", 0.0) + round(time.perf_counter() - started, 1),
                 "model_calls": report.model_calls,
             }
-            write_json_atomic(record_path, record)
+            record = save_record_run(record_path, record, key)  # keeps the runs other processes wrote
             log(f"{key}: scored on {len(report.ran)} pairs ({len(report.skipped)} already done)")
     return record_path

@@ -155,8 +155,8 @@ def _apply(raw: dict, assignment: str, path: Path) -> None:
             if isinstance(target, dict) else target[int(part)]
     try:
         parsed = yaml.safe_load(value)
-    except yaml.YAMLError:
-        parsed = value
+    except (yaml.YAMLError, RecursionError, ValueError, LookupError, AttributeError, TypeError):
+        parsed = value  # not a YAML value (`[1`, nested too deeply, `2024-13-45`): the text, which validation judges
     if isinstance(target, list):
         target[int(leaf)] = parsed
     else:
@@ -175,7 +175,7 @@ def load_recipe(path: Path, overrides: list[str] = ()) -> OpticalRecipe | Contra
             raise ClirbenchError(f"{path}: --set {assignment!r}: no such field in this recipe",
                                  "name a field as in the file, with list positions as numbers: bitext.0.limit=5") from None
     kind = raw.get("recipe", "optical")
-    if kind not in RECIPES:
+    if not isinstance(kind, str) or kind not in RECIPES:
         raise ClirbenchError(f"{path}: field `recipe`: unknown recipe {kind!r}", f"use one of: {', '.join(RECIPES)}")
     try:
         return validate_record(raw, path, RECIPES[kind], "recipe", _HINT)

@@ -4,6 +4,7 @@ language; search is faiss."""
 
 import hashlib
 import json
+import numbers
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from clirbench.systems.dense.checks import check_same_size
 from clirbench.systems.dense.faiss_search import SEARCH_KINDS, open_vector_index, search
 from clirbench.systems.dense.vector_store import QueryVectorCache, write_doc_vectors
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.names import key_path, path_name
 from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex, ordered
 from clirbench.core.progress import Progress
 
@@ -66,6 +68,11 @@ class DenseRetriever(Retriever):
                  progress: Progress | None = None):
         if search_kind not in SEARCH_KINDS:
             raise ClirbenchError(f"unknown search {search_kind!r}", f"use one of: {', '.join(SEARCH_KINDS)}")
+        size = encoder.batch_size
+        if not isinstance(size, numbers.Integral) or isinstance(size, bool) or size < 1:
+            raise ClirbenchError(f"{encoder.meta.name} ({type(encoder).__qualname__}): batch_size is {size!r}; "
+                                 "it must be a whole number of at least 1 (texts per call to encode)",
+                                 "set batch_size in the plugin or its settings, e.g. 32")
         self.encoder = encoder
         self.libraries = ("faiss-cpu", *encoder.libraries)
         self.search_kind = search_kind
@@ -89,7 +96,8 @@ class DenseRetriever(Retriever):
         """One per language for the whole run: its index is read from disk once, not per pair."""
         if lang not in self._query_caches:
             own = f"{self.meta.name}/{self.encoder.fingerprint()}"  # queries are always the encoder's own
-            self._query_caches[lang] = QueryVectorCache(self.cache_dir / "query-vectors" / own / lang)
+            folder = self.cache_dir / "query-vectors" / key_path(own, "query vector cache") / path_name(lang, "language")
+            self._query_caches[lang] = QueryVectorCache(folder)
         return self._query_caches[lang]
 
     def encode(self, role: str, texts: list[str], lang: str) -> np.ndarray:

@@ -1,0 +1,119 @@
+"""Data files checked against their expected MD5 on first use in each run.
+
+ir_datasets checks a file's MD5 only while downloading it: a copy already in IR_DATASETS_HOME
+(or a LAReQA file clirbench keeps there) is read as it is, so an edited or damaged file would
+change every score without a word. So each run checks, on first use, every file whose MD5 is
+known: LAReQA's (clirbench's own table, clirbench.data.lareqa) and ir_datasets' downloads kept
+as they are (`expected_md5` in its downloads.json; a file extracted from an archive has no MD5
+of its own and is not checked). A file that passed is remembered by (size, mtime) in
+`<cache>/verified-data.json`, so later runs only stat it, and it is hashed again once changed.
+
+Stand-in files: tiny files in the original formats, placed where ir_datasets looks (tests,
+trying the mMARCO or WikiCLIR path offline), are not the official files and fail the check.
+Why a switch rather than checking only files of the official size: an edit that changes a
+file's size (the usual one) would then pass unseen. `CLIRBENCH_VERIFY_DATA=0` uses files in
+place unchecked (tests of fixtures set it); downloads, and copies from CLIRBENCH_LOCAL_DATA,
+are checked as they are made, whatever it says.
+"""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.locking import update_json
+from clirbench.core.paths import default_cache_dir
+
+SWITCH = "CLIRBENCH_VERIFY_DATA"
+_CHUNK = 1 << 20
+
+# Files checked in this process: path -> (size, mtime_ns, md5).
+_checked: dict[str, tuple[int, int, str]] = {}
+_checked_datasets: set[str] = set()
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _record_path() -> Path:
+    return default_cache_dir() / "verified-data.json"
+
+
+def _remembered(key: str, size: int, mtime: int, md5: str) -> bool:
+    try:
+        entry = json.loads(_record_path().read_text(encoding="utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return False
+    return entry == {"size": size, "mtime_ns": mtime, "md5": md5}
+
+
+def _remember(key: str, size: int, mtime: int, md5: str) -> None:
+    def merge(current):
+        current = current if isinstance(current, dict) else {}
+        return {**current, key: {"size": size, "mtime_ns": mtime, "md5": md5}}
+
+    try:
+        update_json(_record_path(), merge)
+    except OSError:  # a read-only cache: the check is only repeated next run
+        pass
+
+
+def mismatch_error(path: Path, expected: str, actual: str, fix: str) -> ClirbenchError:
+    return ClirbenchError(f"{path}: checksum mismatch: expected MD5 {expected}, the file has {actual} "
+                          "(it is not the official file: edited, damaged or a stand-in)",
+                          f"{fix}; files that stand in for the official ones on purpose (test fixtures) "
+                          f"are read unchecked with {SWITCH}=0")
+
+
+def verify_file(path: Path, expected: str, fix: str, force: bool = False) -> None:
+    """Raise a ClirbenchError when `path` does not have the MD5 `expected`. `fix` says how to
+    get the right file. Cheap once done: a file is hashed again only when its size or mtime
+    changed. `force` checks even when the switch is off (a copy about to be made)."""
+    if not (enabled() or force):
+        return
+    path = Path(path)
+    stat = path.stat()
+    key = str(path.resolve())
+    seen = (stat.st_size, stat.st_mtime_ns, expected)
+    if _checked.get(key) == seen or _remembered(key, *seen):
+        _checked[key] = seen
+        return
+    actual = file_md5(path)
+    if actual != expected:
+        raise mismatch_error(path, expected, actual, fix)
+    _checked[key] = seen
+    _remember(key, *seen)
+
+
+def mark_verified(path: Path, md5: str) -> None:
+    """Remember `path` as checked: ir_datasets has just hashed it while copying it there."""
+    stat = Path(path).stat()
+    key, seen = str(Path(path).resolve()), (stat.st_size, stat.st_mtime_ns, md5)
+    _checked[key] = seen
+    _remember(key, *seen)
+
+
+def verify_dataset(dataset_id: str) -> None:
+    """Check the files of an ir_datasets dataset that are here and have an expected MD5, once
+    per process (files that are not here are downloaded, and checked, by ir_datasets).
+    clirbench's own collections (`clirbench/...`) check their files as they open them."""
+    if not enabled() or dataset_id in _checked_datasets or dataset_id.startswith("clirbench/"):
+        return
+    from clirbench.data.availability import required_files
+
+    for f in required_files(dataset_id):
+        if f.md5 and f.present():
+            origin = f.url or f.source
+            verify_file(f.path, f.md5, f"delete it, so that it is downloaded again from {origin}, "
+                                        f"or put the original file from there in its place")
+    _checked_datasets.add(dataset_id)
