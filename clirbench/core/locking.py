@@ -24,12 +24,10 @@ def lock_path(path: Path) -> Path:
 
 
 @contextmanager
-def locked(path: Path, blocking: bool = True) -> Iterator[bool]:
-    """Hold the exclusive lock of `path` (not re-entrant: do not nest two on one path). Yields
-    True; with `blocking=False` yields False at once, holding nothing, when another holds it."""
-    lock = lock_path(path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a") as f:
+def holding(lock_file: Path, blocking: bool = True) -> Iterator[bool]:
+    """Hold the exclusive flock of `lock_file`. Yields True; with `blocking=False` yields False
+    at once, holding nothing, when another process holds it."""
+    with open(lock_file, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -39,6 +37,15 @@ def locked(path: Path, blocking: bool = True) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextmanager
+def locked(path: Path, blocking: bool = True) -> Iterator[bool]:
+    """Hold the exclusive lock of `path` (not re-entrant: do not nest two on one path); see `holding`."""
+    lock = lock_path(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with holding(lock, blocking) as held:
+        yield held
 
 
 def update_json(path: Path, merge: Callable[[Any], Any]) -> Any:

@@ -2,14 +2,12 @@
 search every pair, write TREC runs and a results file after each pair (so a run that is
 interrupted resumes with the next unfinished pair)."""
 
-import fcntl
 import json
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -18,7 +16,7 @@ from clirbench import __version__
 from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import key_path
-from clirbench.core.locking import pid_alive
+from clirbench.core.locking import holding, pid_alive
 from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex, ordered
 from clirbench.core.paths import default_cache_dir
 from clirbench.core.progress import Progress
@@ -74,20 +72,10 @@ def index_root(plugin: Retriever, cache_dir: Path) -> Path:
     return cache_dir / "indexes" / key_path(plugin.index_key(), f"index key of system {plugin.meta.name!r}")
 
 
-@contextmanager
 def _build_lock(index_dir: Path, blocking: bool = True):
     """Held while an index is built; yields False (holding nothing) when `blocking` is False
     and another process holds it."""
-    with open(index_dir.with_name(index_dir.name + ".lock"), "w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    return holding(index_dir.with_name(index_dir.name + ".lock"), blocking)
 
 
 _BUILDING = re.compile(r"\.building-(\d+)$")
