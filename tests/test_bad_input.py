@@ -332,3 +332,15 @@ def test_duplicate_pairs_are_searched_once(cli, tmp_path):
     assert "2/2" in proc.stderr
     results = json.loads((tmp_path / "results" / "toy" / "bm25s" / "results.json").read_text())
     assert sorted(results["pairs"]) == ["en-sw", "sw-en"]
+
+
+def test_force_replaces_an_unreadable_results_file_and_keeps_a_copy(cli, tmp_path):
+    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out")
+    path = tmp_path / "out" / "toy" / "bm25s" / "results.json"
+    path.write_text('{"schema_version": 2, "task": ')
+    refused = cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out", check=False)
+    assert refused.returncode == 2 and "rerun with --force" in refused.stderr
+    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out", "--force")
+    assert "en-de" in json.loads(path.read_text())["pairs"]
+    kept = list(path.parent.glob("results.json.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_text() == '{"schema_version": 2, "task": '

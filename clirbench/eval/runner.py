@@ -238,7 +238,16 @@ def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, p
     )
     if not path.exists():
         return fresh
-    old = load_results(path)
+    try:
+        old = load_results(path)
+    except ClirbenchError:
+        if not force:
+            raise
+        # --force starts afresh; the unreadable file is kept beside it, never lost.
+        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
+        shutil.copy2(path, aside)
+        progress.note(f"{path} could not be read: kept as {aside.name}; --force starts it afresh")
+        return fresh
     if old.model_fingerprint != fresh.model_fingerprint or (old.metrics, old.measures) != (fresh.metrics, fresh.measures):
         if force:  # other settings: the old pairs cannot stand beside the new ones
             return fresh
