@@ -16,7 +16,7 @@ from clirbench.leaderboard.export import frame_text, render
 from clirbench.leaderboard.significance import compare, difference_grid
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
 from clirbench.eval.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
-from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, language_pairs, score_table
+from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, language_pairs, score_table, with_measure
 from clirbench.tasks import load_task, task_files
 
 # Readers get no developer toolbar (Deploy, Rerun, Clear cache). Started from the repo root,
@@ -48,11 +48,15 @@ with st.sidebar:
     task = st.selectbox("Task", found.tasks(), index=found.tasks().index("mlqa-r") if "mlqa-r" in found.tasks() else 0)
     results = found.for_task(task)
     metric = st.selectbox("Metric", available_metrics(results))
+    results, lacking = with_measure(results, metric)
     by = BY_LABELS[st.radio("Columns", list(BY_LABELS))]
     systems = [r.model.name for r in results]
     baseline = st.selectbox("Baseline", systems, index=systems.index("bm25") if "bm25" in systems else 0)
 
 spec = load_task(task)
+if lacking:
+    st.warning(f"Left out of this page, no {md(metric)} in their results: "
+               + ", ".join(md(r.model.name) for r in lacking) + ". Rerun them with --force to score the task's measures.")
 st.caption(f"**{md(task)}**: {md(spec.description)}  \n{md(spec.citation)}")
 table = score_table(results, metric, by=by)
 

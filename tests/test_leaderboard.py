@@ -295,3 +295,25 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_app_leaves_out_a_file_that_lacks_the_measure(results_dir, monkeypatch, tmp_path):
+    """One results file with only P@5 used to leave no measure in common and break the app."""
+    import json
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    shutil.copytree(results_dir, tmp_path / "results")
+    odd = tmp_path / "results" / "toy" / "hashed-ngrams" / "results.json"
+    raw = json.loads(odd.read_text())
+    raw["metrics"], raw["measures"] = ["P@5"], {"P@5": "P@5"}
+    for pair in raw["pairs"].values():
+        pair["metrics"] = {"P@5": 0.2}
+        pair["per_query"] = {"P@5": {q: 0.2 for q in next(iter(pair["per_query"].values()))}}
+    odd.write_text(json.dumps(raw))
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "results"))
+    app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
+    assert not app.exception
+    assert set(app.table[0].value.index) == {"bm25s"}
+    assert any("no RR@10" in w.value and "hashed-ngrams" in w.value for w in app.warning)

@@ -47,11 +47,18 @@ def language_pairs(r: ResultsFile) -> dict:
 
 
 def available_metrics(results: list[ResultsFile]) -> list[str]:
-    """Measures every file has, the primary first."""
+    """Measures of the files: those every file has first (the primary first), then the others
+    (a file lacking the measure shown is left out of the table: see `with_measure`)."""
     if not results:
         return []
+    seen = list(dict.fromkeys(m for r in results for m in r.metrics))
     common = set.intersection(*(set(r.metrics) for r in results))
-    return [m for m in results[0].metrics if m in common]
+    return [m for m in seen if m in common] + [m for m in seen if m not in common]
+
+
+def with_measure(results: list[ResultsFile], metric: str) -> tuple[list[ResultsFile], list[ResultsFile]]:
+    """(the files that have `metric`, those that do not): one odd file must not break a table."""
+    return [r for r in results if metric in r.metrics], [r for r in results if metric not in r.metrics]
 
 
 def _column(by: By, key: str, query_lang: str, doc_lang: str) -> str:
