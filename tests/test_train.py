@@ -148,6 +148,8 @@ def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, cli):
     ("max_stepz", "3", "field `max_stepz`"),
     ("epsilon", "-1", "field `epsilon`"),
     ("ot_weight", "0", "nothing to learn"),
+    ("lr", ".inf", "field `lr`"),
+    ("epsilon", ".nan", "field `epsilon`"),
     ("bitext.3.limit", "5", "no such field"),
     ("bitext", "[{kind: lareqa, languages: [sw]}]", "has no language(s) ['sw']"),
 ])

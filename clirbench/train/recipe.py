@@ -17,7 +17,8 @@ _HINT = "see recipes/optical.yaml for a valid recipe"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # inf and NaN pass `gt=0`; no recipe number means either.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class BitextSource(_Strict):
