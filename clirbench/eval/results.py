@@ -19,7 +19,7 @@ from clirbench.core.textfiles import read_json
 from clirbench.core.contract import ModelMeta
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME, path_name
 from clirbench.tasks import POOL
-from clirbench.tasks.measures import parse_measure, resolve_measure, without_threshold
+from clirbench.tasks.measures import known_measures, parse_measure, resolve_measure, without_threshold
 
 SCHEMA_VERSION = 2
 
@@ -112,12 +112,7 @@ class ResultsFile(BaseModel):
     @classmethod
     def _measures(cls, metrics: list[str]) -> list[str]:
         # Names the app puts into charts and tables: measures ir-measures knows, nothing else.
-        for name in metrics:
-            try:
-                parse_measure(name)
-            except ClirbenchError:
-                raise ValueError(f"{name!r} is not an ir-measures measure") from None
-        return metrics
+        return known_measures(metrics)
 
     @model_validator(mode="after")
     def _every_pair_has_every_measure(self) -> "ResultsFile":

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
-from clirbench.tasks.measures import TaskMeasure, parse_measure, task_measures
+from clirbench.tasks.measures import TaskMeasure, known_measures, task_measures
 from clirbench.core.languages import LANGUAGES, language, pair_resource_level
 
 # The built-in tasks ship inside the package (package data), so an installed clirbench finds them.
@@ -177,12 +177,7 @@ class TaskSpec(_Strict):
         if not metrics:
             raise ValueError("no measures; name one or more, the primary first (e.g. [RR@10, nDCG@10, R@100, AP]), "
                              "or leave the field out for those four")
-        for m in metrics:
-            try:
-                parse_measure(m)
-            except ClirbenchError:
-                raise ValueError(f"{m!r} is not an ir-measures measure (examples: RR@10, nDCG@10, R@100, AP)") from None
-        return metrics
+        return known_measures(metrics, " (examples: RR@10, nDCG@10, R@100, AP)")
 
     def measures(self) -> list[TaskMeasure]:
         """The measures, parsed, with the relevance threshold applied; the primary first."""

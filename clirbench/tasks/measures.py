@@ -23,6 +23,17 @@ class TaskMeasure:
         return str(self.measure)
 
 
+def known_measures(names: list[str], examples: str = "") -> list[str]:
+    """`names`, when ir-measures parses every one; else a ValueError naming the first it does
+    not (for the validators of task and results files)."""
+    for name in names:
+        try:
+            parse_measure(name)
+        except ClirbenchError:
+            raise ValueError(f"{name!r} is not an ir-measures measure{examples}") from None
+    return names
+
+
 def parse_measure(text: str) -> Measure:
     try:
         return ir_measures.parse_measure(text)

@@ -16,6 +16,7 @@ import torch
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import default_cache_dir
 from clirbench.data import register_all
+from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.systems.registry import load_model
 from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_device, resolve_precision
 from clirbench.train.hybrid_batches import hybrid_batch
@@ -44,7 +45,7 @@ class DualEncoder:
         # read from the base's vector cache (encoded once, shared by every run), never re-encoded.
         self.frozen_passages: tuple[dict[str, int], torch.Tensor] | None = None
         if recipe.towers == "query":
-            rows, vectors = _base_passage_vectors(base_name, recipe.collection, corpus)
+            rows, vectors = _base_passage_vectors(base, recipe.collection, corpus)
             self.frozen_passages = rows, vectors.to(self.device)
 
     def embed(self, texts: list[str], prefix: str) -> torch.Tensor:
@@ -75,10 +76,9 @@ def _false_negatives(doc_ids: list[str], relevant: list[set[str]]) -> torch.Tens
     return mask
 
 
-def _base_passage_vectors(base_name: str, collection: str, corpus: RetrievalCorpus) -> tuple[dict[str, int], torch.Tensor]:
+def _base_passage_vectors(base: HFEncoder, collection: str, corpus: RetrievalCorpus) -> tuple[dict[str, int], torch.Tensor]:
     """Every candidate's vector by the base system: from its document cache where the
     collection is one clirbench evaluates (XQuAD-R), else encoded once here. doc id -> row, matrix."""
-    base = load_model(base_name)
     cache = EncoderMiner(base, collection, default_cache_dir()) if collection in LAREQA_COLLECTIONS else None
     rows: dict[str, int] = {}
     chunks = []
@@ -93,7 +93,7 @@ def _base_passage_vectors(base_name: str, collection: str, corpus: RetrievalCorp
         chunks.append(torch.from_numpy(np.asarray(vectors, dtype=np.float32)))
     missing = [d for d in corpus.documents if d not in rows]
     if missing:
-        raise ClirbenchError(f"{len(missing)} candidates (e.g. {missing[0]}) are not in {base_name}'s vectors of "
+        raise ClirbenchError(f"{len(missing)} candidates (e.g. {missing[0]}) are not in {base.meta.name}'s vectors of "
                              f"{collection}", "delete the stale index under the cache folder and rerun")
     return rows, torch.cat(chunks)
 
