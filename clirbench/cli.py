@@ -182,12 +182,16 @@ def cmd_run(args) -> int:
     spec, pairs = _task_and_pairs(args)
     if (systems := parse_fusion(args.model, systems_with_results(Path(args.out), spec.name))) is not None:
         return _fuse(spec, pairs, systems, args)
+    from clirbench.systems.dense.engines import make_engine
+
+    engine = None if args.engine is None and args.address is None and args.workers is None else \
+        make_engine(args.engine or "local", args.address, args.workers)
     plugin = load_model(args.model)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.fields[status]}"), console=err_console) as bar:
         report = run_task(spec, plugin, pairs, out_dir=Path(args.out), force=args.force,
                           cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                          progress=_RichProgress(bar, total=len(pairs)), search=args.search)
+                          progress=_RichProgress(bar, total=len(pairs)), search=args.search, engine=engine)
     if report.skipped:
         err_console.print(f"{len(report.skipped)} pair(s) already in {report.path} were not rerun (use --force to rerun)")
     if report.not_applicable:
@@ -464,6 +468,9 @@ def cmd_experiment(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from clirbench.systems.dense.engines import ENGINES
+    from clirbench.systems.dense.faiss_search import SEARCH_KINDS
+
     parser = argparse.ArgumentParser(prog="clirbench", description="Cross-lingual retrieval evaluation harness.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -491,8 +498,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", help="index and vector cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
     p.add_argument("--fusion", default="rrf", choices=["rrf", "sum"],
                    help="with --model fuse:a+b: reciprocal rank fusion (default) or the sum of min-max-normalised scores")
-    p.add_argument("--search", default="flat", choices=["flat", "hnsw"],
-                   help="dense encoders: exact faiss search (flat, default) or approximate (hnsw, large collections)")
+    p.add_argument("--search", default="flat", choices=list(SEARCH_KINDS),
+                   help="dense encoders: exact faiss search (flat, default), or approximate for large collections: "
+                        "ivfpq (compressed, bounded memory) or hnsw (a graph over full vectors)")
+    p.add_argument("--engine", choices=list(ENGINES),
+                   help="dense encoders: who encodes the documents: this process (local, default) or the workers "
+                        "of a Ray cluster (ray); the vectors are the same")
+    p.add_argument("--address", help="with --engine ray: the cluster (auto: the one this node belongs to; "
+                                     "ray://HOST:10001: a remote one; default: start a local Ray)")
+    p.add_argument("--workers", type=int, help="with --engine ray: actors, one model each (default: one per GPU, "
+                                               "else one per node, each with its node's CPUs)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("fuse", help="fuse the runs of systems already run on a task (RRF or CombSUM)")

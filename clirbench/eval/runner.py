@@ -267,14 +267,19 @@ def run_task(
     cache_dir: Path | None = None,
     progress: Progress | None = None,
     search: str = "flat",
+    engine=None,
 ) -> RunReport:
-    """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder."""
+    """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder, and
+    `engine` (`clirbench.systems.dense.engines`) encodes its documents (default: this process)."""
     started = time.time()
     register_all()
     clock = _ModelClock(progress or Progress())
     progress = clock
     cache_dir = cache_dir or default_cache_dir()
-    plugin = as_retriever(plugin, cache_dir, search, progress)
+    if engine is not None and not isinstance(plugin, Encoder):
+        raise ClirbenchError(f"{plugin.meta.name} is a retriever: it indexes by itself, so --engine does not apply",
+                             "drop --engine (it spreads the encoding of dense encoders over workers)")
+    plugin = as_retriever(plugin, cache_dir, search, progress, engine)
     path = results_path(out_dir, spec.name, plugin.meta.name)
     _remove_debris(plugin, path, cache_dir, started)
     results = _start_results(spec, plugin, path, force, progress)

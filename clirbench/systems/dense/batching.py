@@ -51,3 +51,16 @@ def encode_sorted(
         if on_batch:
             on_batch(len(rows), time.perf_counter() - began)
     return out if out is not None else np.empty((0, 0), dtype=np.float32)
+
+
+class DocumentEncoding:
+    """Texts of one language -> document vectors with one encoder, as `encode_sorted` batches
+    them. It is what a parallel engine ships to its workers: picklable, and it loads nothing
+    until called (an encoder loads its model on its first text)."""
+
+    def __init__(self, encoder, lang: str):
+        self.encoder, self.lang = encoder, lang
+
+    def __call__(self, texts: list[str], on_batch: Callable[[int, float], None] | None = None) -> np.ndarray:
+        return encode_sorted(self.encoder.encode_documents, texts, self.lang, max(1, int(self.encoder.batch_size)),
+                             self.encoder.meta.name, on_batch)

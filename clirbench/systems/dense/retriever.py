@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from clirbench.systems.dense.batching import encode_sorted
+from clirbench.systems.dense.batching import DocumentEncoding, encode_sorted
 from clirbench.systems.dense.checks import check_same_size
+from clirbench.systems.dense.engines import LocalEngine
 from clirbench.systems.dense.faiss_search import SEARCH_KINDS, open_vector_index, search
-from clirbench.systems.dense.vector_store import QueryVectorCache, write_doc_vectors
+from clirbench.systems.dense.vector_store import DEFAULT_CHUNK, ChunkPlan, QueryVectorCache
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import key_path, path_name
 from clirbench.core.contract import Encoder, Ranking, Retriever, SearchIndex, ordered
@@ -62,10 +63,11 @@ class DenseRetriever(Retriever):
     """Wraps an `Encoder` so the runner can index and search with it."""
 
     resumable_build = True
+    chunk_size = DEFAULT_CHUNK  # documents per chunk file: the unit of encoding work and of resumption
     pool_search = "combine"  # one encoder, one vector space: every language's vectors are reused
 
     def __init__(self, encoder: Encoder, cache_dir: Path, search_kind: str = "flat",
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, engine=None):
         if search_kind not in SEARCH_KINDS:
             raise ClirbenchError(f"unknown search {search_kind!r}", f"use one of: {', '.join(SEARCH_KINDS)}")
         size = encoder.batch_size
@@ -78,6 +80,7 @@ class DenseRetriever(Retriever):
         self.search_kind = search_kind
         self.cache_dir = Path(cache_dir)
         self.progress = progress or Progress()
+        self.engine = engine or LocalEngine()  # who encodes documents: vectors are the same either way
         self.meta = encoder.meta.model_copy(
             update={"parameters": {**encoder.meta.parameters, "search": f"faiss-{search_kind}"}})
         self._query_caches: dict[str, QueryVectorCache] = {}
@@ -106,11 +109,13 @@ class DenseRetriever(Retriever):
                              on_batch=lambda n, s: self.progress.encoded(f"encoding {role}", lang, n, s))
 
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
-        def encode_chunk(texts: list[str]) -> np.ndarray:
-            self.documents_encoded += len(texts)
-            return self.encode("documents", texts, doc_lang)
+        def on_batch(count: int, seconds: float) -> None:
+            self.documents_encoded += count
+            self.progress.encoded("encoding documents", doc_lang, count, seconds)
 
-        count, dim = write_doc_vectors(docs, index_dir, encode_chunk)
+        plan = ChunkPlan(docs, index_dir, self.chunk_size)
+        self.engine.encode(plan, DocumentEncoding(self.encoder, doc_lang), on_batch)
+        count, dim = plan.finish()
         (index_dir / "vectors.json").write_text(json.dumps({"num_docs": count, "dim": dim}))
 
     def open_index(self, index_dir: Path, doc_lang: str) -> SearchIndex:
@@ -132,11 +137,12 @@ class DenseRetriever(Retriever):
 
 
 def as_retriever(plugin: Retriever | Encoder, cache_dir: Path, search: str = "flat",
-                 progress: Progress | None = None) -> Retriever:
+                 progress: Progress | None = None, engine=None) -> Retriever:
     """The one adapter between the two kinds of system: an encoder is wrapped in a
     `DenseRetriever` (vectors cached under `cache_dir`, searched with faiss `search`); a
-    retriever is told where to cache and whom to report to."""
+    retriever is told where to cache and whom to report to. `engine` encodes documents
+    (`clirbench.systems.dense.engines`; default: this process)."""
     if isinstance(plugin, Encoder):
-        return DenseRetriever(plugin, cache_dir, search, progress)
+        return DenseRetriever(plugin, cache_dir, search, progress, engine)
     plugin.use_cache(cache_dir, progress or Progress())
     return plugin

@@ -12,6 +12,7 @@ pairs share are encoded once per language.
 
 import hashlib
 import json
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -31,11 +32,72 @@ def _ids(folder: Path, i: int) -> Path:
     return folder / f"ids-{i:05d}.json"
 
 
+def _chunk_done(folder: Path, i: int) -> bool:
+    return _chunk(folder, i).exists() and _ids(folder, i).exists()
+
+
 def finished_chunks(folder: Path) -> int:
+    """How many chunks from the first are written (a parallel engine may leave gaps after a
+    crash: what follows the first gap is not counted, and is not read)."""
     i = 0
-    while _chunk(folder, i).exists() and _ids(folder, i).exists():
+    while _chunk_done(folder, i):
         i += 1
     return i
+
+
+@dataclass
+class Chunk:
+    """A unit of encoding work: chunk `index` of the store, its document ids and texts."""
+
+    index: int
+    ids: list[str]
+    texts: list[str]
+
+
+class ChunkPlan:
+    """The chunks of a document stream that `folder` still lacks, read one at a time.
+
+    The chunk is the unit of work and of resumption, whichever engine encodes: a chunk is
+    written whole (ids, then vectors, each atomically) and a rerun skips every chunk already
+    there. Iterating holds one chunk of texts at a time; `count` is the number of documents
+    streamed so far, skipped ones included."""
+
+    def __init__(self, docs: Iterable[tuple[str, str]], folder: Path, chunk_size: int = DEFAULT_CHUNK):
+        folder.mkdir(parents=True, exist_ok=True)
+        settings = folder / "store.json"
+        if settings.exists():
+            chunk_size = json.loads(settings.read_text())["chunk_size"]
+        else:
+            write_json_atomic(settings, {"chunk_size": chunk_size})
+        self.folder, self.chunk_size = folder, chunk_size
+        self._docs = docs
+        self.count = 0
+        self.num_chunks = 0
+
+    def __iter__(self) -> Iterator[Chunk]:
+        it = iter(self._docs)
+        i = 0
+        while batch := list(islice(it, self.chunk_size)):
+            self.count += len(batch)
+            if not _chunk_done(self.folder, i):
+                yield Chunk(i, [doc_id for doc_id, _ in batch], [text for _, text in batch])
+            del batch
+            i += 1
+        self.num_chunks = i
+
+    def save(self, index: int, ids: list[str], vectors: np.ndarray) -> None:
+        if len(ids) != len(vectors):
+            raise ValueError(f"chunk {index}: {len(ids)} ids but {len(vectors)} vectors")
+        write_json_atomic(_ids(self.folder, index), ids)
+        write_npy_atomic(_chunk(self.folder, index), vectors)  # last: its presence marks the chunk done
+
+    def finish(self) -> tuple[int, int]:
+        """After the stream is read and every chunk saved: (number of documents, vector size)."""
+        done = finished_chunks(self.folder)
+        if done < self.num_chunks:
+            raise RuntimeError(f"{self.folder}: chunk {done} of {self.num_chunks} was never written")
+        dim = int(np.load(_chunk(self.folder, 0), mmap_mode="r").shape[1]) if self.num_chunks else 0
+        return self.count, dim
 
 
 def write_doc_vectors(
@@ -44,28 +106,12 @@ def write_doc_vectors(
     encode_chunk: Callable[[list[str]], np.ndarray],
     chunk_size: int = DEFAULT_CHUNK,
 ) -> tuple[int, int]:
-    """Encode (doc_id, text) pairs into `folder`, skipping the chunks already there.
-    Returns (number of documents, vector size)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    settings = folder / "store.json"
-    if settings.exists():
-        chunk_size = json.loads(settings.read_text())["chunk_size"]
-    else:
-        write_json_atomic(settings, {"chunk_size": chunk_size})
-    done = finished_chunks(folder)
-    it = iter(docs)
-    count = sum(1 for _ in islice(it, done * chunk_size))  # stream past what is cached: no texts kept
-    i = done
-    while batch := list(islice(it, chunk_size)):
-        ids = [doc_id for doc_id, _ in batch]
-        vectors = encode_chunk([text for _, text in batch])
-        del batch
-        write_json_atomic(_ids(folder, i), ids)
-        write_npy_atomic(_chunk(folder, i), vectors)
-        count += len(ids)
-        i += 1
-    dim = int(np.load(_chunk(folder, 0), mmap_mode="r").shape[1]) if i else 0
-    return count, dim
+    """Encode (doc_id, text) pairs into `folder` in this process, skipping the chunks already
+    there. Returns (number of documents, vector size)."""
+    plan = ChunkPlan(docs, folder, chunk_size)
+    for chunk in plan:
+        plan.save(chunk.index, chunk.ids, encode_chunk(chunk.texts))
+    return plan.finish()
 
 
 def read_doc_vectors(folder: Path) -> Iterator[tuple[list[str], np.ndarray]]:

@@ -1,0 +1,93 @@
+"""Approximate search for large collections, in bounded memory: faiss IVF-PQ, re-scored exactly.
+
+- **Index.** An inverted file of `nlist` lists (about 4·√N), each document stored as a
+  product-quantised code of `dim/8` bytes: 48 bytes for a 384-dimensional vector instead of
+  1,536. A million documents take about 60 MB of codes and ids.
+- **Training.** The coarse centroids and the codebooks are trained on an evenly spaced sample
+  of the vectors (at most 256k), read from the chunk files. The codes are then added one
+  chunk at a time, so the full matrix is never in memory.
+- **Search.** The `nprobe` nearest lists are scanned for `RESCORE`× the wanted hits. Those
+  candidates are re-scored with their exact vectors, read from the memory-mapped chunks on
+  disk, so scores are true inner products and the order within them is exact. The
+  recall/speed trade-off is measured in `benchmarks/scale.py` (README, "Scale").
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from clirbench.systems.dense.vector_store import read_doc_vectors
+
+IVFPQ_VERSION = "v1"  # names the saved index: change it when the parameters below change
+MAX_TRAINING_SAMPLE = 256_000
+RESCORE = 4  # candidates re-scored exactly per hit asked for
+DEFAULT_NPROBE = 32
+
+
+def ivfpq_shape(num_vectors: int, dim: int) -> tuple[int, int, int]:
+    """(lists, sub-quantisers, bits per code) for `num_vectors` vectors of size `dim`."""
+    # faiss trains k-means with at least 39 points per centroid.
+    nlist = max(1, min(int(4 * math.sqrt(num_vectors)), num_vectors // 39))
+    m = next(m for m in range(max(1, dim // 8), 0, -1) if dim % m == 0)  # about 8 dimensions each
+    nbits = 8 if num_vectors >= 256 * 39 else max(1, int(math.log2(max(2, num_vectors // 39))))
+    return nlist, m, nbits
+
+
+def _chunk_size(folder: Path) -> int:
+    return json.loads((folder / "store.json").read_text())["chunk_size"]
+
+
+def training_sample(folder: Path, num_vectors: int, size: int) -> np.ndarray:
+    """`size` rows spread evenly over the store, read chunk by chunk."""
+    rows = np.unique(np.linspace(0, num_vectors - 1, num=min(size, num_vectors)).astype(np.int64))
+    chunk_size, parts, start = _chunk_size(folder), [], 0
+    for _, vectors in read_doc_vectors(folder):
+        mine = rows[(rows >= start) & (rows < start + len(vectors))] - start
+        parts.append(np.asarray(vectors[mine], dtype=np.float32))
+        start += chunk_size
+    return np.ascontiguousarray(np.concatenate(parts))
+
+
+def build_ivfpq(folder: Path, dim: int):
+    import faiss
+
+    num_vectors = sum(len(ids) for ids, _ in read_doc_vectors(folder))
+    nlist, m, nbits = ivfpq_shape(num_vectors, dim)
+    index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, nlist, m, nbits, faiss.METRIC_INNER_PRODUCT)
+    index.train(training_sample(folder, num_vectors, min(MAX_TRAINING_SAMPLE, max(64 * nlist, 256 * 64))))
+    for _, vectors in read_doc_vectors(folder):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+class RescoredIVFPQ:
+    """An IVF-PQ index whose candidates are re-scored with the exact vectors on disk. It
+    searches like a faiss index: `search(queries, k)` -> (scores, rows), rows -1 when fewer."""
+
+    def __init__(self, index, folder: Path, nprobe: int = DEFAULT_NPROBE):
+        self.index, self.nprobe = index, nprobe
+        self.ntotal = index.ntotal
+        self._chunk_size = _chunk_size(folder)
+        self._chunks = [vectors for _, vectors in read_doc_vectors(folder)]  # memory-mapped
+
+    def _vectors(self, rows: np.ndarray) -> np.ndarray:
+        chunk, offset = np.divmod(rows, self._chunk_size)
+        out = np.empty((len(rows), self._chunks[0].shape[1]), dtype=np.float32)
+        for c in np.unique(chunk):
+            where = chunk == c
+            out[where] = self._chunks[c][offset[where]]
+        return out
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        self.index.nprobe = self.nprobe
+        _, candidates = self.index.search(queries, min(self.ntotal, k * RESCORE))
+        scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+        rows = np.full((len(queries), k), -1, dtype=np.int64)
+        for q, found in enumerate(candidates):
+            found = found[found >= 0]
+            exact = self._vectors(found) @ queries[q]
+            best = np.argsort(-exact, kind="stable")[:k]
+            scores[q, : len(best)], rows[q, : len(best)] = exact[best], found[best]
+        return scores, rows

@@ -1,0 +1,144 @@
+"""Encoding a collection on a Ray cluster: Ray Data `map_batches` over an actor pool, one
+model per actor.
+
+    clirbench run --model me5-small --task mmarco-clir --engine ray                   # a local Ray
+    clirbench run ... --engine ray --address auto --workers 8                         # this node's cluster
+    clirbench run ... --engine ray --address ray://head:10001                         # a remote one
+
+How it works:
+- This process streams the collection and cuts it into the store's chunks (4,096 documents);
+  chunks already on disk are skipped, so a killed job resumes where it stopped, whichever
+  engine wrote what is there.
+- The chunks go to the cluster a window at a time (`window_chunks_per_worker` chunks per
+  worker), so memory stays bounded whatever the collection's size: one window of texts in
+  Ray's object store, one chunk of vectors at a time back here.
+- Each actor holds one encoder. It takes one GPU where the cluster has GPUs, and otherwise an
+  equal share of the CPUs, with torch's threads set to that share.
+- Vectors come back to this process, which writes them. So the cluster needs no shared disk,
+  only the encoder's model files where its workers run.
+- Actors that die are restarted, and their chunks are retried (Ray Data's defaults for actor
+  pools: `max_restarts=-1`, `max_task_retries=-1`).
+- A chunk is encoded by the same code on the same texts in the same batches as in a single
+  process, so its vectors are the same.
+"""
+
+import logging
+import os
+import time
+from itertools import islice
+
+import numpy as np
+
+from clirbench.core.errors import ClirbenchError
+from clirbench.systems.dense.batching import DocumentEncoding
+from clirbench.systems.dense.vector_store import ChunkPlan
+
+
+def _ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise ClirbenchError("--engine ray needs Ray (with Ray Data)",
+                             "run `make setup`, or `pip install 'clirbench[ray]'`") from None
+    return ray
+
+
+def _plugin_error(error: BaseException) -> BaseException:
+    """The ClirbenchError a worker raised, out of Ray's wrappers; else the error itself."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, ClirbenchError):
+            return ClirbenchError(seen.message, seen.hint)
+        seen = seen.__cause__ or seen.__context__
+    return error
+
+
+class _ChunkEncoder:
+    """The actor: one encoder, called on one chunk at a time."""
+
+    def __init__(self, encoding: DocumentEncoding, threads: int | None):
+        if threads:
+            try:
+                import torch
+
+                torch.set_num_threads(threads)
+            except ImportError:  # an encoder without torch sets its own threads
+                pass
+        self.encoding = encoding
+
+    def __call__(self, batch: dict) -> dict:
+        # batch_size=1: one chunk per call, so the output block is that chunk's vectors.
+        (index,), (texts,) = batch["chunk"], batch["texts"]
+        vectors = self.encoding([str(t) for t in texts])
+        return {"chunk": np.array([index]), "vectors": vectors[None]}
+
+
+class RayEngine:
+    name = "ray"
+    window_chunks_per_worker = 16
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        if workers is not None and workers < 1:
+            raise ClirbenchError(f"--workers {workers}: there must be at least one", "give --workers 1 or more")
+        self.address, self.workers = address, workers
+
+    def _connect(self):
+        ray = _ray()
+        if not ray.is_initialized():
+            try:
+                if self.address:
+                    ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
+                else:  # a Ray of this machine alone, stopped with this process
+                    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, logging_level=logging.WARNING,
+                             log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as e:
+                raise ClirbenchError(f"cannot connect to Ray at {self.address or 'a new local instance'}: "
+                                     f"{str(e).splitlines()[0] if str(e) else type(e).__name__}",
+                                     "start the cluster (`ray start --head`) or check --address "
+                                     "(auto, or ray://HOST:10001)") from None
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # clirbench reports progress itself
+        context.print_on_execution_start = False
+        return ray
+
+    def layout(self, ray) -> tuple[int, dict, int | None]:
+        """(workers, resources of each actor, torch threads of each) on the connected cluster."""
+        resources = ray.cluster_resources()
+        gpus = int(resources.get("GPU", 0))
+        if gpus:
+            return self.workers or gpus, {"num_gpus": 1, "num_cpus": 1}, None
+        nodes = [node["Resources"].get("CPU", 0) for node in ray.nodes() if node["Alive"]]
+        workers = self.workers or max(1, len(nodes))
+        # An equal share of the CPUs, no more than one node has: an actor never spans nodes.
+        share = max(1, min(int(max(nodes, default=1)), int(resources.get("CPU", 1)) // workers))
+        return workers, {"num_cpus": share}, share
+
+    def encode(self, plan: ChunkPlan, encoding: DocumentEncoding, on_batch=None) -> None:
+        ray = self._connect()
+        workers, resources, threads = self.layout(ray)
+        chunks = iter(plan)
+        while window := list(islice(chunks, workers * self.window_chunks_per_worker)):
+            ids = {chunk.index: chunk.ids for chunk in window}
+            rows = [{"chunk": chunk.index, "texts": chunk.texts} for chunk in window]
+            del window
+            dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+            del rows
+            encoded = dataset.map_batches(
+                _ChunkEncoder, fn_constructor_args=(encoding, threads), batch_size=1, batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=min(workers, len(ids))), **resources)
+            began = time.perf_counter()
+            try:
+                for batch in encoded.iter_batches(batch_size=None, batch_format="numpy"):
+                    for index, vectors in zip(batch["chunk"], batch["vectors"]):
+                        vectors = np.asarray(vectors, dtype=np.float32)
+                        plan.save(int(index), ids.pop(int(index)), vectors)
+                        if on_batch:
+                            now = time.perf_counter()
+                            on_batch(len(vectors), now - began)
+                            began = now
+            except Exception as e:
+                cause = _plugin_error(e)
+                if cause is e:
+                    raise
+                raise cause from None
