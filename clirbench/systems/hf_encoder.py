@@ -146,6 +146,11 @@ class HFEncoder(Encoder):
             training_data=s.training_data, adapted_from=s.adapted_from, license=s.license, source=s.source or s.model, notes=s.notes,
         )
 
+    def __getstate__(self) -> dict:
+        # A copy sent to another process (a Ray worker) loads the model itself, on its first
+        # text: shipping hundreds of MB of loaded weights would cost more than reading them.
+        return {**self.__dict__, "_tokenizer": None, "_model": None}
+
     def _load_error(self, model: str, error: Exception) -> ClirbenchError:
         local = Path(model).expanduser().exists()
         where = self.settings._settings_file

@@ -74,6 +74,16 @@ class _ChunkEncoder:
         return {"chunk": np.array([index]), "vectors": vectors[None]}
 
 
+def _actor_class(encoding: DocumentEncoding, threads: int | None) -> type:
+    # The encoding travels inside the class, not as constructor arguments in the object
+    # store, which a restarted actor could find gone.
+    class ChunkEncoder(_ChunkEncoder):
+        def __init__(self):
+            super().__init__(encoding, threads)
+
+    return ChunkEncoder
+
+
 class RayEngine:
     name = "ray"
     window_chunks_per_worker = 16
@@ -83,7 +93,8 @@ class RayEngine:
             raise ClirbenchError(f"--workers {workers}: there must be at least one", "give --workers 1 or more")
         self.address, self.workers = address, workers
 
-    def _connect(self):
+    def connect(self):
+        """Ray, connected to the cluster (or a new local one): once per process."""
         ray = _ray()
         if not ray.is_initialized():
             try:
@@ -100,6 +111,7 @@ class RayEngine:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # clirbench reports progress itself
         context.print_on_execution_start = False
+        logging.getLogger("ray.data").setLevel(logging.ERROR)  # every window's "execution finished"
         return ray
 
     def layout(self, ray) -> tuple[int, dict, int | None]:
@@ -115,7 +127,7 @@ class RayEngine:
         return workers, {"num_cpus": share}, share
 
     def encode(self, plan: ChunkPlan, encoding: DocumentEncoding, on_batch=None) -> None:
-        ray = self._connect()
+        ray = self.connect()
         workers, resources, threads = self.layout(ray)
         chunks = iter(plan)
         while window := list(islice(chunks, workers * self.window_chunks_per_worker)):
@@ -125,7 +137,7 @@ class RayEngine:
             dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
             del rows
             encoded = dataset.map_batches(
-                _ChunkEncoder, fn_constructor_args=(encoding, threads), batch_size=1, batch_format="numpy",
+                _actor_class(encoding, threads), batch_size=1, batch_format="numpy",
                 compute=ray.data.ActorPoolStrategy(size=min(workers, len(ids))), **resources)
             began = time.perf_counter()
             try:
