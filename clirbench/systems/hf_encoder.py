@@ -4,8 +4,11 @@
     clirbench run --model my-encoder.yaml --task mlqa-r     # settings below, in YAML
 
 Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that computes bfloat16
-natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. The precision is part of
-the fingerprint, so vectors of one precision are never mixed with another's.
+natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. `int8` quantises the
+linear layers' weights to int8 (dynamic quantisation, CPU only), activations stay float32.
+The precision is part of the fingerprint, so vectors of one precision are never mixed with
+another's. `attention: eager` and `compile: true` (torch.compile) are speed settings measured in
+benchmarks/encode.py; when not at their defaults they are part of the fingerprint too.
 """
 
 import hashlib
@@ -38,7 +41,9 @@ class HFEncoderSettings(BaseModel):
     max_length: int = Field(512, ge=8)
     batch_size: int = Field(32, ge=1)
     device: str = "auto"  # auto: cuda when present, else cpu
-    precision: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = "auto"
+    attention: Literal["sdpa", "eager"] = "sdpa"  # scaled-dot-product attention, or the plain one
+    compile: bool = False  # torch.compile the model (minutes of compiling, once per process)
     # Metadata for the leaderboard.
     description: str = ""
     training_data: list[str] | None = None  # None: unknown
@@ -115,6 +120,9 @@ class HFEncoder(Encoder):
         precision = s.precision
         if precision == "auto":
             precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if bf16_native() else "float32")
+        if precision == "int8" and self.device != "cpu":
+            raise ClirbenchError(f"precision int8 runs on the CPU only, not on {self.device}",
+                                 "set device: cpu, or another precision")
         self.precision = precision
         self.batch_size = s.batch_size
         self._tokenizer = self._model = None
@@ -140,6 +148,10 @@ class HFEncoder(Encoder):
                 "model": s.model, "revision": self._revision(config), "pooling": s.pooling, "normalize": s.normalize,
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
                 "max_length": self.max_length, "precision": precision, "backend": "transformers",
+                # Speed settings change vectors in their last digits: named when not the default,
+                # so that the vectors cached before they existed keep their fingerprint.
+                **({"attention": s.attention} if s.attention != "sdpa" else {}),
+                **({"compile": True} if s.compile else {}),
             },
             num_parameters=num_parameters,
             embedding_dim=getattr(config, "hidden_size", None),
@@ -183,10 +195,16 @@ class HFEncoder(Encoder):
         hf_logging.disable_progress_bar()
         try:
             tokenizer = AutoTokenizer.from_pretrained(model)
-            net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32)
+            net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32,
+                                            attn_implementation=self.settings.attention)
         except (OSError, ValueError) as e:
             raise self._load_error(model, e) from None
-        return tokenizer, net.to(self.device).eval()
+        net = net.to(self.device).eval()
+        if self.precision == "int8":
+            net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        if self.settings.compile:
+            net = torch.compile(net, dynamic=True)
+        return tokenizer, net
 
     def _revision(self, config) -> str:
         """Which weights: the hub commit, or a hash of a local folder's weight files' names and sizes."""

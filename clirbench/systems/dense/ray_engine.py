@@ -127,30 +127,38 @@ class RayEngine:
         return workers, {"num_cpus": share}, share
 
     def encode(self, plan: ChunkPlan, encoding: DocumentEncoding, on_batch=None) -> None:
-        ray = self.connect()
-        workers, resources, threads = self.layout(ray)
         chunks = iter(plan)
-        while window := list(islice(chunks, workers * self.window_chunks_per_worker)):
-            ids = {chunk.index: chunk.ids for chunk in window}
-            rows = [{"chunk": chunk.index, "texts": chunk.texts} for chunk in window]
-            del window
-            dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
-            del rows
-            encoded = dataset.map_batches(
-                _actor_class(encoding, threads), batch_size=1, batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=min(workers, len(ids))), **resources)
-            began = time.perf_counter()
-            try:
-                for batch in encoded.iter_batches(batch_size=None, batch_format="numpy"):
-                    for index, vectors in zip(batch["chunk"], batch["vectors"]):
-                        vectors = np.asarray(vectors, dtype=np.float32)
-                        plan.save(int(index), ids.pop(int(index)), vectors)
-                        if on_batch:
-                            now = time.perf_counter()
-                            on_batch(len(vectors), now - began)
-                            began = now
-            except Exception as e:
-                cause = _plugin_error(e)
-                if cause is e:
-                    raise
-                raise cause from None
+        ray = workers = resources = threads = None
+        while window := list(islice(chunks, (workers or 1) * self.window_chunks_per_worker)):
+            if ray is None:  # connected once there is work: a finished store needs no cluster
+                ray = self.connect()
+                workers, resources, threads = self.layout(ray)
+                window += list(islice(chunks, (workers - 1) * self.window_chunks_per_worker))
+            self._encode_window(ray, window, plan, encoding, workers, resources, threads, on_batch)
+
+    def _encode_window(self, ray, window, plan, encoding, workers, resources, threads, on_batch) -> None:
+        ids = {chunk.index: chunk.ids for chunk in window}
+        rows = [{"chunk": chunk.index, "texts": chunk.texts} for chunk in window]
+        window.clear()
+        dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+        del rows
+        encoded = dataset.map_batches(
+            _actor_class(encoding, threads), batch_size=1, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=min(workers, len(ids))), **resources)
+        began = time.perf_counter()
+        try:
+            for batch in encoded.iter_batches(batch_size=None, batch_format="numpy"):
+                for index, vectors in zip(batch["chunk"], batch["vectors"]):
+                    vectors = np.asarray(vectors, dtype=np.float32)
+                    plan.save(int(index), ids.pop(int(index)), vectors)
+                    if on_batch:
+                        now = time.perf_counter()
+                        on_batch(len(vectors), now - began)
+                        began = now
+        except Exception as e:
+            cause = _plugin_error(e)
+            if cause is e:
+                raise
+            raise cause from None
+        if ids:  # Ray Data returned without them: never leave a gap unsaid
+            raise RuntimeError(f"Ray returned no vectors for chunks {sorted(ids)} of {plan.folder}")

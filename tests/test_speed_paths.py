@@ -1,0 +1,110 @@
+"""The encoder's speed paths (bfloat16, int8, eager attention, torch.compile) against the plain
+float32 path: every one gives vectors within cosine 0.999 of float32, on a tiny real XLM-R and
+on me5-small's first 50 MLQA-R sentences; and the FLOP counter agrees with a hand count and
+with torch's own operation counter."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from tiny_models import build_tiny_xlmr, toy_texts  # noqa: E402
+
+from clirbench.systems.dense.flops import encoder_flops, sequence_flops  # noqa: E402
+from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings  # noqa: E402
+
+MIN_COSINE = 0.999
+SPEED_PATHS = [{"precision": "bfloat16"}, {"precision": "int8"}, {"precision": "float32", "attention": "eager"},
+               {"precision": "float32", "compile": True}]
+
+
+def vectors(folder: Path, texts: list[str], **settings) -> np.ndarray:
+    encoder = HFEncoder(HFEncoderSettings(model=str(folder), passage_prefix="passage: ", batch_size=16, **settings))
+    return encoder.encode_documents(texts, "en")
+
+
+def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.min(np.sum(a * b, axis=1)))  # rows are unit length
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-xlmr")
+
+
+@pytest.mark.parametrize("settings", SPEED_PATHS, ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_speed_paths_match_float32_on_a_tiny_model(tiny, settings):
+    texts = toy_texts()
+    plain = vectors(tiny, texts, precision="float32")
+    fast = vectors(tiny, texts, **settings)
+    assert fast.shape == plain.shape and fast.dtype == np.float32
+    assert min_cosine(plain, fast) >= MIN_COSINE
+
+
+def first_mlqa_sentences(n: int = 50) -> list[str]:
+    import ir_datasets
+
+    from clirbench.data import register_all
+
+    register_all()
+    docs = ir_datasets.load("clirbench/mlqa-r/en").docs_iter()
+    return [next(docs).text for _ in range(n)]
+
+
+@pytest.mark.skipif(not os.environ.get("CLIRBENCH_LOCAL_DATA")
+                    or not (Path(os.environ["CLIRBENCH_LOCAL_DATA"]) / "lareqa" / "mlqa-r").is_dir(),
+                    reason="CLIRBENCH_LOCAL_DATA does not hold lareqa/mlqa-r (the real MLQA-R files)")
+def test_speed_paths_match_float32_on_me5_small(me5_small_built):
+    folder, _ = me5_small_built
+    texts = first_mlqa_sentences()
+    plain = vectors(folder, texts, precision="float32")
+    for settings in SPEED_PATHS:
+        cosine = min_cosine(plain, vectors(folder, texts, **settings))
+        assert cosine >= MIN_COSINE, (settings, cosine)
+
+
+def test_speed_settings_name_their_vectors(tiny):
+    """Vectors of a speed setting are cached apart from the plain ones; the defaults keep the
+    fingerprint they had before the settings existed."""
+    plain = HFEncoder(HFEncoderSettings(model=str(tiny), precision="float32"))
+    assert "attention" not in plain.meta.parameters and "compile" not in plain.meta.parameters
+    prints = {HFEncoder(HFEncoderSettings(model=str(tiny), **s)).fingerprint() for s in [{"precision": "float32"}, *SPEED_PATHS]}
+    assert len(prints) == 1 + len(SPEED_PATHS)
+
+
+def test_int8_is_refused_on_a_gpu(tiny):
+    from clirbench.core.errors import ClirbenchError
+
+    with pytest.raises(ClirbenchError, match="int8 runs on the CPU only"):
+        HFEncoder(HFEncoderSettings(model=str(tiny), precision="int8", device="cuda"))
+
+
+def test_flop_count_by_hand():
+    # hidden 64, feed-forward 128, 2 layers; sequences of 5 and 9 tokens:
+    #   L=5: 2·5·(4·64·64 + 2·64·128) + 4·25·64 = 327,680 + 6,400 = 334,080 per layer
+    #   L=9: 2·9·32,768 + 4·81·64 = 589,824 + 20,736 = 610,560 per layer
+    assert sequence_flops(5, 64, 128, 2) == 2 * 334_080
+    assert sequence_flops(9, 64, 128, 2) == 2 * 610_560
+
+    class Config:
+        hidden_size, intermediate_size, num_hidden_layers = 64, 128, 2
+
+    assert encoder_flops(Config, [5, 9]) == 2 * (334_080 + 610_560)
+
+
+def test_flop_count_agrees_with_torch_on_a_real_model(tiny):
+    """torch's FlopCounterMode counts every matrix product the model runs (one text, so no
+    padding): the counter's figure is the same."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny)
+    model = AutoModel.from_pretrained(tiny, attn_implementation="eager", add_pooling_layer=False).eval()
+    batch = tokenizer([toy_texts()[0]], return_tensors="pt")
+    with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        model(**batch)
+    assert counter.get_total_flops() == encoder_flops(model.config, [batch["input_ids"].shape[1]])
