@@ -215,7 +215,7 @@ def phase_search(args) -> dict:
     del flat
     rescored, _ = open_vector_index(folder, "ivfpq", 384)
     rows = []
-    for nprobe in [4, 8, 16, 32, 64, 128]:
+    for nprobe in [16, 32, 64, 128, 256]:
         for rescore in [False, True]:
             rescored.nprobe = nprobe
             rescored.index.nprobe = nprobe
