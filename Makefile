@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pip's configured local indexes warn about every folder they lack: noise, not errors.
 PIP_QUIET := 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: setup demo test bench bench-encode bench-leaderboard clean
+.PHONY: setup demo test bench bench-encode bench-scale bench-train bench-leaderboard clean
 
 setup: $(STAMP)
 
@@ -58,7 +58,15 @@ bench-leaderboard: setup
 
 bench-encode: setup
 	$(BIN)/clirbench models install me5-small
-	$(BIN)/python benchmarks/encode.py
+	$(BIN)/python benchmarks/encode.py --accuracy --json benchmarks/results/encode.json
+
+bench-train: setup
+	$(BIN)/clirbench models install me5-small
+	$(BIN)/python benchmarks/train_steps.py --json benchmarks/results/train_steps.json
+
+bench-scale: setup
+	$(BIN)/clirbench models install me5-small
+	$(BIN)/python benchmarks/scale.py --json benchmarks/results/scale.json
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
