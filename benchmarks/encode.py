@@ -37,13 +37,16 @@ LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
 PREFIX = "passage: "
 # clirbench sides: HFEncoder settings over me5-small's.
 CLIRBENCH_SIDES = {
+# The default on this CPU is clirbench-bfloat16: eager attention, batches of 16.
+CLIRBENCH_SIDES = {
     "clirbench-float32": {"precision": "float32"},
     "clirbench-bfloat16": {"precision": "bfloat16"},
     "clirbench-int8": {"precision": "int8"},
-    "clirbench-bfloat16-eager": {"precision": "bfloat16", "attention": "eager"},
-    "clirbench-bfloat16-compile": {"precision": "bfloat16", "compile": True},
+    "clirbench-bfloat16-sdpa": {"precision": "bfloat16", "attention": "sdpa"},
+    "clirbench-bfloat16-sdpa-batch32": {"precision": "bfloat16", "attention": "sdpa", "batch_size": 32},
     "clirbench-bfloat16-batch8": {"precision": "bfloat16", "batch_size": 8},
-    "clirbench-bfloat16-batch128": {"precision": "bfloat16", "batch_size": 128},
+    "clirbench-bfloat16-batch64": {"precision": "bfloat16", "batch_size": 64},
+    "clirbench-bfloat16-compile": {"precision": "bfloat16"},  # compiled in side_clirbench
 }
 SIDES = ["st-float32", "st-bfloat16", *CLIRBENCH_SIDES, "onnx-float32", "onnx-int8"]
 
@@ -121,12 +124,19 @@ def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
             "vectors": np.asarray(vectors, dtype=np.float32)}
 
 
-def side_clirbench(docs, batch_size: int, settings: dict) -> dict:
+def side_clirbench(docs, batch_size: int | None, settings: dict, compiled: bool = False) -> dict:
     from clirbench.systems.dense.retriever import DenseRetriever
     from clirbench.systems.dense.vector_store import read_doc_vectors
     from clirbench.models.me5_small import me5_small
 
     encoder = me5_small(**{"batch_size": batch_size, **settings})
+    if compiled:  # torch.compile with frozen weights (oneDNN prepacking): measured, not kept
+        import torch
+        import torch._inductor.config
+
+        torch._inductor.config.freezing = True
+        encoder._tokenizer, model = encoder._load(encoder.settings.model)
+        encoder._model = torch.compile(model, dynamic=True)
     start = time.perf_counter()
     encoder.encode_documents([text for _, text, _ in docs[:8]], "en")  # load (and compile) before timing
     warm_up = time.perf_counter() - start
@@ -212,11 +222,11 @@ def side_onnx(docs, batch_size: int, int8: bool, work: Path) -> dict:
 def run_side(args) -> int:
     docs = sample_sentences(args.per_language)
     if args.side.startswith("st-"):
-        out = side_sentence_transformers(docs, args.batch_size, bfloat16=args.side == "st-bfloat16")
+        out = side_sentence_transformers(docs, args.batch_size or 32, bfloat16=args.side == "st-bfloat16")
     elif args.side.startswith("onnx-"):
-        out = side_onnx(docs, args.batch_size, int8=args.side == "onnx-int8", work=Path(args.vectors_out).parent.parent)
+        out = side_onnx(docs, args.batch_size or 16, int8=args.side == "onnx-int8", work=Path(args.vectors_out).parent.parent)
     else:
-        out = side_clirbench(docs, args.batch_size, CLIRBENCH_SIDES[args.side])
+        out = side_clirbench(docs, args.batch_size, CLIRBENCH_SIDES[args.side], compiled=args.side.endswith("compile"))
     np.save(args.vectors_out, out.pop("vectors"))
     print(json.dumps(out))
     return 0
@@ -224,7 +234,7 @@ def run_side(args) -> int:
 
 def measure_side(side: str, args, vectors_out: Path) -> dict | None:
     cmd = [sys.executable, __file__, "--side", side, "--per-language", str(args.per_language),
-           "--batch-size", str(args.batch_size), "--vectors-out", str(vectors_out)]
+           "--vectors-out", str(vectors_out)] + (["--batch-size", str(args.batch_size)] if args.batch_size else [])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         print(f"  {side} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
@@ -295,7 +305,8 @@ def accuracy() -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-language", type=int, default=300, help="sentences per MLQA-R language (default 300)")
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="texts per batch (default: each side's own; 16 for clirbench, 32 for the others)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--sides", nargs="+", default=SIDES, choices=SIDES, help="sides to measure (default: all)")
     parser.add_argument("--accuracy", action="store_true", help="also score precisions on 9 MLQA-R pairs (minutes)")
@@ -319,7 +330,7 @@ def main() -> int:
     lengths = token_lengths([text for _, text, _ in docs])
     flops = encoder_flops(AutoConfig.from_pretrained(str(install_dir())), lengths)
     print(f"me5-small ({installed()['built_from']}) on {n} MLQA-R sentences ({args.per_language} per language, "
-          f"{np.mean(lengths):.1f} tokens on average), batch {args.batch_size}, best of {args.repeats}")
+          f"{np.mean(lengths):.1f} tokens on average), batch {args.batch_size or 'each side's default'}, best of {args.repeats}")
     print(f"forward FLOPs of these texts: {flops / 1e9:,.0f} GFLOP ({flops / n / 1e9:.2f} per text); padding in "
           f"length-sorted batches: " + ", ".join(f"{padding_waste(lengths, b):.1%} at {b}" for b in (8, 32, 128)))
     peaks = {"float32": matmul_peak_gflops("float32"), "bfloat16": matmul_peak_gflops("bfloat16")}

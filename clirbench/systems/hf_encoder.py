@@ -7,8 +7,8 @@ Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that compu
 natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. `int8` quantises the
 linear layers' weights to int8 (dynamic quantisation, CPU only), activations stay float32.
 The precision is part of the fingerprint, so vectors of one precision are never mixed with
-another's. `attention: eager` and `compile: true` (torch.compile) are speed settings measured in
-benchmarks/encode.py; when not at their defaults they are part of the fingerprint too.
+another's. `attention` (auto: eager on a CPU, sdpa on a GPU) is a speed setting measured in
+benchmarks/encode.py; attention other than sdpa is part of the fingerprint too.
 """
 
 import hashlib
@@ -39,11 +39,13 @@ class HFEncoderSettings(BaseModel):
     query_prefix: str = ""
     passage_prefix: str = ""
     max_length: int = Field(512, ge=8)
-    batch_size: int = Field(32, ge=1)
+    # None: 16 on a CPU (measured fastest for me5-small here: benchmarks/encode.py), 64 on a GPU.
+    batch_size: int | None = Field(None, ge=1)
     device: str = "auto"  # auto: cuda when present, else cpu
     precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = "auto"
-    attention: Literal["sdpa", "eager"] = "sdpa"  # scaled-dot-product attention, or the plain one
-    compile: bool = False  # torch.compile the model (minutes of compiling, once per process)
+    # auto: eager on a CPU (torch's fused CPU attention was 27% of the time on short texts),
+    # scaled-dot-product attention (sdpa) on a GPU.
+    attention: Literal["auto", "sdpa", "eager"] = "auto"
     # Metadata for the leaderboard.
     description: str = ""
     training_data: list[str] | None = None  # None: unknown
@@ -124,7 +126,9 @@ class HFEncoder(Encoder):
             raise ClirbenchError(f"precision int8 runs on the CPU only, not on {self.device}",
                                  "set device: cpu, or another precision")
         self.precision = precision
-        self.batch_size = s.batch_size
+        on_cpu = self.device == "cpu"
+        self.batch_size = s.batch_size or (16 if on_cpu else 64)
+        self.attention = s.attention if s.attention != "auto" else ("eager" if on_cpu else "sdpa")
         self._tokenizer = self._model = None
         # A local folder of safetensors weights tells its sizes from headers: the model itself is
         # loaded on the first text to encode, so a rerun whose vectors are all cached skips it.
@@ -150,8 +154,7 @@ class HFEncoder(Encoder):
                 "max_length": self.max_length, "precision": precision, "backend": "transformers",
                 # Speed settings change vectors in their last digits: named when not the default,
                 # so that the vectors cached before they existed keep their fingerprint.
-                **({"attention": s.attention} if s.attention != "sdpa" else {}),
-                **({"compile": True} if s.compile else {}),
+                **({"attention": self.attention} if self.attention != "sdpa" else {}),
             },
             num_parameters=num_parameters,
             embedding_dim=getattr(config, "hidden_size", None),
@@ -196,14 +199,12 @@ class HFEncoder(Encoder):
         try:
             tokenizer = AutoTokenizer.from_pretrained(model)
             net = AutoModel.from_pretrained(model, dtype=torch.float16 if self.precision == "float16" else torch.float32,
-                                            attn_implementation=self.settings.attention)
+                                            attn_implementation=self.attention)
         except (OSError, ValueError) as e:
             raise self._load_error(model, e) from None
         net = net.to(self.device).eval()
         if self.precision == "int8":
             net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
-        if self.settings.compile:
-            net = torch.compile(net, dynamic=True)
         return tokenizer, net
 
     def _revision(self, config) -> str:
