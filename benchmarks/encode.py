@@ -35,9 +35,7 @@ import numpy as np
 
 LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
 PREFIX = "passage: "
-# clirbench sides: HFEncoder settings over me5-small's.
-CLIRBENCH_SIDES = {
-# The default on this CPU is clirbench-bfloat16: eager attention, batches of 16.
+# clirbench sides: HFEncoder settings over me5-small's. The default on this CPU is clirbench-bfloat16: eager attention, batches of 16.
 CLIRBENCH_SIDES = {
     "clirbench-float32": {"precision": "float32"},
     "clirbench-bfloat16": {"precision": "bfloat16"},
@@ -330,7 +328,7 @@ def main() -> int:
     lengths = token_lengths([text for _, text, _ in docs])
     flops = encoder_flops(AutoConfig.from_pretrained(str(install_dir())), lengths)
     print(f"me5-small ({installed()['built_from']}) on {n} MLQA-R sentences ({args.per_language} per language, "
-          f"{np.mean(lengths):.1f} tokens on average), batch {args.batch_size or 'each side's default'}, best of {args.repeats}")
+          f"{np.mean(lengths):.1f} tokens on average), batch {args.batch_size or 'each side default'}, best of {args.repeats}")
     print(f"forward FLOPs of these texts: {flops / 1e9:,.0f} GFLOP ({flops / n / 1e9:.2f} per text); padding in "
           f"length-sorted batches: " + ", ".join(f"{padding_waste(lengths, b):.1%} at {b}" for b in (8, 32, 128)))
     peaks = {"float32": matmul_peak_gflops("float32"), "bfloat16": matmul_peak_gflops("bfloat16")}
