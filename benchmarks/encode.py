@@ -35,16 +35,17 @@ import numpy as np
 
 LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
 PREFIX = "passage: "
-# clirbench sides: HFEncoder settings over me5-small's. The default on this CPU is clirbench-bfloat16: eager attention, batches of 16.
+# clirbench sides: HFEncoder settings over me5-small's. The default on this CPU is
+# clirbench-bfloat16 (sdpa attention, batches of 32).
 CLIRBENCH_SIDES = {
     "clirbench-float32": {"precision": "float32"},
     "clirbench-bfloat16": {"precision": "bfloat16"},
     "clirbench-int8": {"precision": "int8"},
-    "clirbench-bfloat16-sdpa": {"precision": "bfloat16", "attention": "sdpa"},
-    "clirbench-bfloat16-sdpa-batch32": {"precision": "bfloat16", "attention": "sdpa", "batch_size": 32},
+    "clirbench-bfloat16-eager": {"precision": "bfloat16", "attention": "eager"},
+    "clirbench-bfloat16-eager-batch16": {"precision": "bfloat16", "attention": "eager", "batch_size": 16},
     "clirbench-bfloat16-batch8": {"precision": "bfloat16", "batch_size": 8},
     "clirbench-bfloat16-batch64": {"precision": "bfloat16", "batch_size": 64},
-    "clirbench-bfloat16-compile": {"precision": "bfloat16"},  # compiled in side_clirbench
+    "clirbench-bfloat16-compile": {"precision": "bfloat16", "compile": True},
 }
 SIDES = ["st-float32", "st-bfloat16", *CLIRBENCH_SIDES, "onnx-float32", "onnx-int8"]
 
@@ -122,19 +123,12 @@ def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
             "vectors": np.asarray(vectors, dtype=np.float32)}
 
 
-def side_clirbench(docs, batch_size: int | None, settings: dict, compiled: bool = False) -> dict:
+def side_clirbench(docs, batch_size: int | None, settings: dict) -> dict:
     from clirbench.systems.dense.retriever import DenseRetriever
     from clirbench.systems.dense.vector_store import read_doc_vectors
     from clirbench.models.me5_small import me5_small
 
     encoder = me5_small(**{"batch_size": batch_size, **settings})
-    if compiled:  # torch.compile with frozen weights (oneDNN prepacking): measured, not kept
-        import torch
-        import torch._inductor.config
-
-        torch._inductor.config.freezing = True
-        encoder._tokenizer, model = encoder._load(encoder.settings.model)
-        encoder._model = torch.compile(model, dynamic=True)
     start = time.perf_counter()
     encoder.encode_documents([text for _, text, _ in docs[:8]], "en")  # load (and compile) before timing
     warm_up = time.perf_counter() - start
@@ -224,7 +218,7 @@ def run_side(args) -> int:
     elif args.side.startswith("onnx-"):
         out = side_onnx(docs, args.batch_size or 16, int8=args.side == "onnx-int8", work=Path(args.vectors_out).parent.parent)
     else:
-        out = side_clirbench(docs, args.batch_size, CLIRBENCH_SIDES[args.side], compiled=args.side.endswith("compile"))
+        out = side_clirbench(docs, args.batch_size, CLIRBENCH_SIDES[args.side])
     np.save(args.vectors_out, out.pop("vectors"))
     print(json.dumps(out))
     return 0
@@ -278,7 +272,7 @@ def search_speed(doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 10
 
 ACCURACY_PAIRS = [f"{q}-{d}" for q in ("en", "hi", "zh") for d in ("en", "hi", "zh")]
 ACCURACY_SETTINGS = {"float32": {"precision": "float32"}, "bfloat16": {"precision": "bfloat16"},
-                     "int8": {"precision": "int8"}}
+                     "int8": {"precision": "int8"}, "bfloat16-compile": {"precision": "bfloat16", "compile": True}}
 
 
 def accuracy() -> dict:
@@ -304,16 +298,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-language", type=int, default=300, help="sentences per MLQA-R language (default 300)")
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="texts per batch (default: each side's own; 16 for clirbench, 32 for the others)")
+                        help="texts per batch (default: each side's own; 32, and 16 for ONNX Runtime)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--sides", nargs="+", default=SIDES, choices=SIDES, help="sides to measure (default: all)")
     parser.add_argument("--accuracy", action="store_true", help="also score precisions on 9 MLQA-R pairs (minutes)")
+    parser.add_argument("--accuracy-only", action="store_true", help="only the scores of --accuracy")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--vectors-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.side:
         return run_side(args)
+    if args.accuracy_only:
+        out = {"accuracy": accuracy()}
+        print(json.dumps(out, indent=2))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(out, indent=2) + "\n")
+        return 0
 
     from clirbench.models.me5_small import installed
     from clirbench.systems.dense.flops import encoder_flops

@@ -50,3 +50,12 @@ class Slow(Wrapped):
     def encode_documents(self, texts, lang):
         time.sleep(self.seconds)
         return super().encode_documents(texts, lang)
+
+
+class Refuses(Wrapped):
+    """Raises the ClirbenchError a plugin raises for bad input."""
+
+    def encode_documents(self, texts, lang):
+        from clirbench.core.errors import ClirbenchError
+
+        raise ClirbenchError(f"cannot encode {lang} documents", "give it English")

@@ -146,6 +146,17 @@ def test_a_killed_job_resumes_from_its_chunks(ray_cluster, tiny, tmp_path):
     assert_same_chunks(local_dir, ray_dir)
 
 
+def test_a_plugin_error_in_a_worker_reaches_the_user(ray_cluster, tiny, tmp_path):
+    from ray_helpers import Refuses
+
+    from clirbench.core.errors import ClirbenchError
+
+    with pytest.raises(ClirbenchError, match="cannot encode en documents") as error:
+        encode_into(tmp_path / "ray", Refuses(tiny()), RayEngine(workers=1))
+    assert error.value.hint == "give it English"
+    assert not list((tmp_path / "ray").glob("chunk-*"))
+
+
 def test_engine_options_are_checked():
     from clirbench.core.errors import ClirbenchError
 

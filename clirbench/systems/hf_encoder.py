@@ -7,8 +7,8 @@ Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that compu
 natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. `int8` quantises the
 linear layers' weights to int8 (dynamic quantisation, CPU only), activations stay float32.
 The precision is part of the fingerprint, so vectors of one precision are never mixed with
-another's. `attention` (auto: eager on a CPU, sdpa on a GPU) is a speed setting measured in
-benchmarks/encode.py; attention other than sdpa is part of the fingerprint too.
+another's. `attention` and `compile` (torch.compile with frozen weights) are speed settings measured in benchmarks/encode.py; attention other than
+sdpa, and compile, are part of the fingerprint too.
 """
 
 import hashlib
@@ -39,13 +39,15 @@ class HFEncoderSettings(BaseModel):
     query_prefix: str = ""
     passage_prefix: str = ""
     max_length: int = Field(512, ge=8)
-    # None: 16 on a CPU (measured fastest for me5-small here: benchmarks/encode.py), 64 on a GPU.
-    batch_size: int | None = Field(None, ge=1)
+    batch_size: int = Field(32, ge=1)
     device: str = "auto"  # auto: cuda when present, else cpu
     precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = "auto"
-    # auto: eager on a CPU (torch's fused CPU attention was 27% of the time on short texts),
-    # scaled-dot-product attention (sdpa) on a GPU.
-    attention: Literal["auto", "sdpa", "eager"] = "auto"
+    # Scaled-dot-product attention, or the plain one: no faster on a CPU over MLQA-R
+    # (benchmarks/encode.py), though sdpa's CPU kernel costs more on long texts.
+    attention: Literal["sdpa", "eager"] = "sdpa"
+    # torch.compile with frozen weights (prepacked for oneDNN): the fastest path measured on a
+    # CPU (benchmarks/encode.py), after about a minute of compiling once per process.
+    compile: bool = False
     # Metadata for the leaderboard.
     description: str = ""
     training_data: list[str] | None = None  # None: unknown
@@ -126,9 +128,8 @@ class HFEncoder(Encoder):
             raise ClirbenchError(f"precision int8 runs on the CPU only, not on {self.device}",
                                  "set device: cpu, or another precision")
         self.precision = precision
-        on_cpu = self.device == "cpu"
-        self.batch_size = s.batch_size or (16 if on_cpu else 64)
-        self.attention = s.attention if s.attention != "auto" else ("eager" if on_cpu else "sdpa")
+        self.batch_size = s.batch_size
+        self.attention = s.attention
         self._tokenizer = self._model = None
         # A local folder of safetensors weights tells its sizes from headers: the model itself is
         # loaded on the first text to encode, so a rerun whose vectors are all cached skips it.
@@ -155,6 +156,7 @@ class HFEncoder(Encoder):
                 # Speed settings change vectors in their last digits: named when not the default,
                 # so that the vectors cached before they existed keep their fingerprint.
                 **({"attention": self.attention} if self.attention != "sdpa" else {}),
+                **({"compile": True} if s.compile else {}),
             },
             num_parameters=num_parameters,
             embedding_dim=getattr(config, "hidden_size", None),
@@ -205,6 +207,11 @@ class HFEncoder(Encoder):
         net = net.to(self.device).eval()
         if self.precision == "int8":
             net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
+        if self.settings.compile:
+            import torch._inductor.config
+
+            torch._inductor.config.freezing = True  # weights become constants, prepacked once
+            net = torch.compile(net, dynamic=True)
         return tokenizer, net
 
     def _revision(self, config) -> str:

@@ -48,8 +48,8 @@ def _plugin_error(error: BaseException) -> BaseException:
     """The ClirbenchError a worker raised, out of Ray's wrappers; else the error itself."""
     seen = error
     while seen is not None:
-        if isinstance(seen, ClirbenchError):
-            return ClirbenchError(seen.message, seen.hint)
+        if isinstance(seen, ClirbenchError):  # Ray's copy may lack the attributes: read them softly
+            return ClirbenchError(getattr(seen, "message", str(seen)), getattr(seen, "hint", None))
         seen = seen.__cause__ or seen.__context__
     return error
 
