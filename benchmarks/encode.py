@@ -128,7 +128,7 @@ def side_clirbench(docs, batch_size: int | None, settings: dict) -> dict:
     from clirbench.systems.dense.vector_store import read_doc_vectors
     from clirbench.models.me5_small import me5_small
 
-    encoder = me5_small(**{"batch_size": batch_size, **settings})
+    encoder = me5_small(**({"batch_size": batch_size} if batch_size else {}), **settings)
     start = time.perf_counter()
     encoder.encode_documents([text for _, text, _ in docs[:8]], "en")  # load (and compile) before timing
     warm_up = time.perf_counter() - start
