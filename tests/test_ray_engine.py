@@ -87,7 +87,7 @@ def test_ray_gives_the_vectors_and_results_of_one_process(ray_cluster, tiny, tmp
     from clirbench.tasks import load_task, select_pairs
 
     spec = load_task("toy")
-    pairs = select_pairs(spec, None)
+    pairs = select_pairs(spec, ["en-en", "sw-en", "en-sw", "sw-sw"])  # two collections: two actor pools
     reports = {}
     for name, engine in [("local", None), ("ray", RayEngine(workers=2))]:
         reports[name] = run_task(spec, tiny(), pairs, out_dir=tmp_path / name / "results",

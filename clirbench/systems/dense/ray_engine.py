@@ -18,10 +18,13 @@ How it works:
   only the encoder's model files where its workers run.
 - Actors that die are restarted, and their chunks are retried (Ray Data's defaults for actor
   pools: `max_restarts=-1`, `max_task_retries=-1`).
+- A plugin's ClirbenchError (bad input, a missing file) comes back as data and is raised here
+  with its own message and fix, not retried.
 - A chunk is encoded by the same code on the same texts in the same batches as in a single
   process, so its vectors are the same.
 """
 
+import json
 import logging
 import os
 import time
@@ -44,16 +47,6 @@ def _ray():
     return ray
 
 
-def _plugin_error(error: BaseException) -> BaseException:
-    """The ClirbenchError a worker raised, out of Ray's wrappers; else the error itself."""
-    seen = error
-    while seen is not None:
-        if isinstance(seen, ClirbenchError):  # Ray's copy may lack the attributes: read them softly
-            return ClirbenchError(getattr(seen, "message", str(seen)), getattr(seen, "hint", None))
-        seen = seen.__cause__ or seen.__context__
-    return error
-
-
 class _ChunkEncoder:
     """The actor: one encoder, called on one chunk at a time."""
 
@@ -70,8 +63,13 @@ class _ChunkEncoder:
     def __call__(self, batch: dict) -> dict:
         # batch_size=1: one chunk per call, so the output block is that chunk's vectors.
         (index,), (texts,) = batch["chunk"], batch["texts"]
-        vectors = self.encoding([str(t) for t in texts])
-        return {"chunk": np.array([index]), "vectors": vectors[None]}
+        try:
+            vectors, error = self.encoding([str(t) for t in texts]), ""
+        except ClirbenchError as e:
+            # Ray would wrap it beyond recognition (and retry it): it travels back as data,
+            # so the user reads the plugin's own message and fix.
+            vectors, error = np.zeros((0, 0), dtype=np.float32), json.dumps([e.message, e.hint])
+        return {"chunk": np.array([index]), "vectors": vectors[None], "error": np.array([error])}
 
 
 def _actor_class(encoding: DocumentEncoding, threads: int | None) -> type:
@@ -146,19 +144,15 @@ class RayEngine:
             _actor_class(encoding, threads), batch_size=1, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=min(workers, len(ids))), **resources)
         began = time.perf_counter()
-        try:
-            for batch in encoded.iter_batches(batch_size=None, batch_format="numpy"):
-                for index, vectors in zip(batch["chunk"], batch["vectors"]):
-                    vectors = np.asarray(vectors, dtype=np.float32)
-                    plan.save(int(index), ids.pop(int(index)), vectors)
-                    if on_batch:
-                        now = time.perf_counter()
-                        on_batch(len(vectors), now - began)
-                        began = now
-        except Exception as e:
-            cause = _plugin_error(e)
-            if cause is e:
-                raise
-            raise cause from None
+        for batch in encoded.iter_batches(batch_size=None, batch_format="numpy"):
+            for index, vectors, error in zip(batch["chunk"], batch["vectors"], batch["error"]):
+                if error:
+                    raise ClirbenchError(*json.loads(str(error)))
+                vectors = np.asarray(vectors, dtype=np.float32)
+                plan.save(int(index), ids.pop(int(index)), vectors)
+                if on_batch:
+                    now = time.perf_counter()
+                    on_batch(len(vectors), now - began)
+                    began = now
         if ids:  # Ray Data returned without them: never leave a gap unsaid
             raise RuntimeError(f"Ray returned no vectors for chunks {sorted(ids)} of {plan.folder}")
