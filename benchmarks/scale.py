@@ -27,21 +27,16 @@ Run: `make bench-scale` (about 40 minutes on 2 cores). Smoke: `--docs 20000`.
 import argparse
 import json
 import os
-import random
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from encode import peak_rss_mb  # benchmarks/ is this script's folder
 
 LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
 DATASET = "clirbench-bench/synthetic"
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # ---- the collection ----------------------------------------------------------------------
