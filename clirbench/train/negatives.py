@@ -77,7 +77,7 @@ class EncoderMiner:
         return self._docs[lang]
 
     def queries(self, texts: list[str], lang: str) -> np.ndarray:
-        vectors, _ = self.retriever.query_cache(lang).vectors(texts, lambda new: self.retriever.encode("queries", new, lang))
+        vectors, _ = self.retriever.query_cache(lang).vectors(texts, lambda new: self.retriever.encode_queries(new, lang))
         return vectors
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from clirbench.systems.dense.ivfpq import IVFPQ_VERSION, RescoredIVFPQ, build_ivfpq
-from clirbench.systems.dense.vector_store import read_doc_vectors
+from clirbench.systems.dense.vector_store import read_doc_vectors, vector_chunks
 from clirbench.core.errors import ClirbenchError
 
 SEARCH_KINDS = ("flat", "ivfpq", "hnsw")
@@ -38,6 +38,10 @@ def _build(kind: str, dim: int):
     return index
 
 
+def _doc_ids(folder: Path) -> list[str]:
+    return [doc_id for chunk_ids, _ in read_doc_vectors(folder) for doc_id in chunk_ids]
+
+
 def open_vector_index(folder: Path, kind: str, dim: int):
     """The faiss index of the vectors in `folder` and the document id of each row."""
     if kind not in SEARCH_KINDS:
@@ -45,19 +49,17 @@ def open_vector_index(folder: Path, kind: str, dim: int):
     faiss = _faiss()
     ids: list[str] = []
     if kind == "ivfpq":
-        for chunk_ids, _ in read_doc_vectors(folder):
-            ids.extend(chunk_ids)
+        ids = _doc_ids(folder)
+        chunks = vector_chunks(folder)
         saved = folder / f"faiss-ivfpq-{IVFPQ_VERSION}.index"
         if not saved.exists():
             partial = saved.with_suffix(".partial")
-            faiss.write_index(build_ivfpq(folder, dim), str(partial))
+            faiss.write_index(build_ivfpq(chunks, dim), str(partial))
             partial.replace(saved)
-        return RescoredIVFPQ(faiss.read_index(str(saved)), folder), ids
+        return RescoredIVFPQ(faiss.read_index(str(saved)), chunks), ids
     saved = folder / f"faiss-{kind}{_HNSW_NEIGHBOURS}.index"
     if kind != "flat" and saved.exists():
-        for chunk_ids, _ in read_doc_vectors(folder):
-            ids.extend(chunk_ids)
-        return faiss.read_index(str(saved)), ids
+        return faiss.read_index(str(saved)), _doc_ids(folder)
     index = _build(kind, dim)
     for chunk_ids, vectors in read_doc_vectors(folder):
         ids.extend(chunk_ids)

@@ -12,13 +12,12 @@
   recall/speed trade-off is measured in `benchmarks/scale.py` (README, "Scale").
 """
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 
-from clirbench.systems.dense.vector_store import read_doc_vectors
+from clirbench.systems.dense.vector_store import vector_chunks
 
 IVFPQ_VERSION = "v2"  # names the saved index: change it when the parameters below change
 MAX_TRAINING_SAMPLE = 256_000
@@ -38,29 +37,26 @@ def ivfpq_shape(num_vectors: int, dim: int) -> tuple[int, int, int]:
     return nlist, m, nbits
 
 
-def _chunk_size(folder: Path) -> int:
-    return json.loads((folder / "store.json").read_text())["chunk_size"]
-
-
-def training_sample(folder: Path, num_vectors: int, size: int) -> np.ndarray:
-    """`size` rows spread evenly over the store, read chunk by chunk."""
+def training_sample(chunks: list[np.ndarray], size: int) -> np.ndarray:
+    """`size` rows spread evenly over the chunks, read chunk by chunk."""
+    num_vectors = sum(len(vectors) for vectors in chunks)
     rows = np.unique(np.linspace(0, num_vectors - 1, num=min(size, num_vectors)).astype(np.int64))
-    chunk_size, parts, start = _chunk_size(folder), [], 0
-    for _, vectors in read_doc_vectors(folder):
+    parts, start = [], 0
+    for vectors in chunks:
         mine = rows[(rows >= start) & (rows < start + len(vectors))] - start
         parts.append(np.asarray(vectors[mine], dtype=np.float32))
-        start += chunk_size
+        start += len(vectors)
     return np.ascontiguousarray(np.concatenate(parts))
 
 
-def build_ivfpq(folder: Path, dim: int):
+def build_ivfpq(chunks: list[np.ndarray], dim: int):
+    """The index of the (memory-mapped) vector chunks of a store."""
     import faiss
 
-    num_vectors = sum(len(ids) for ids, _ in read_doc_vectors(folder))
-    nlist, m, nbits = ivfpq_shape(num_vectors, dim)
+    nlist, m, nbits = ivfpq_shape(sum(len(vectors) for vectors in chunks), dim)
     index = faiss.IndexIVFPQ(faiss.IndexFlatIP(dim), dim, nlist, m, nbits, faiss.METRIC_INNER_PRODUCT)
-    index.train(training_sample(folder, num_vectors, min(MAX_TRAINING_SAMPLE, max(64 * nlist, 256 * 64))))
-    for _, vectors in read_doc_vectors(folder):
+    index.train(training_sample(chunks, min(MAX_TRAINING_SAMPLE, max(64 * nlist, 256 * 64))))
+    for vectors in chunks:
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
 
@@ -69,14 +65,15 @@ class RescoredIVFPQ:
     """An IVF-PQ index whose candidates are re-scored with the exact vectors on disk. It
     searches like a faiss index: `search(queries, k)` -> (scores, rows), rows -1 when fewer."""
 
-    def __init__(self, index, folder: Path, nprobe: int = DEFAULT_NPROBE):
+    def __init__(self, index, chunks: list[np.ndarray], nprobe: int = DEFAULT_NPROBE):
         self.index, self.nprobe = index, nprobe
         self.ntotal = index.ntotal
-        self._chunk_size = _chunk_size(folder)
-        self._chunks = [vectors for _, vectors in read_doc_vectors(folder)]  # memory-mapped
+        self._chunks = chunks  # memory-mapped
+        self._starts = np.cumsum([0] + [len(vectors) for vectors in chunks])
 
     def _vectors(self, rows: np.ndarray) -> np.ndarray:
-        chunk, offset = np.divmod(rows, self._chunk_size)
+        chunk = np.searchsorted(self._starts, rows, side="right") - 1
+        offset = rows - self._starts[chunk]
         out = np.empty((len(rows), self._chunks[0].shape[1]), dtype=np.float32)
         for c in np.unique(chunk):
             where = chunk == c

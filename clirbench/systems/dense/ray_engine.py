@@ -126,13 +126,16 @@ class RayEngine:
 
     def encode(self, plan: ChunkPlan, encoding: DocumentEncoding, on_batch=None) -> None:
         chunks = iter(plan)
-        ray = workers = resources = threads = None
-        while window := list(islice(chunks, (workers or 1) * self.window_chunks_per_worker)):
-            if ray is None:  # connected once there is work: a finished store needs no cluster
-                ray = self.connect()
-                workers, resources, threads = self.layout(ray)
-                window += list(islice(chunks, (workers - 1) * self.window_chunks_per_worker))
+        first = next(chunks, None)
+        if first is None:  # a finished store needs no cluster
+            return
+        ray = self.connect()
+        workers, resources, threads = self.layout(ray)
+        size = workers * self.window_chunks_per_worker
+        window = [first, *islice(chunks, size - 1)]
+        while window:
             self._encode_window(ray, window, plan, encoding, workers, resources, threads, on_batch)
+            window = list(islice(chunks, size))
 
     def _encode_window(self, ray, window, plan, encoding, workers, resources, threads, on_batch) -> None:
         ids = {chunk.index: chunk.ids for chunk in window}

@@ -32,7 +32,7 @@ class _DenseIndex(SearchIndex):
     def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
         cache = self._r.query_cache(query_lang)
         texts = [text for _, text in queries]
-        vectors, encoded = cache.vectors(texts, lambda new: self._r.encode("queries", new, query_lang))
+        vectors, encoded = cache.vectors(texts, lambda new: self._r.encode_queries(new, query_lang))
         self._r.queries_encoded += encoded
         if len(texts):
             check_same_size(vectors.shape[1], self._dim, self._r.meta.name)
@@ -103,10 +103,10 @@ class DenseRetriever(Retriever):
             self._query_caches[lang] = QueryVectorCache(folder)
         return self._query_caches[lang]
 
-    def encode(self, role: str, texts: list[str], lang: str) -> np.ndarray:
-        method = self.encoder.encode_queries if role == "queries" else self.encoder.encode_documents
-        return encode_sorted(method, texts, lang, max(1, int(self.encoder.batch_size)), self.meta.name,
-                             on_batch=lambda n, s: self.progress.encoded(f"encoding {role}", lang, n, s))
+    def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
+        """Query vectors (documents go through the engine, `build_index`)."""
+        return encode_sorted(self.encoder.encode_queries, texts, lang, max(1, int(self.encoder.batch_size)),
+                             self.meta.name, on_batch=lambda n, s: self.progress.encoded("encoding queries", lang, n, s))
 
     def build_index(self, docs: Iterable[tuple[str, str]], doc_lang: str, index_dir: Path) -> None:
         def on_batch(count: int, seconds: float) -> None:

@@ -114,6 +114,11 @@ def write_doc_vectors(
     return plan.finish()
 
 
+def vector_chunks(folder: Path) -> list[np.ndarray]:
+    """The memory-mapped vectors of each chunk, in order, without reading their ids."""
+    return [np.load(_chunk(folder, i), mmap_mode="r") for i in range(finished_chunks(folder))]
+
+
 def read_doc_vectors(folder: Path) -> Iterator[tuple[list[str], np.ndarray]]:
     """(ids, memory-mapped vectors) of each chunk, in order."""
     for i in range(finished_chunks(folder)):
