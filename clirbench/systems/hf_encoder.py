@@ -7,8 +7,9 @@ Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that compu
 natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. `int8` quantises the
 linear layers' weights to int8 (dynamic quantisation, CPU only), activations stay float32.
 The precision is part of the fingerprint, so vectors of one precision are never mixed with
-another's. `attention` and `compile` (torch.compile with frozen weights) are speed settings measured in benchmarks/encode.py; attention other than
-sdpa, and compile, are part of the fingerprint too.
+another's. `attention`, `compile` (torch.compile with frozen weights) and `backend: openvino`
+(OpenVINO's fused CPU kernels) are speed settings measured in benchmarks/encode.py; attention
+other than sdpa, compile and the backend are part of the fingerprint too.
 """
 
 import hashlib
@@ -25,6 +26,13 @@ from clirbench.core.names import MAX_LENGTH, SAFE_NAME
 from clirbench.core.contract import Encoder, ModelMeta
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
+# Padded tokens per forward pass on a CPU, and texts per call (benchmarks/encode.py). On MLQA-R
+# sentences 256 and 1024 tokens were slower than 512, 384 and 768 within noise of it, and no
+# limit 1.3x (PyTorch) to 2.3x (OpenVINO) slower; 128 texts beat 32 (more passes to share among
+# OpenVINO's streams, fewer short passes).
+CPU_BATCH_TOKENS = 512
+CPU_BATCH_SIZE = 128
+GPU_BATCH_SIZE = 32
 _SETTINGS_HINT = "see submissions/README.md (Hugging Face models)"
 
 
@@ -39,7 +47,11 @@ class HFEncoderSettings(BaseModel):
     query_prefix: str = ""
     passage_prefix: str = ""
     max_length: int = Field(512, ge=8)
-    batch_size: int = Field(32, ge=1)
+    # Texts per call (default: 128 on a CPU, 32 on a GPU). On a CPU a call's texts are cut into
+    # forward passes of at most `batch_tokens` tokens with padding (default 512; no limit on a
+    # GPU): small passes keep a core's activations in its cache (benchmarks/encode.py).
+    batch_size: int | None = Field(None, ge=1)
+    batch_tokens: int | None = Field(None, ge=1)
     device: str = "auto"  # auto: cuda when present, else cpu
     precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = "auto"
     # Scaled-dot-product attention, or the plain one: no faster on a CPU over MLQA-R
@@ -48,6 +60,9 @@ class HFEncoderSettings(BaseModel):
     # torch.compile with frozen weights (prepacked for oneDNN): the fastest path measured on a
     # CPU (benchmarks/encode.py), after about a minute of compiling once per process.
     compile: bool = False
+    # Who runs the forward pass: transformers (PyTorch), or OpenVINO on the CPU (fused kernels;
+    # the fastest bfloat16 path measured on a CPU, benchmarks/encode.py). Part of the fingerprint.
+    backend: Literal["transformers", "openvino"] = "transformers"
     # Metadata for the leaderboard.
     description: str = ""
     training_data: list[str] | None = None  # None: unknown
@@ -120,15 +135,20 @@ class HFEncoder(Encoder):
         import torch
 
         self.settings = s = settings or HFEncoderSettings(**kwargs)
-        self.device = ("cuda" if torch.cuda.is_available() else "cpu") if s.device == "auto" else s.device
+        gpu = torch.cuda.is_available() and s.backend == "transformers"  # OpenVINO runs here on the CPU
+        self.device = ("cuda" if gpu else "cpu") if s.device == "auto" else s.device
         precision = s.precision
         if precision == "auto":
             precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if bf16_native() else "float32")
         if precision == "int8" and self.device != "cpu":
             raise ClirbenchError(f"precision int8 runs on the CPU only, not on {self.device}",
                                  "set device: cpu, or another precision")
+        if s.backend == "openvino":
+            self._check_openvino(precision)
         self.precision = precision
-        self.batch_size = s.batch_size
+        cpu = self.device == "cpu"
+        self.batch_size = s.batch_size or (CPU_BATCH_SIZE if cpu else GPU_BATCH_SIZE)
+        self.batch_tokens = s.batch_tokens or (CPU_BATCH_TOKENS if cpu else float("inf"))
         self.attention = s.attention
         self._tokenizer = self._model = None
         # A local folder of safetensors weights tells its sizes from headers: the model itself is
@@ -152,7 +172,7 @@ class HFEncoder(Encoder):
             parameters={
                 "model": s.model, "revision": self._revision(config), "pooling": s.pooling, "normalize": s.normalize,
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
-                "max_length": self.max_length, "precision": precision, "backend": "transformers",
+                "max_length": self.max_length, "precision": precision, "backend": s.backend,
                 # Speed settings change vectors in their last digits: named when not the default,
                 # so that the vectors cached before they existed keep their fingerprint.
                 **({"attention": self.attention} if self.attention != "sdpa" else {}),
@@ -162,6 +182,20 @@ class HFEncoder(Encoder):
             embedding_dim=getattr(config, "hidden_size", None),
             training_data=s.training_data, adapted_from=s.adapted_from, license=s.license, source=s.source or s.model, notes=s.notes,
         )
+
+    def _check_openvino(self, precision: str) -> None:
+        from clirbench.systems.openvino_forward import PRECISIONS
+
+        where = f" in {self.settings._settings_file}" if self.settings._settings_file else ""
+        if self.device != "cpu":
+            raise ClirbenchError(f"backend openvino runs on the CPU, not on {self.device}{where}",
+                                 "set device: cpu, or backend: transformers")
+        if precision not in PRECISIONS:
+            raise ClirbenchError(f"backend openvino does not run precision {precision}{where}",
+                                 f"set precision to {' or '.join(PRECISIONS)} (or auto), or backend: transformers")
+        if self.settings.compile:
+            raise ClirbenchError(f"compile: true is for backend transformers{where}: OpenVINO compiles the model itself",
+                                 "drop compile, or set backend: transformers")
 
     def __getstate__(self) -> dict:
         # A copy sent to another process (a Ray worker) loads the model itself, on its first
@@ -212,6 +246,10 @@ class HFEncoder(Encoder):
 
             torch._inductor.config.freezing = True  # weights become constants, prepacked once
             net = torch.compile(net, dynamic=True)
+        if self.settings.backend == "openvino":
+            from clirbench.systems.openvino_forward import OpenVINOForward
+
+            net = OpenVINOForward(net, tokenizer, self.precision, torch.get_num_threads())
         return tokenizer, net
 
     def _revision(self, config) -> str:
@@ -228,23 +266,59 @@ class HFEncoder(Encoder):
 
         if self._model is None:
             self._tokenizer, self._model = self._load(self.settings.model)
-        batch = self._tokenizer([prefix + t for t in texts], padding=True, truncation=True,
-                                max_length=self.max_length, return_tensors="pt").to(self.device)
+        passes = self._passes([prefix + t for t in texts])
+        out = None
+        with torch.inference_mode():
+            if self.settings.backend == "openvino":
+                hidden = self._model.run([batch for _, batch in passes])
+                pooled = [self._pool(torch.from_numpy(h), torch.from_numpy(batch["attention_mask"]))
+                          for h, (_, batch) in zip(hidden, passes)]
+            else:
+                pooled = [self._forward_pooled(batch) for _, batch in passes]
+        for (rows, _), vectors in zip(passes, pooled):
+            if out is None:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors.cpu().numpy()
+        return out
+
+    def _passes(self, texts: list[str]) -> list[tuple[list[int], dict[str, np.ndarray]]]:
+        """The texts tokenized, longest first, and cut into forward passes of at most
+        `batch_tokens` tokens with padding, each padded to its own longest text: (rows, inputs)."""
+        ids = self._tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
+        groups: list[list[int]] = []
+        for i in order:
+            if groups and (len(groups[-1]) + 1) * len(ids[groups[-1][0]]) <= self.batch_tokens:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        passes = []
+        for rows in groups:
+            batch = self._tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="np")
+            passes.append((rows, {name: batch[name].astype(np.int64) for name in ("input_ids", "attention_mask")}))
+        return passes
+
+    def _forward_pooled(self, inputs: dict[str, np.ndarray]):
+        import torch
+
+        batch = {name: torch.from_numpy(values).to(self.device) for name, values in inputs.items()}
         # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
         autocast = (torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
                     if self.precision == "bfloat16" else nullcontext())
-        with torch.inference_mode():
-            with autocast:
-                hidden = self._model(**batch).last_hidden_state
-            hidden = hidden.float()
-            if self.settings.pooling == "cls":
-                pooled = hidden[:, 0]
-            else:
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-            if self.settings.normalize:
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-        return pooled.cpu().numpy().astype(np.float32, copy=False)
+        with autocast:
+            hidden = self._model(**batch).last_hidden_state
+        return self._pool(hidden, batch["attention_mask"])
+
+    def _pool(self, hidden, attention_mask):
+        import torch
+
+        hidden = hidden.float()
+        if self.settings.pooling == "cls":
+            pooled = hidden[:, 0]
+        else:
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        return torch.nn.functional.normalize(pooled, dim=-1) if self.settings.normalize else pooled
 
     def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
         return self._encode(texts, self.settings.query_prefix)

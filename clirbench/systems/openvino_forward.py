@@ -1,0 +1,83 @@
+"""A transformers encoder's forward pass run by OpenVINO on the CPU (HFEncoder `backend: openvino`).
+
+Why: on a CPU with native bfloat16 (AVX-512 BF16 / AMX), OpenVINO's fused kernels (attention,
+layer norm and GELU folded into the matrix products) spend less time outside matrix multiplies
+than eager PyTorch does on short texts; benchmarks/encode.py measures it against both.
+
+How: the loaded PyTorch model is converted in memory (no file, no ONNX; seconds) and compiled
+for the CPU at the requested inference precision. The encoder's forward passes of one batch
+(HFEncoder cuts them by padded tokens) run concurrently on the plugin's streams, about one per
+core.
+"""
+
+import numpy as np
+
+from clirbench.core.errors import ClirbenchError
+
+# HFEncoder precision -> OpenVINO's inference precision hint.
+PRECISIONS = {"float32": "f32", "bfloat16": "bf16"}
+
+
+def openvino_available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _last_hidden_module(model):
+    """The model with its last hidden states as the only output: what pooling reads."""
+    import torch
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    return LastHidden(model).eval()
+
+
+class OpenVINOForward:
+    """Last hidden states (float32 numpy), as the transformers model would give them, computed
+    by OpenVINO: `run(batches)` takes tokenized requests and runs them concurrently."""
+
+    def __init__(self, model, tokenizer, precision: str, threads: int):
+        if precision not in PRECISIONS:
+            raise ClirbenchError(f"backend openvino does not run precision {precision}",
+                                 f"set precision to one of {', '.join(PRECISIONS)} (or auto), or backend: transformers")
+        try:
+            import openvino as ov
+        except ImportError:
+            raise ClirbenchError("backend openvino needs the openvino package",
+                                 "pip install 'clirbench[dense]' (or openvino), or set backend: transformers") from None
+        import torch
+
+        example = tokenizer(["a short text", "a somewhat longer text to trace the model with"], padding=True,
+                            return_tensors="pt")
+        dynamic = [(name, [-1, -1], ov.Type.i64) for name in ("input_ids", "attention_mask")]
+        with torch.no_grad():
+            converted = ov.convert_model(_last_hidden_module(model), input=dynamic,
+                                         example_input={"input_ids": example["input_ids"],
+                                                        "attention_mask": example["attention_mask"]})
+        config = {"INFERENCE_PRECISION_HINT": PRECISIONS[precision], "PERFORMANCE_HINT": "THROUGHPUT",
+                  "INFERENCE_NUM_THREADS": max(1, threads)}
+        compiled = ov.Core().compile_model(converted, "CPU", config)
+        self.streams = int(compiled.get_property("NUM_STREAMS"))
+        self._queue = ov.AsyncInferQueue(compiled, max(1, self.streams))
+
+    def run(self, requests: list[dict]) -> list[np.ndarray]:
+        """Hidden states of each request ({"input_ids", "attention_mask"}: int64 arrays), in order."""
+        out: list[np.ndarray | None] = [None] * len(requests)
+
+        def done(request, slot):
+            out[slot] = request.get_output_tensor(0).data.copy()
+
+        self._queue.set_callback(done)
+        for slot, request in enumerate(requests):
+            self._queue.start_async({"input_ids": request["input_ids"], "attention_mask": request["attention_mask"]}, slot)
+        self._queue.wait_all()
+        return out
