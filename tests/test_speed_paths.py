@@ -1,7 +1,8 @@
-"""The encoder's speed paths (bfloat16, int8, eager attention, batch size, torch.compile) against the plain
-float32 path (scaled-dot-product attention): each gives vectors within cosine 0.999 of float32
-(int8: 0.95), on a tiny real XLM-R and on me5-small's first 50 MLQA-R sentences; and the FLOP
-counter agrees with a hand count and with torch's own operation counter."""
+"""The encoder's speed paths (bfloat16, int8, eager attention, batch size, forward passes cut by
+tokens, torch.compile, OpenVINO) against the plain float32 path (scaled-dot-product attention):
+each gives vectors within cosine 0.999 of float32 (int8: 0.95), on a tiny real XLM-R and on
+me5-small's first 50 MLQA-R sentences; and the FLOP counter agrees with a hand count and with
+torch's own operation counter."""
 
 import os
 from pathlib import Path
@@ -23,7 +24,9 @@ MIN_COSINE = 0.999
 INT8_MIN_COSINE = 0.95
 PLAIN = {"precision": "float32", "attention": "sdpa"}
 SPEED_PATHS = [{"precision": "bfloat16"}, {"precision": "int8"}, {"precision": "float32", "attention": "eager"},
-               {"precision": "bfloat16", "batch_size": 4}, {"precision": "bfloat16", "compile": True}]
+               {"precision": "bfloat16", "batch_size": 4}, {"precision": "bfloat16", "compile": True},
+               {"precision": "bfloat16", "batch_tokens": 16},
+               {"backend": "openvino", "precision": "float32"}, {"backend": "openvino", "precision": "bfloat16"}]
 
 
 def vectors(folder: Path, texts: list[str], **settings) -> np.ndarray:
@@ -78,14 +81,18 @@ def test_speed_paths_match_float32_on_me5_small(me5_small_built):
 
 
 def test_speed_settings_name_their_vectors(tiny):
-    """Vectors of another precision, attention or compiled model are cached apart; the
-    defaults keep the fingerprint they had before the settings existed; the batch size does
-    not change it."""
+    """Vectors of another precision, attention, compiled model or backend are cached apart; the
+    defaults keep the fingerprint they had before the settings existed; the batch size and the
+    tokens per forward pass do not change it."""
     plain = HFEncoder(HFEncoderSettings(model=str(tiny), **PLAIN))
-    assert "attention" not in plain.meta.parameters
+    assert "attention" not in plain.meta.parameters and plain.meta.parameters["backend"] == "transformers"
     assert plain.fingerprint() == HFEncoder(HFEncoderSettings(model=str(tiny), precision="float32")).fingerprint()
-    prints = [HFEncoder(HFEncoderSettings(model=str(tiny), **s)).fingerprint() for s in [PLAIN, *SPEED_PATHS]]
-    assert len(set(prints)) == len(prints) - 1 and prints[4] == prints[1]  # batch size: same vectors
+    prints = {}
+    for settings in [PLAIN, *SPEED_PATHS]:
+        vectors_kind = repr({k: v for k, v in settings.items() if k not in ("batch_size", "batch_tokens")})
+        prints.setdefault(vectors_kind, set()).add(HFEncoder(HFEncoderSettings(model=str(tiny), **settings)).fingerprint())
+    assert all(len(p) == 1 for p in prints.values())  # batch size and tokens: same vectors
+    assert len(set.union(*prints.values())) == len(prints)
 
 
 def test_int8_is_refused_on_a_gpu(tiny):
@@ -93,6 +100,46 @@ def test_int8_is_refused_on_a_gpu(tiny):
 
     with pytest.raises(ClirbenchError, match="int8 runs on the CPU only"):
         HFEncoder(HFEncoderSettings(model=str(tiny), precision="int8", device="cuda"))
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"precision": "int8"}, "backend openvino does not run precision int8"),
+    ({"precision": "float16"}, "backend openvino does not run precision float16"),
+    ({"compile": True}, "compile: true is for backend transformers"),
+    ({"device": "cuda"}, "backend openvino runs on the CPU, not on cuda"),
+])
+def test_openvino_refuses_what_it_cannot_run(tiny, settings, message):
+    from clirbench.core.errors import ClirbenchError
+
+    with pytest.raises(ClirbenchError, match=message) as error:
+        HFEncoder(HFEncoderSettings(model=str(tiny), backend="openvino", **settings))
+    assert "backend: transformers" in error.value.hint
+
+
+def test_cpu_defaults_cut_calls_into_passes_of_512_tokens(tiny):
+    cpu = HFEncoder(HFEncoderSettings(model=str(tiny), device="cpu"))
+    assert (cpu.batch_size, cpu.batch_tokens) == (128, 512)
+    gpu = HFEncoder(HFEncoderSettings(model=str(tiny), device="cuda"))  # a folder of safetensors: nothing loaded
+    assert (gpu.batch_size, gpu.batch_tokens) == (32, float("inf"))
+
+
+def test_forward_passes_hold_at_most_batch_tokens(tiny):
+    """Every text in exactly one pass, longest first; a pass's rows times its longest text stay
+    within the limit (a text longer than the limit alone); each pass padded to its own longest."""
+    encoder = HFEncoder(HFEncoderSettings(model=str(tiny), precision="float32", batch_tokens=24))
+    texts = toy_texts() * 3
+    encoder.encode_documents(texts[:1], "en")  # loads the tokenizer
+    lengths = [len(ids) for ids in encoder._tokenizer(texts, truncation=True)["input_ids"]]
+    passes = encoder._passes(texts)
+    assert len(passes) > 1
+    assert sorted(row for rows, _ in passes for row in rows) == list(range(len(texts)))
+    for rows, inputs in passes:
+        width = max(lengths[r] for r in rows)
+        assert inputs["input_ids"].shape == inputs["attention_mask"].shape == (len(rows), width)
+        assert len(rows) * width <= 24 or len(rows) == 1
+        assert inputs["attention_mask"].sum(1).tolist() == [lengths[r] for r in rows]
+    firsts = [lengths[rows[0]] for rows, _ in passes]
+    assert firsts == sorted(firsts, reverse=True)
 
 
 def test_flop_count_by_hand():

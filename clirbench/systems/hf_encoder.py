@@ -302,6 +302,11 @@ class HFEncoder(Encoder):
         import torch
 
         batch = {name: torch.from_numpy(values).to(self.device) for name, values in inputs.items()}
+        if self.settings.compile:
+            # A pass of one text would otherwise compile the model again (sizes 0 and 1 are
+            # specialised): the number of texts stays symbolic.
+            for values in batch.values():
+                torch._dynamo.decorators.mark_unbacked(values, 0)
         # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
         autocast = (torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
                     if self.precision == "bfloat16" else nullcontext())
