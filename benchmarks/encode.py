@@ -297,23 +297,38 @@ ACCURACY_SETTINGS = {"float32": {"precision": "float32"}, "bfloat16": {"precisio
 
 
 def accuracy() -> dict:
-    """RR@10 per pair of each precision on MLQA-R's en/hi/zh pairs (vectors cached as `clirbench run`
-    caches them), and each one's largest difference from float32."""
+    """RR@10 per pair of each precision on MLQA-R's en/hi/zh pairs (vectors encoded as `clirbench
+    run` encodes them), each one's largest difference from float32, and per pair how many
+    questions changed RR@10 and a paired t-test of the change (scipy)."""
+    from scipy import stats
+
     from clirbench.models.me5_small import me5_small
     from clirbench.eval.runner import run_task
     from clirbench.tasks import load_task, select_pairs
 
     spec = load_task("mlqa-r")
     pairs = select_pairs(spec, ACCURACY_PAIRS)
-    scores = {}
+    scores, per_query = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, settings in ACCURACY_SETTINGS.items():
             encoder = me5_small(**settings, name=f"me5-small-{name}")
             # Its own vector cache: cached vectors would carry the batching they were made with.
             report = run_task(spec, encoder, pairs, out_dir=Path(tmp) / name, cache_dir=Path(tmp) / "cache")
             scores[name] = {key: report.results.pairs[key].metrics["RR@10"] for key in ACCURACY_PAIRS}
+            per_query[name] = {key: report.results.pairs[key].per_query["RR@10"] for key in ACCURACY_PAIRS}
+    changed, p_values = {}, {}
+    for name in scores:
+        changed[name], p_values[name] = {}, {}
+        for key in ACCURACY_PAIRS:
+            reference = per_query["float32"][key]
+            a = np.array([reference[q] for q in reference])
+            b = np.array([per_query[name][key][q] for q in reference])
+            changed[name][key] = int(np.sum(a != b))
+            p_values[name][key] = float(stats.ttest_rel(b, a).pvalue) if changed[name][key] else 1.0
     return {"rr10": scores, "max_abs_difference_from_float32": {
-        name: max(abs(scores[name][k] - scores["float32"][k]) for k in ACCURACY_PAIRS) for name in scores}}
+        name: max(abs(scores[name][k] - scores["float32"][k]) for k in ACCURACY_PAIRS) for name in scores},
+        "questions_changed_from_float32": changed, "paired_t_test_p_vs_float32": p_values,
+        "questions": {key: len(per_query["float32"][key]) for key in ACCURACY_PAIRS}}
 
 
 def main() -> int:

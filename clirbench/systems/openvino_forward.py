@@ -10,20 +10,14 @@ for the CPU at the requested inference precision. The encoder's forward passes o
 core.
 """
 
+import warnings
+
 import numpy as np
 
 from clirbench.core.errors import ClirbenchError
 
 # HFEncoder precision -> OpenVINO's inference precision hint.
 PRECISIONS = {"float32": "f32", "bfloat16": "bf16"}
-
-
-def openvino_available() -> bool:
-    try:
-        import openvino  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _last_hidden_module(model):
@@ -46,9 +40,7 @@ class OpenVINOForward:
     by OpenVINO: `run(batches)` takes tokenized requests and runs them concurrently."""
 
     def __init__(self, model, tokenizer, precision: str, threads: int):
-        if precision not in PRECISIONS:
-            raise ClirbenchError(f"backend openvino does not run precision {precision}",
-                                 f"set precision to one of {', '.join(PRECISIONS)} (or auto), or backend: transformers")
+        """`precision`: a key of PRECISIONS (HFEncoder checks it before loading anything)."""
         try:
             import openvino as ov
         except ImportError:
@@ -59,7 +51,14 @@ class OpenVINOForward:
         example = tokenizer(["a short text", "a somewhat longer text to trace the model with"], padding=True,
                             return_tensors="pt")
         dynamic = [(name, [-1, -1], ov.Type.i64) for name in ("input_ids", "attention_mask")]
-        with torch.no_grad():
+        if not (example["attention_mask"] == 0).any():  # a trace without padding would drop the mask
+            raise ClirbenchError("backend openvino: the tokenizer padded neither of two texts of different lengths",
+                                 "set backend: transformers for this model")
+        # Tracing warns that Python values become constants (sizes, the causal flag): expected
+        # here, where every input has the example's form.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             converted = ov.convert_model(_last_hidden_module(model), input=dynamic,
                                          example_input={"input_ids": example["input_ids"],
                                                         "attention_mask": example["attention_mask"]})
