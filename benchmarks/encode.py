@@ -169,23 +169,15 @@ def export_onnx(folder: Path, int8: bool) -> Path:
     from transformers import AutoModel, AutoTokenizer
 
     from clirbench.models.me5_small import install_dir
+    from clirbench.systems.openvino_forward import last_hidden_module
 
     path = folder / "me5-small.onnx"
     if not path.exists():
-        model = AutoModel.from_pretrained(str(install_dir()), attn_implementation="eager").eval()
-
-        class LastHidden(torch.nn.Module):
-            def __init__(self, inner):
-                super().__init__()
-                self.inner = inner
-
-            def forward(self, input_ids, attention_mask):
-                return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
+        model = last_hidden_module(AutoModel.from_pretrained(str(install_dir()), attn_implementation="eager").eval())
         batch = AutoTokenizer.from_pretrained(str(install_dir()))(
             [PREFIX + "a short one", PREFIX + "a somewhat longer sentence for tracing"], padding=True, return_tensors="pt")
         axes = {0: "batch", 1: "tokens"}
-        torch.onnx.export(LastHidden(model), (batch["input_ids"], batch["attention_mask"]), str(path),
+        torch.onnx.export(model, (batch["input_ids"], batch["attention_mask"]), str(path),
                           input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
                           dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
                           opset_version=17, dynamo=False)

@@ -54,11 +54,11 @@ class HFEncoderSettings(BaseModel):
     batch_tokens: int | None = Field(None, ge=1)
     device: str = "auto"  # auto: cuda when present, else cpu
     precision: Literal["auto", "float32", "bfloat16", "float16", "int8"] = "auto"
-    # Scaled-dot-product attention, or the plain one: no faster on a CPU over MLQA-R
-    # (benchmarks/encode.py), though sdpa's CPU kernel costs more on long texts.
+    # Scaled-dot-product attention, or the plain one: eager was faster in token-limited passes
+    # on a CPU in some runs, not all, and sdpa is the fast kernel on a GPU (benchmarks/encode.py).
     attention: Literal["sdpa", "eager"] = "sdpa"
-    # torch.compile with frozen weights (prepacked for oneDNN): the fastest path measured on a
-    # CPU (benchmarks/encode.py), after about a minute of compiling once per process.
+    # torch.compile with frozen weights (prepacked for oneDNN): 1.25x the default on a CPU
+    # (benchmarks/encode.py), after half a minute of compiling once per process.
     compile: bool = False
     # Who runs the forward pass: transformers (PyTorch), or OpenVINO on the CPU (fused kernels;
     # the fastest bfloat16 path measured on a CPU, benchmarks/encode.py). Part of the fingerprint.

@@ -20,8 +20,9 @@ from clirbench.core.errors import ClirbenchError
 PRECISIONS = {"float32": "f32", "bfloat16": "bf16"}
 
 
-def _last_hidden_module(model):
-    """The model with its last hidden states as the only output: what pooling reads."""
+def last_hidden_module(model):
+    """The model with its last hidden states as the only output, from input ids and attention
+    mask: what pooling reads, and what an exporter traces."""
     import torch
 
     class LastHidden(torch.nn.Module):
@@ -59,7 +60,8 @@ class OpenVINOForward:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore", torch.jit.TracerWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            converted = ov.convert_model(_last_hidden_module(model), input=dynamic,
+            warnings.simplefilter("ignore", FutureWarning)
+            converted = ov.convert_model(last_hidden_module(model), input=dynamic,
                                          example_input={"input_ids": example["input_ids"],
                                                         "attention_mask": example["attention_mask"]})
         config = {"INFERENCE_PRECISION_HINT": PRECISIONS[precision], "PERFORMANCE_HINT": "THROUGHPUT",
