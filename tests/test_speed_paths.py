@@ -30,8 +30,11 @@ SPEED_PATHS = [{"precision": "bfloat16"}, {"precision": "int8"}, {"precision": "
 
 
 def vectors(folder: Path, texts: list[str], **settings) -> np.ndarray:
+    """As the runner encodes documents: longest first, `batch_size` texts per call."""
+    from clirbench.systems.dense.batching import DocumentEncoding
+
     encoder = HFEncoder(HFEncoderSettings(model=str(folder), passage_prefix="passage: ", **settings))
-    return encoder.encode_documents(texts, "en")
+    return DocumentEncoding(encoder, "en")(texts)
 
 
 def bound(settings: dict) -> float:
@@ -114,6 +117,27 @@ def test_openvino_refuses_what_it_cannot_run(tiny, settings, message):
     with pytest.raises(ClirbenchError, match=message) as error:
         HFEncoder(HFEncoderSettings(model=str(tiny), backend="openvino", **settings))
     assert "backend: transformers" in error.value.hint
+
+
+def test_openvino_runs_a_model_loaded_at_once(tiny, tmp_path):
+    """A folder without safetensors (or a hub ID) is loaded when the encoder is made: its sizes
+    are read from the PyTorch model before OpenVINO converts it."""
+    from transformers import AutoModel, AutoTokenizer
+
+    import torch
+    from safetensors.torch import load_file
+
+    folder = tmp_path / "tiny-bin"
+    AutoModel.from_pretrained(tiny).config.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny).save_pretrained(folder)
+    torch.save(load_file(str(tiny / "model.safetensors")), folder / "pytorch_model.bin")  # the older format
+    assert not list(folder.glob("*.safetensors"))
+    texts = toy_texts()
+    encoder = HFEncoder(HFEncoderSettings(model=str(folder), backend="openvino", precision="float32"))
+    assert encoder.meta.num_parameters == HFEncoder(HFEncoderSettings(model=str(tiny))).meta.num_parameters
+    openvino = vectors(folder, texts, backend="openvino", precision="float32")
+    assert min_cosine(vectors(tiny, texts, **PLAIN), openvino) >= MIN_COSINE
+    assert encoder.encode_documents([], "en").shape == (0, encoder.meta.embedding_dim)
 
 
 def test_cpu_defaults_cut_calls_into_passes_of_512_tokens(tiny):

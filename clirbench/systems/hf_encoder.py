@@ -158,9 +158,10 @@ class HFEncoder(Encoder):
             config = self._config(s.model)
             num_parameters = _count_parameters(shards)
         else:
-            self._tokenizer, self._model = self._load(s.model)
-            config = self._model.config
-            num_parameters = sum(p.numel() for n, p in self._model.named_parameters() if not _is_pooler(n))
+            tokenizer, net = self._load_transformers(s.model)
+            config = net.config  # counted before quantisation, compiling or conversion change the module
+            num_parameters = sum(p.numel() for n, p in net.named_parameters() if not _is_pooler(n))
+            self._tokenizer, self._model = tokenizer, self._runtime(net, tokenizer)
         # RoBERTa-style models number positions from pad_token_id + 1: two fewer usable.
         positions = getattr(config, "max_position_embeddings", s.max_length)
         positions -= 2 if "roberta" in getattr(config, "model_type", "") else 0
@@ -225,6 +226,10 @@ class HFEncoder(Encoder):
             raise self._load_error(model, e) from None
 
     def _load(self, model: str):
+        tokenizer, net = self._load_transformers(model)
+        return tokenizer, self._runtime(net, tokenizer)
+
+    def _load_transformers(self, model: str):
         import torch
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -238,7 +243,12 @@ class HFEncoder(Encoder):
                                             attn_implementation=self.attention)
         except (OSError, ValueError) as e:
             raise self._load_error(model, e) from None
-        net = net.to(self.device).eval()
+        return tokenizer, net.to(self.device).eval()
+
+    def _runtime(self, net, tokenizer):
+        """What runs the loaded model: itself, quantised, compiled, or converted to OpenVINO."""
+        import torch
+
         if self.precision == "int8":
             net = torch.ao.quantization.quantize_dynamic(net, {torch.nn.Linear}, dtype=torch.qint8)
         if self.settings.compile:
@@ -250,7 +260,7 @@ class HFEncoder(Encoder):
             from clirbench.systems.openvino_forward import OpenVINOForward
 
             net = OpenVINOForward(net, tokenizer, self.precision, torch.get_num_threads())
-        return tokenizer, net
+        return net
 
     def _revision(self, config) -> str:
         """Which weights: the hub commit, or a hash of a local folder's weight files' names and sizes."""
@@ -266,11 +276,14 @@ class HFEncoder(Encoder):
 
         if self._model is None:
             self._tokenizer, self._model = self._load(self.settings.model)
+        if not texts:
+            return np.empty((0, self.meta.embedding_dim or 0), dtype=np.float32)
         passes = self._passes([prefix + t for t in texts])
         out = None
         with torch.inference_mode():
             if self.settings.backend == "openvino":
-                hidden = self._model.run([batch for _, batch in passes])
+                hidden = self._model.run([{name: batch[name] for name in ("input_ids", "attention_mask")}
+                                          for _, batch in passes])
                 pooled = [self._pool(torch.from_numpy(h), torch.from_numpy(batch["attention_mask"]))
                           for h, (_, batch) in zip(hidden, passes)]
             else:
@@ -284,7 +297,8 @@ class HFEncoder(Encoder):
     def _passes(self, texts: list[str]) -> list[tuple[list[int], dict[str, np.ndarray]]]:
         """The texts tokenized, longest first, and cut into forward passes of at most
         `batch_tokens` tokens with padding, each padded to its own longest text: (rows, inputs)."""
-        ids = self._tokenizer(texts, truncation=True, max_length=self.max_length)["input_ids"]
+        encoded = self._tokenizer(texts, truncation=True, max_length=self.max_length)
+        ids = encoded["input_ids"]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
         groups: list[list[int]] = []
         for i in order:
@@ -294,8 +308,10 @@ class HFEncoder(Encoder):
                 groups.append([i])
         passes = []
         for rows in groups:
-            batch = self._tokenizer.pad({"input_ids": [ids[i] for i in rows]}, return_tensors="np")
-            passes.append((rows, {name: batch[name].astype(np.int64) for name in ("input_ids", "attention_mask")}))
+            # Every input the tokenizer gives (token type ids too), padded as it pads.
+            batch = self._tokenizer.pad({name: [values[i] for i in rows] for name, values in encoded.items()},
+                                        return_tensors="np")
+            passes.append((rows, {name: values.astype(np.int64) for name, values in batch.items()}))
         return passes
 
     def _forward_pooled(self, inputs: dict[str, np.ndarray]):

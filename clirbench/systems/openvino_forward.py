@@ -69,16 +69,22 @@ class OpenVINOForward:
         compiled = ov.Core().compile_model(converted, "CPU", config)
         self.streams = int(compiled.get_property("NUM_STREAMS"))
         self._queue = ov.AsyncInferQueue(compiled, max(1, self.streams))
+        self._queue.set_callback(self._done)
+
+    @staticmethod
+    def _done(request, userdata) -> None:
+        # Kept trivial: an error raised here would stay in the queue and fail every later call.
+        out, slot = userdata
+        out[slot] = request.get_output_tensor(0).data.copy()
 
     def run(self, requests: list[dict]) -> list[np.ndarray]:
         """Hidden states of each request ({"input_ids", "attention_mask"}: int64 arrays), in order."""
         out: list[np.ndarray | None] = [None] * len(requests)
-
-        def done(request, slot):
-            out[slot] = request.get_output_tensor(0).data.copy()
-
-        self._queue.set_callback(done)
         for slot, request in enumerate(requests):
-            self._queue.start_async({"input_ids": request["input_ids"], "attention_mask": request["attention_mask"]}, slot)
+            self._queue.start_async(request, (out, slot))
         self._queue.wait_all()
+        missing = [slot for slot, hidden in enumerate(out) if hidden is None]
+        if missing:
+            raise ClirbenchError(f"OpenVINO returned no output for {len(missing)} of {len(requests)} forward passes",
+                                 "rerun (vectors already cached are kept), or set backend: transformers")
         return out
