@@ -60,8 +60,10 @@ def run_loop(model: torch.nn.Module, loss_at: Callable[[int], torch.Tensor], rec
     """Train `model` for `recipe.max_steps` steps, the loss of step s being `loss_at(s)` (a
     function of the step alone, so a resumed run sees the same batches). Returns the run's
     state: steps done, the loss of every step, the dev score by step."""
+    # fused: one kernel over all weights, the same update; 0.04 s a step instead of 0.35 s over
+    # me5-small's weights on 2 CPU cores (the per-weight loop was a third of an OPTICAL step).
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=recipe.lr, weight_decay=recipe.weight_decay)
+                                  lr=recipe.lr, weight_decay=recipe.weight_decay, fused=True)
     scheduler = linear_schedule(optimizer, recipe.warmup_steps, recipe.max_steps)
     root = out_dir / "checkpoints"
     state = {"step": 0, "losses": [], "dev": {}, "recipe_digest": recipe.digest()}
