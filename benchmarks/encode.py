@@ -106,16 +106,20 @@ def token_lengths(texts: list[str]) -> list[int]:
 def padding_waste(lengths: list[int], batch_size: int, batch_tokens: float = float("inf")) -> float:
     """Padded tokens per real token when texts are sorted by length, cut into batches, and each
     batch into passes of at most `batch_tokens` tokens with padding, as HFEncoder cuts them."""
+    from clirbench.systems.hf_encoder import token_passes
+
     ordered = sorted(lengths, reverse=True)
     padded = 0
     for i in range(0, len(ordered), batch_size):
-        rows: list[int] = []
-        for length in ordered[i:i + batch_size] + [None]:  # None: the end of the batch
-            if rows and (length is None or (len(rows) + 1) * rows[0] > batch_tokens):
-                padded, rows = padded + rows[0] * len(rows), []
-            if length is not None:
-                rows.append(length)
+        batch = ordered[i:i + batch_size]
+        padded += sum(batch[rows[0]] * len(rows) for rows in token_passes(batch, batch_tokens))
     return padded / sum(lengths) - 1
+
+
+def write_json(path: Path | None, figures: dict) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
@@ -341,13 +345,12 @@ def main() -> int:
     if args.accuracy_only:
         out = {"accuracy": accuracy()}
         print(json.dumps(out, indent=2))
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(out, indent=2) + "\n")
+        write_json(args.json, out)
         return 0
 
     from clirbench.models.me5_small import installed
     from clirbench.systems.dense.flops import encoder_flops
+    from clirbench.systems.hf_encoder import CPU_BATCH_SIZE, CPU_BATCH_TOKENS
     from transformers import AutoConfig
 
     from clirbench.models.me5_small import install_dir
@@ -362,7 +365,8 @@ def main() -> int:
           f"{np.mean(lengths):.1f} tokens on average), batch {args.batch_size or 'each side default'}, best of {args.repeats}")
     print(f"forward FLOPs of these texts: {flops / 1e9:,.0f} GFLOP ({flops / n / 1e9:.2f} per text); padding in "
           f"length-sorted batches: " + ", ".join(f"{padding_waste(lengths, b):.1%} at {b}" for b in (8, 32, 128))
-          + f"; {padding_waste(lengths, 128, 512):.1%} in passes of at most 512 tokens of 128-text calls (the CPU default)")
+          + f"; {padding_waste(lengths, CPU_BATCH_SIZE, CPU_BATCH_TOKENS):.1%} in passes of at most {CPU_BATCH_TOKENS} "
+          f"tokens of {CPU_BATCH_SIZE}-text calls (the CPU default)")
     peaks = {"float32": matmul_peak_gflops("float32"), "bfloat16": matmul_peak_gflops("bfloat16")}
     print(f"matmul peak (2048^2, start of run): float32 {peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f}")
     best: dict[str, dict] = {}
@@ -412,9 +416,7 @@ def main() -> int:
         out["accuracy"] = accuracy()
         print("\nRR@10 on MLQA-R, largest difference from float32 over the 9 pairs:",
               json.dumps(out["accuracy"]["max_abs_difference_from_float32"]))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2) + "\n")
+    write_json(args.json, out)
 
     if doc_vectors is not None and set(args.sides) == set(SIDES):
         first, second = cached_rerun()

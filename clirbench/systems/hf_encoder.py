@@ -121,6 +121,18 @@ def _count_parameters(shards: list[Path]) -> int:
     return total
 
 
+def token_passes(lengths: list[int], batch_tokens: float) -> list[list[int]]:
+    """Rows of texts of these token lengths, longest first, cut into forward passes whose rows
+    times their longest text stay within `batch_tokens` (a longer text alone)."""
+    passes: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i], reverse=True):
+        if passes and (len(passes[-1]) + 1) * lengths[passes[-1][0]] <= batch_tokens:
+            passes[-1].append(i)
+        else:
+            passes.append([i])
+    return passes
+
+
 def bf16_native() -> bool:
     import torch
 
@@ -279,18 +291,15 @@ class HFEncoder(Encoder):
         if not texts:
             return np.empty((0, self.meta.embedding_dim or 0), dtype=np.float32)
         passes = self._passes([prefix + t for t in texts])
-        out = None
         with torch.inference_mode():
             if self.settings.backend == "openvino":
-                hidden = self._model.run([{name: batch[name] for name in ("input_ids", "attention_mask")}
-                                          for _, batch in passes])
+                hidden = self._model.run([batch for _, batch in passes])
                 pooled = [self._pool(torch.from_numpy(h), torch.from_numpy(batch["attention_mask"]))
                           for h, (_, batch) in zip(hidden, passes)]
             else:
                 pooled = [self._forward_pooled(batch) for _, batch in passes]
+        out = np.empty((len(texts), pooled[0].shape[1]), dtype=np.float32)
         for (rows, _), vectors in zip(passes, pooled):
-            if out is None:
-                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[rows] = vectors.cpu().numpy()
         return out
 
@@ -298,16 +307,8 @@ class HFEncoder(Encoder):
         """The texts tokenized, longest first, and cut into forward passes of at most
         `batch_tokens` tokens with padding, each padded to its own longest text: (rows, inputs)."""
         encoded = self._tokenizer(texts, truncation=True, max_length=self.max_length)
-        ids = encoded["input_ids"]
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]), reverse=True)
-        groups: list[list[int]] = []
-        for i in order:
-            if groups and (len(groups[-1]) + 1) * len(ids[groups[-1][0]]) <= self.batch_tokens:
-                groups[-1].append(i)
-            else:
-                groups.append([i])
         passes = []
-        for rows in groups:
+        for rows in token_passes([len(ids) for ids in encoded["input_ids"]], self.batch_tokens):
             # Every input the tokenizer gives (token type ids too), padded as it pads.
             batch = self._tokenizer.pad({name: [values[i] for i in rows] for name, values in encoded.items()},
                                         return_tensors="np")

@@ -16,6 +16,8 @@ import numpy as np
 
 from clirbench.core.errors import ClirbenchError
 
+# The converted graph's inputs: what `last_hidden_module` takes.
+INPUTS = ("input_ids", "attention_mask")
 # HFEncoder precision -> OpenVINO's inference precision hint.
 PRECISIONS = {"float32": "f32", "bfloat16": "bf16"}
 
@@ -51,7 +53,7 @@ class OpenVINOForward:
 
         example = tokenizer(["a short text", "a somewhat longer text to trace the model with"], padding=True,
                             return_tensors="pt")
-        dynamic = [(name, [-1, -1], ov.Type.i64) for name in ("input_ids", "attention_mask")]
+        dynamic = [(name, [-1, -1], ov.Type.i64) for name in INPUTS]
         if not (example["attention_mask"] == 0).any():  # a trace without padding would drop the mask
             raise ClirbenchError("backend openvino: the tokenizer padded neither of two texts of different lengths",
                                  "set backend: transformers for this model")
@@ -62,13 +64,11 @@ class OpenVINOForward:
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
             converted = ov.convert_model(last_hidden_module(model), input=dynamic,
-                                         example_input={"input_ids": example["input_ids"],
-                                                        "attention_mask": example["attention_mask"]})
+                                         example_input={name: example[name] for name in INPUTS})
         config = {"INFERENCE_PRECISION_HINT": PRECISIONS[precision], "PERFORMANCE_HINT": "THROUGHPUT",
                   "INFERENCE_NUM_THREADS": max(1, threads)}
         compiled = ov.Core().compile_model(converted, "CPU", config)
-        self.streams = int(compiled.get_property("NUM_STREAMS"))
-        self._queue = ov.AsyncInferQueue(compiled, max(1, self.streams))
+        self._queue = ov.AsyncInferQueue(compiled, max(1, int(compiled.get_property("NUM_STREAMS"))))
         self._queue.set_callback(self._done)
 
     @staticmethod
@@ -78,10 +78,11 @@ class OpenVINOForward:
         out[slot] = request.get_output_tensor(0).data.copy()
 
     def run(self, requests: list[dict]) -> list[np.ndarray]:
-        """Hidden states of each request ({"input_ids", "attention_mask"}: int64 arrays), in order."""
+        """Hidden states of each request (int64 arrays by input name; other tokenizer outputs
+        such as token type ids are left out), in order."""
         out: list[np.ndarray | None] = [None] * len(requests)
         for slot, request in enumerate(requests):
-            self._queue.start_async(request, (out, slot))
+            self._queue.start_async({name: request[name] for name in INPUTS}, (out, slot))
         self._queue.wait_all()
         missing = [slot for slot, hidden in enumerate(out) if hidden is None]
         if missing:
