@@ -80,16 +80,23 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def matmul_peak_gflops(dtype_name: str, size: int = 2048, repeats: int = 10) -> float:
+def matmul_peak_gflops(dtype_name: str, size: int = 2048, repeats: int = 10, device: str = "cpu") -> float:
+    """GFLOP/s of a size^3 matmul, best of `repeats` after two warm-ups (on a GPU each timed from
+    a synchronised start to a synchronised end)."""
     import torch
 
     dtype = getattr(torch, dtype_name)
-    a, b = torch.randn(size, size).to(dtype), torch.randn(size, size).to(dtype)
-    torch.mm(a, b)
+    a = torch.randn(size, size, device=device).to(dtype)
+    b = torch.randn(size, size, device=device).to(dtype)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+    for _ in range(2):
+        torch.mm(a, b)
     best = float("inf")
     for _ in range(repeats):
+        sync()
         start = time.perf_counter()
         torch.mm(a, b)
+        sync()
         best = min(best, time.perf_counter() - start)
     return 2 * size**3 / best / 1e9
 

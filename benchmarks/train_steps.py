@@ -9,7 +9,8 @@ teacher). A step's time runs from the end of the step before to the end of its o
 includes tokenisation, the loss (Sinkhorn for OPTICAL) and the optimiser; the first step is
 left out (warm-up). Dev scoring runs after the last step and is not counted.
 
-Run: `python benchmarks/train_steps.py [--steps 12] [--json FILE]` (about 5 minutes on 2 cores).
+Run: `python benchmarks/train_steps.py [--steps 12] [--device auto|cpu|cuda] [--json FILE]` (about 5
+minutes on 2 cores; on a GPU machine, me5-small installed from benchmarks/encode_gpu.py's pack).
 """
 
 import argparse
@@ -46,7 +47,7 @@ class FlopMeter:
         model.register_forward_pre_hook(count, with_kwargs=True)
 
 
-def measure(recipe_file: Path, steps: int) -> dict:
+def measure(recipe_file: Path, steps: int, device: str) -> dict | None:
     from clirbench.train import contrastive, optical
     from clirbench.train.encoding import load_transformers
     from clirbench.train.recipe import load_recipe
@@ -59,8 +60,13 @@ def measure(recipe_file: Path, steps: int) -> dict:
         return tokenizer, model
 
     optical.load_transformers = contrastive.load_transformers = watched
-    recipe = load_recipe(recipe_file, [f"max_steps={steps}", "dev_every=0", f"checkpoint_every={steps}",
-                                       f"warmup_steps={min(2, steps - 1)}"])
+    overrides = [f"max_steps={steps}", "dev_every=0", f"checkpoint_every={steps}", f"warmup_steps={min(2, steps - 1)}"]
+    recipe = load_recipe(recipe_file, overrides)
+    if "device" in type(recipe).model_fields:
+        recipe = load_recipe(recipe_file, overrides + [f"device={device}"])
+    elif device != "cpu":  # OPTICAL's recipe has no device: it trains on the CPU
+        print(f"{recipe_file.name}: the {recipe.recipe} recipe trains on the CPU only; not measured on {device}")
+        return None
     marks: list[tuple[float, int, float]] = []  # (time, FLOPs so far, pairs/s)
 
     def on_step(report) -> None:
@@ -79,13 +85,25 @@ def measure(recipe_file: Path, steps: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                        help="the recipes' device (auto: a CUDA GPU where there is one); the peak is measured there")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    peaks = {"float32": matmul_peak_gflops("float32"), "bfloat16": matmul_peak_gflops("bfloat16")}
-    rows = [measure(REPO / "recipes" / f"{name}.yaml", args.steps) for name in ("optical", "contrastive")]
+    from clirbench.train.encoding import resolve_device
+
+    device = resolve_device(args.device)
+    size = 8192 if device == "cuda" else 2048  # a GPU needs a large product to reach its peak
+
+    def peak(dtype: str) -> float:
+        return matmul_peak_gflops(dtype, size, device=device)
+
+    peaks = {"float32": peak("float32"), "bfloat16": peak("bfloat16")}
+    measured = [measure(REPO / "recipes" / f"{name}.yaml", args.steps, device) for name in ("optical", "contrastive")]
+    rows = [row for row in measured if row is not None]
     for name in peaks:
-        peaks[name] = max(peaks[name], matmul_peak_gflops(name))
-    print(f"matmul peak: float32 {peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f}")
+        peaks[name] = max(peaks[name], peak(name))
+    where = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    print(f"{where}: matmul peak ({size}^3): float32 {peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f}")
     print(f"{'recipe':<12} {'batch':>5} {'s/step':>7} {'GFLOP/step':>10} {'GFLOP/s':>8} {'% bf16 peak':>11}")
     for row in rows:
         row["fraction_of_bf16_peak"] = row["achieved_gflops"] / peaks["bfloat16"]
@@ -93,7 +111,8 @@ def main() -> int:
               f"{row['achieved_gflops']:>8.0f} {row['fraction_of_bf16_peak']:>10.1%}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks["bfloat16"],
+        args.json.write_text(json.dumps({"device": where, "torch": torch.__version__, "matmul_size": size,
+                                         "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks["bfloat16"],
                                          "recipes": rows}, indent=2) + "\n")
     return 0
 

