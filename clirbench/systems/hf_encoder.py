@@ -32,12 +32,10 @@ from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 # OpenVINO's streams, fewer short passes).
 CPU_BATCH_TOKENS = 512
 CPU_BATCH_SIZE = 128
-# On a GPU (an H200, benchmarks/encode_gpu.py): 256 texts a call ran 3.1x as fast as 32 on MLQA-R
-# sentences, at the same vectors; launching kernels, not arithmetic, bounds a small model there.
-# The token cap only bounds a pass's memory for long texts (256 x 128 tokens); its speed was not
-# measured, and on 40-token sentences it never binds.
+# On a GPU (an H200, benchmarks/encode_gpu.py), one pass per call: 256 texts a call ran 3.1-3.5x
+# as fast as 32 on MLQA-R sentences, at the same vectors; launching kernels, not arithmetic,
+# bounds a small model there. Long texts on a small GPU: lower batch_size or set batch_tokens.
 GPU_BATCH_SIZE = 256
-GPU_BATCH_TOKENS = 32768
 _SETTINGS_HINT = "see submissions/README.md (Hugging Face models)"
 
 
@@ -52,9 +50,9 @@ class HFEncoderSettings(BaseModel):
     query_prefix: str = ""
     passage_prefix: str = ""
     max_length: int = Field(512, ge=8)
-    # Texts per call (default: 128 on a CPU, 256 on a GPU). A call's texts are cut into forward
-    # passes of at most `batch_tokens` tokens with padding (default 512 on a CPU: small passes
-    # keep a core's activations in its cache, benchmarks/encode.py; 32,768 on a GPU).
+    # Texts per call (default: 128 on a CPU, 256 on a GPU). On a CPU a call's texts are cut into
+    # forward passes of at most `batch_tokens` tokens with padding (default 512; no limit on a
+    # GPU): small passes keep a core's activations in its cache (benchmarks/encode.py).
     batch_size: int | None = Field(None, ge=1)
     batch_tokens: int | None = Field(None, ge=1)
     device: str = "auto"  # auto: cuda when present, else cpu
@@ -165,7 +163,7 @@ class HFEncoder(Encoder):
         self.precision = precision
         cpu = self.device == "cpu"
         self.batch_size = s.batch_size or (CPU_BATCH_SIZE if cpu else GPU_BATCH_SIZE)
-        self.batch_tokens = s.batch_tokens or (CPU_BATCH_TOKENS if cpu else GPU_BATCH_TOKENS)
+        self.batch_tokens = s.batch_tokens or (CPU_BATCH_TOKENS if cpu else float("inf"))
         self.attention = s.attention
         self._tokenizer = self._model = None
         # A local folder of safetensors weights tells its sizes from headers: the model itself is
@@ -295,7 +293,7 @@ class HFEncoder(Encoder):
             self._tokenizer, self._model = self._load(self.settings.model)
         if not texts:
             return np.empty((0, self.meta.embedding_dim or 0), dtype=np.float32)
-        passes = self._passes([prefix + t for t in texts])
+        passes = self.passes([prefix + t for t in texts])
         with torch.inference_mode():
             if self.settings.backend == "openvino":
                 hidden = self._model.run([batch for _, batch in passes])
@@ -308,7 +306,7 @@ class HFEncoder(Encoder):
             out[rows] = vectors.cpu().numpy()
         return out
 
-    def _passes(self, texts: list[str]) -> list[tuple[list[int], dict[str, np.ndarray]]]:
+    def passes(self, texts: list[str]) -> list[tuple[list[int], dict[str, np.ndarray]]]:
         """The texts tokenized, longest first, and cut into forward passes of at most
         `batch_tokens` tokens with padding, each padded to its own longest text: (rows, inputs)."""
         encoded = self._tokenizer(texts, truncation=True, max_length=self.max_length)
