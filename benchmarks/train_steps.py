@@ -14,7 +14,6 @@ minutes on 2 cores; on a GPU machine, me5-small installed from benchmarks/encode
 """
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from encode import matmul_peak_gflops  # noqa: E402
+from encode import matmul_peak_gflops, matmul_size, write_json  # noqa: E402
 
 from clirbench.systems.dense.flops import encoder_flops  # noqa: E402
 
@@ -92,7 +91,7 @@ def main() -> int:
     from clirbench.train.encoding import resolve_device
 
     device = resolve_device(args.device)
-    size = 8192 if device == "cuda" else 2048  # a GPU needs a large product to reach its peak
+    size = matmul_size(device)
 
     def peak(dtype: str) -> float:
         return matmul_peak_gflops(dtype, size, device=device)
@@ -109,11 +108,8 @@ def main() -> int:
         row["fraction_of_bf16_peak"] = row["achieved_gflops"] / peaks["bfloat16"]
         print(f"{row['recipe']:<12} {row['batch_size']:>5} {row['seconds_per_step']:>7.2f} {row['gflop_per_step']:>10.0f} "
               f"{row['achieved_gflops']:>8.0f} {row['fraction_of_bf16_peak']:>10.1%}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"device": where, "torch": torch.__version__, "matmul_size": size,
-                                         "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks["bfloat16"],
-                                         "recipes": rows}, indent=2) + "\n")
+    write_json(args.json, {"device": where, "torch": torch.__version__, "matmul_size": size,
+                           "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks["bfloat16"], "recipes": rows})
     return 0
 
 
