@@ -4,6 +4,8 @@ import json
 
 from conftest import read_results
 
+from clirbench.eval.rank_fusion import fuse, min_max, reciprocal_ranks
+
 
 def _run_file(path):
     ranks: dict[str, dict[str, int]] = {}
@@ -92,3 +94,16 @@ def test_fusion_of_systems_whose_names_hold_a_plus(cli, tmp_path):
     assert plain["pairs"]["sw-en"]["metrics"] == fused["pairs"]["sw-en"]["metrics"]
     proc = cli("run", "--model", "fuse:a+c", "--task", "toy", check=False)
     assert proc.returncode == 2 and "cannot split into systems" in proc.stderr and "clirbench fuse" in proc.stderr
+
+
+def test_fusion_rules_by_hand():
+    # Ranks follow the one order of a ranking: exact ties by doc id (b before c).
+    assert reciprocal_ranks({"c": 0.5, "a": 0.9, "b": 0.5}) == {"a": 1 / 61, "b": 1 / 62, "c": 1 / 63}
+    assert min_max({"a": 3.0, "b": 1.0, "c": 2.0}) == {"a": 1.0, "b": 0.0, "c": 0.5}
+    assert min_max({"a": 2.0, "b": 2.0}) == {"a": 0.0, "b": 0.0}  # all equal: no division by zero
+    runs = [{"q1": {"a": 2.0, "b": 1.0}}, {"q1": {"b": 5.0, "c": 1.0}, "q9": {"x": 1.0}}]
+    assert fuse(runs, "sum", ["q1", "q2"]) == {"q1": {"a": 1.0, "b": 1.0, "c": 0.0}, "q2": {}}
+    rrf = fuse(runs, "rrf", ["q1"])
+    assert rrf == {"q1": {"a": 1 / 61, "b": 1 / 62 + 1 / 61, "c": 1 / 62}}  # q9 is not asked for
+    # One run alone keeps its own transformed scores.
+    assert fuse(runs[:1], "sum", ["q1"]) == {"q1": {"a": 1.0, "b": 0.0}}

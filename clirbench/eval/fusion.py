@@ -1,9 +1,9 @@
 """Rank fusion of systems already run on a task:
 `clirbench fuse --task mlqa-r --systems bm25 me5-small`, or `clirbench run --model fuse:bm25+me5-small`.
 
-The TREC runs of each system (from its results folder) are fused per pair with ranx:
-reciprocal rank fusion (`rrf`, k=60) or the sum of min-max-normalised scores (`sum`,
-CombSUM). The fused run is scored and written like any other system's.
+The TREC runs of each system (from its results folder) are fused per pair
+(`rank_fusion`): reciprocal rank fusion (`rrf`, k=60) or the sum of min-max-normalised
+scores (`sum`, CombSUM). The fused run is scored and written like any other system's.
 """
 
 import time
@@ -14,6 +14,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import path_name
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.pair_data import judged_queries
+from clirbench.eval.rank_fusion import fuse
 from clirbench.eval.trec import read_run, write_run
 from clirbench.core.contract import ModelMeta, ordered
 from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
@@ -75,44 +76,19 @@ def _component(out_dir: Path, task: str, system: str) -> ResultsFile:
     return load_results(path)
 
 
-def _read_run(path: Path, pair: str, system: str, judged):
-    """The run of `system` on `pair` over the judged queries (as ranx wants it), or None when it
-    ranks nothing for them: such a run adds nothing to a fusion, and ranx cannot hold it."""
-    import ranx
-
+def _read_run(path: Path, pair: str, system: str, qids: set[str]) -> dict[str, dict[str, float]]:
+    """The run of `system` on `pair`, over the judged queries `qids` only."""
     if not path.exists():
         raise ClirbenchError(f"fusion: the run of {system} on {pair} is missing ({path})",
                              f"rerun it: `clirbench run --model {system} --pairs {pair} --force ...`")
-    qids = set(judged.get_query_ids())
-    run = {qid: dict(ranking) for qid, ranking in read_run(path).items() if qid in qids and ranking}
-    # A query one system found nothing for is absent from its run; ranx wants the same queries in all.
-    return ranx.Run(run, name=system).make_comparable(judged) if run else None
-
-
-def _fuse(ranx, runs: list, method: str) -> dict[str, dict[str, float]]:
-    """The fused scores of `runs` (None: a run that found nothing, which adds 0 to every score)."""
-    runs = [r for r in runs if r is not None]
-    norm = None if method == "rrf" else "min-max"
-    if len(runs) > 1:
-        return ranx.fuse(runs, method=method, norm=norm).to_dict()
-    if runs:  # ranx fuses two or more: the run with itself, each score counted twice, halved
-        return {qid: {doc: score / 2 for doc, score in docs.items()}
-                for qid, docs in ranx.fuse([runs[0], runs[0]], method=method, norm=norm).to_dict().items()}
-    return {}
+    return {qid: dict(ranking) for qid, ranking in read_run(path).items() if qid in qids}
 
 
 def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_dir: Path, method: str = "rrf",
                force: bool = False) -> tuple[ResultsFile, Path, list[str]]:
     """Fuse `systems` on every pair all of them have; returns (results, path, pairs skipped)."""
-    import warnings
-
-    import ranx
-
     started = time.time()
     register_all()
-    # ranx's numba kernels warn about a uint64 -> int64 cast of their own; nothing a user can act on.
-    warnings.filterwarnings("ignore", module="ranx")
-    warnings.filterwarnings("ignore", message=".*unsafe cast.*")
     if method not in METHODS:
         raise ClirbenchError(f"unknown fusion method {method!r}", f"use one of: {', '.join(METHODS)}")
     check_systems(systems)
@@ -124,7 +100,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
                     "components": {c.model.name: c.model_fingerprint for c in components}},
         training_data=(None if any(c.model.training_data is None for c in components)
                        else sorted({d for c in components for d in c.model.training_data})),
-        source="ranx", notes="fused from the components' TREC runs",
+        source="clirbench", notes="fused from the components' TREC runs",
     )
     path = results_path(out_dir, spec.name, name)
     remove_debris(path, started)
@@ -135,7 +111,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
                               metrics=[m.name for m in spec.measures()],
                               measures={m.name: m.definition for m in spec.measures()},
                               model=meta, model_fingerprint=fingerprint,
-                              versions={**components[0].versions, "ranx": _ranx_version()},
+                              versions=components[0].versions,
                               created=now(), updated=now())
     measures = spec.measures()
     skipped = []
@@ -147,10 +123,9 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
             continue
         start = time.perf_counter()
         qrels = judged_queries(pair, spec.query_field)[1]
-        judged = ranx.Qrels.from_dict(qrels)
-        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s, judged)
+        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s, set(qrels))
                 for s, c in zip(systems, components)]
-        run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in _fuse(ranx, runs, method).items()}
+        run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fuse(runs, method, list(qrels)).items()}
         seconds = time.perf_counter() - start
         run_file = run_file_of(pair.key)
         with writing_runs(path):
@@ -164,9 +139,3 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
         )
         save_results(path, results, [pair.key])  # merged with what another process wrote meanwhile
     return results, path, skipped
-
-
-def _ranx_version() -> str:
-    from importlib.metadata import version
-
-    return version("ranx")

@@ -18,6 +18,7 @@ from pathlib import Path
 from clirbench.core.languages import language
 from clirbench.core.contract import Listing, ModelMeta, Ranking, Retriever, SearchIndex, missing_packages
 from clirbench.systems.lucene_jvm import ensure_jvm, quiet_java_logging
+from clirbench.systems.lucene_searcher import LuceneSearcher
 from clirbench.systems.textnorm import TOKENISER_VERSION, tokenise
 
 _BATCH = 5000
@@ -51,11 +52,8 @@ def _whitespace_analyzer():
 
 class _LuceneIndex(SearchIndex):
     def __init__(self, index_dir: Path, doc_lang: str, k1: float, b: float):
-        ensure_jvm()
-        from pyserini.search.lucene import LuceneSearcher
-
         self._doc_lang = doc_lang
-        self._searcher = LuceneSearcher(str(index_dir))
+        self._searcher = LuceneSearcher(index_dir)
         self._searcher.set_bm25(k1, b)
         if doc_lang and language(doc_lang).lucene:
             self._searcher.set_language(doc_lang)

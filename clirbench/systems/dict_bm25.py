@@ -12,6 +12,7 @@ from pathlib import Path
 from clirbench.core.languages import language
 from clirbench.core.contract import Listing, Ranking, SearchIndex, missing_packages
 from clirbench.systems.bm25_lucene import LuceneBM25, _LuceneIndex, terms_analyzer
+from clirbench.systems.lucene_searcher import weighted_terms_query
 from clirbench.systems.translation.dictionary_query import translate_query
 from clirbench.systems.translation.freedict import dict_dir, dictionary_path, load_dictionary, package_name
 
@@ -34,15 +35,9 @@ class _DictIndex(_LuceneIndex):
         return weights
 
     def search(self, queries: list[tuple[str, str]], query_lang: str, k: int) -> dict[str, Ranking]:
-        from pyserini.search.lucene.querybuilder import (
-            JBooleanClauseOccur, JTerm, JTermQuery, get_boolean_query_builder, get_boost_query)
-
         out: dict[str, Ranking] = {}
         for qid, text in queries:
-            builder = get_boolean_query_builder()
-            for term, weight in self.weighted_terms(text, query_lang).items():
-                builder.add(get_boost_query(JTermQuery(JTerm("contents", term)), weight), JBooleanClauseOccur["should"].value)
-            hits = self._searcher.search(builder.build(), k=k)
+            hits = self._searcher.search(weighted_terms_query(self.weighted_terms(text, query_lang)), k)
             out[qid] = [(h.docid, float(h.score)) for h in hits]
         return out
 
