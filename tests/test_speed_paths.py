@@ -45,6 +45,10 @@ def min_cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.min(np.sum(a * b, axis=1)))  # rows are unit length
 
 
+def path_id(settings: dict) -> str:
+    return "-".join(str(v) for v in settings.values())
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-xlmr")
@@ -52,7 +56,7 @@ def tiny(tmp_path_factory):
 
 # compile is checked on me5-small alone: a compile costs half a minute, and that is the model it is for.
 @pytest.mark.parametrize("settings", [s for s in SPEED_PATHS if not s.get("compile")],
-                         ids=lambda s: "-".join(str(v) for v in s.values()))
+                         ids=path_id)
 def test_speed_paths_match_float32_on_a_tiny_model(tiny, settings):
     texts = toy_texts()
     plain = vectors(tiny, texts, **PLAIN)
@@ -83,7 +87,7 @@ def me5_small_plain(me5_small_built):
 @pytest.mark.skipif(not os.environ.get("CLIRBENCH_LOCAL_DATA")
                     or not (Path(os.environ["CLIRBENCH_LOCAL_DATA"]) / "lareqa" / "mlqa-r").is_dir(),
                     reason="CLIRBENCH_LOCAL_DATA does not hold lareqa/mlqa-r (the real MLQA-R files)")
-@pytest.mark.parametrize("settings", SPEED_PATHS, ids=lambda s: "-".join(str(v) for v in s.values()))
+@pytest.mark.parametrize("settings", SPEED_PATHS, ids=path_id)
 def test_speed_paths_match_float32_on_me5_small(me5_small_plain, settings):
     folder, texts, plain = me5_small_plain
     cosine = min_cosine(plain, vectors(folder, texts, **settings))

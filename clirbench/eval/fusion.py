@@ -123,7 +123,8 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
             continue
         start = time.perf_counter()
         qrels = judged_queries(pair, spec.query_field)[1]
-        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s, set(qrels))
+        judged = set(qrels)
+        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s, judged)
                 for s, c in zip(systems, components)]
         run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fuse(runs, method, list(qrels)).items()}
         seconds = time.perf_counter() - start

@@ -6,6 +6,7 @@ models: 13 of the 18 seconds of `clirbench run --model bm25 --task toy` on 2 cor
 BM25 uses. The calls below are the wrapper's own, minus that import.
 """
 
+from functools import lru_cache
 from pathlib import Path
 
 from clirbench.systems.lucene_jvm import ensure_jvm
@@ -50,13 +51,18 @@ class LuceneSearcher:
 def weighted_terms_query(weights: dict[str, float], field: str = "contents"):
     """A Lucene query that adds up each term's BM25 score times its weight (boosted term
     queries, each one SHOULD match)."""
-    ensure_jvm()
-    from jnius import autoclass
-
-    utils = autoclass("io.anserini.search.query.QueryGeneratorUtils")
-    term, term_query = autoclass("org.apache.lucene.index.Term"), autoclass("org.apache.lucene.search.TermQuery")
-    boost_query = autoclass("org.apache.lucene.search.BoostQuery")
+    utils, term, term_query, boost_query = _query_classes()
     builder, should = utils.getBooleanQueryBuilder(), utils.getBooleanClauseShould()
     for text, weight in weights.items():
         builder.add(boost_query(term_query(term(field, text)), weight), should)
     return builder.build()
+
+
+@lru_cache(maxsize=1)
+def _query_classes():
+    """The Java classes of `weighted_terms_query`, looked up once per process (it runs per query)."""
+    ensure_jvm()
+    from jnius import autoclass
+
+    return (autoclass("io.anserini.search.query.QueryGeneratorUtils"), autoclass("org.apache.lucene.index.Term"),
+            autoclass("org.apache.lucene.search.TermQuery"), autoclass("org.apache.lucene.search.BoostQuery"))
