@@ -328,22 +328,29 @@ def rr_at_10(query_vectors: np.ndarray, qids: list[str], doc_vectors: np.ndarray
 
 
 def accuracy(model: Path, texts: dict, device: str, precisions: list[str], batch_size: int | None = None) -> dict:
+    sizes = {"batch_size": batch_size} if batch_size else {}
+    return accuracy_of({p: lambda p=p: clirbench_encoder(model, device, precision=p, **sizes) for p in precisions},
+                       texts)
+
+
+def accuracy_of(encoders: dict, texts: dict) -> dict:
+    """RR@10 of each encoder (`encoders`: name -> a function that makes it; one named float32)
+    on the 9 pairs of `texts` (mlqa_texts' layout), beside float32's (encode.against_float32)."""
     from clirbench.systems.dense.batching import DocumentEncoding, encode_sorted
 
     per_query = {}
-    for precision in precisions:
-        encoder = clirbench_encoder(model, device, precision=precision,
-                                    **({"batch_size": batch_size} if batch_size else {}))
+    for name, make in encoders.items():
+        encoder = make()
         docs = {lang: DocumentEncoding(encoder, lang)([t for _, t in texts["docs"][lang]]) for lang in ACCURACY_LANGS}
-        per_query[precision] = {}
+        per_query[name] = {}
         for pair in ACCURACY_PAIRS:
             q, d = pair.split("-")
             qids = [qid for qid, _ in texts["queries"][pair]]
             vectors = encode_sorted(encoder.encode_queries, [t for _, t in texts["queries"][pair]], q,
                                     encoder.batch_size, "me5-small")
-            per_query[precision][pair] = rr_at_10(vectors, qids, docs[d], [i for i, _ in texts["docs"][d]],
-                                                  texts["qrels"][pair])
-    rr10 = {p: {pair: float(np.mean(list(v[pair].values()))) for pair in ACCURACY_PAIRS} for p, v in per_query.items()}
+            per_query[name][pair] = rr_at_10(vectors, qids, docs[d], [i for i, _ in texts["docs"][d]],
+                                             texts["qrels"][pair])
+    rr10 = {n: {pair: float(np.mean(list(v[pair].values()))) for pair in ACCURACY_PAIRS} for n, v in per_query.items()}
     return against_float32(rr10, per_query)
 
 
