@@ -161,6 +161,28 @@ def test_a_bad_recipe_gets_a_one_line_error(tmp_path, teacher, field, value, mes
     assert str(recipe) in proc.stderr and "fix:" in proc.stderr
 
 
+def test_optical_names_its_device_only_off_the_cpu(tmp_path, teacher):
+    """OPTICAL trained on the CPU before its recipe had `device`: the committed experiment's
+    runs are named by digests of recipes without it, and keep those names."""
+    import json
+
+    from clirbench.train.experiment import load_experiment
+
+    repo = Path(__file__).resolve().parents[1]
+    spec = load_experiment(repo / "experiments/optical.yaml")
+    recorded = json.loads((repo / "experiments/results/optical/conditions.json").read_text())["runs"]
+    for key, run in recorded.items():
+        if run["seed"] is not None:
+            recipe = load_recipe(repo / "recipes/optical.yaml", [*spec.conditions[run["condition"]], f"seed={run['seed']}"])
+            assert recipe.device == "cpu" and run["system"] == f"optical-{recipe.digest()}", key
+    tiny = _recipe(tmp_path, teacher)
+    assert len({load_recipe(tiny, [f"device={d}"]).digest() for d in ("cpu", "auto", "cuda")}) == 3
+    if not torch.cuda.is_available():
+        proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(tiny), "--set", "device=cuda",
+                               "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2 and "no CUDA GPU" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_set_overrides_and_bitext_sources(tmp_path, teacher):
     recipe = load_recipe(_recipe(tmp_path, teacher), ["max_steps=40", "bitext.0.limit=5"])
     assert recipe.max_steps == 40 and recipe.bitext[0].limit == 5

@@ -24,7 +24,8 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.data import lareqa, register_all
 from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.train.bitext import Pair, load_bitext
-from clirbench.train.encoding import autocast, base_encoder, embed_all, load_transformers, mean_pooled, resolve_precision
+from clirbench.train.encoding import (autocast, base_encoder, embed_all, load_transformers, mean_pooled, resolve_device,
+                                      resolve_precision)
 from clirbench.train.loop import StepReport, finished_model, run_loop, seed_everything
 from clirbench.train.recipe import OpticalRecipe
 from clirbench.train.sinkhorn import ot_cost
@@ -36,14 +37,15 @@ class Distiller:
         self.recipe = recipe
         self.settings = teacher.settings
         self.max_length = teacher.max_length  # the settings' length, capped at the model's positions
+        self.device = resolve_device(recipe.device)
         self.tokenizer, self.teacher = load_transformers(teacher)
-        self.teacher.eval()
+        self.teacher.to(self.device).eval()
         for p in self.teacher.parameters():
             p.requires_grad_(False)
         self.student = copy.deepcopy(self.teacher).train()
         for p in self.student.parameters():
             p.requires_grad_(True)
-        self.precision = resolve_precision(recipe.precision)
+        self.precision = resolve_precision(recipe.precision, self.device)
         self.idf = self._idf(train_pairs) if recipe.marginals == "idf" else None
 
     def _idf(self, pairs: list[Pair]) -> dict[int, float]:
@@ -58,25 +60,26 @@ class Distiller:
     def _tokens(self, texts: list[str]):
         return self.tokenizer([self.settings.query_prefix + t for t in texts], padding=True, truncation=True,
                               max_length=min(self.recipe.max_length, self.max_length), return_tensors="pt",
-                              return_special_tokens_mask=True)
+                              return_special_tokens_mask=True).to(self.device)
 
     def _weights(self, batch) -> torch.Tensor:
         """Marginal of each real token (padding and special tokens: 0), summing to 1 per sentence."""
         real = (batch["attention_mask"].bool() & ~batch["special_tokens_mask"].bool()).float()
         if self.idf is not None:
-            idf = torch.tensor([[self.idf.get(t, 1.0) for t in row] for row in batch["input_ids"].tolist()])
+            idf = torch.tensor([[self.idf.get(t, 1.0) for t in row] for row in batch["input_ids"].tolist()],
+                               device=real.device)
             real = real * idf
         return real / real.sum(dim=1, keepdim=True).clamp_min(1e-9)
 
     def loss(self, pairs: list[Pair]) -> torch.Tensor:
         english, foreign = self._tokens([p.english for p in pairs]), self._tokens([p.foreign for p in pairs])
         model_inputs = ("input_ids", "attention_mask")
-        with torch.no_grad(), autocast(self.precision):
+        with torch.no_grad(), autocast(self.precision, self.device):
             t_hidden = self.teacher(**{k: english[k] for k in model_inputs}).last_hidden_state
-        with autocast(self.precision):
+        with autocast(self.precision, self.device):
             s_hidden = self.student(**{k: foreign[k] for k in model_inputs}).last_hidden_state
         t_hidden, s_hidden = t_hidden.float(), s_hidden.float()
-        loss = torch.zeros(())
+        loss = torch.zeros((), device=self.device)
         r = self.recipe
         if r.ot_weight:
             cost = 1 - torch.nn.functional.normalize(s_hidden, dim=-1) @ torch.nn.functional.normalize(t_hidden, dim=-1).transpose(1, 2)

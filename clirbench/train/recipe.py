@@ -4,7 +4,7 @@ the file, the field and the fix."""
 import hashlib
 import json
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -75,9 +75,15 @@ class _Loop(_Strict):
     checkpoint_every: int = Field(50, ge=1)
     dev_every: int = Field(0, ge=0, description="dev score every N steps (0: at the end only)")
 
+    # Fields added after outputs were named by the digest: hashed only when not at these values,
+    # so that a folder trained before keeps its name and resumes.
+    _hashed_unless: ClassVar[dict] = {}
+
     def digest(self) -> str:
         """A hash of every field: the output of a recipe is named by it."""
-        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()[:12]
+        fields = {k: v for k, v in self.model_dump(mode="json").items()
+                  if not (k in self._hashed_unless and v == self._hashed_unless[k])}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
 class OpticalRecipe(_Loop):
@@ -93,6 +99,9 @@ class OpticalRecipe(_Loop):
     sinkhorn_iters: int = Field(50, ge=1)
     gradient: Literal["unrolled", "envelope"] = "unrolled"
     marginals: Literal["uniform", "idf"] = "uniform"
+    # cpu by default: OPTICAL trained on the CPU before it had this field, and its reports are of that.
+    device: Literal["auto", "cpu", "cuda"] = Field("cpu", description="auto: a CUDA GPU where there is one")
+    _hashed_unless: ClassVar[dict] = {"device": "cpu"}
 
     @model_validator(mode="after")
     def _some_loss(self):
