@@ -12,8 +12,9 @@ REPO = Path(__file__).resolve().parent.parent
 def pytest_configure(config):
     """Under pytest-xdist, each test process takes its share of the cores for torch's (OpenMP's)
     threads, and so do the commands it runs, through the environment. Two processes of two threads
-    each on 2 cores wait on each other's threads: `make test` took 355 s that way on 2 cores with
-    AVX-512 BF16, and 277 s with one thread per process. Runs before any test module imports torch."""
+    each on 2 cores wait on each other's threads: pytest took 355 s that way on 2 cores with
+    AVX-512 BF16, and 276-282 s in three runs with one thread per process. Runs before any test
+    module imports torch."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
     if workers > 1:
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))

@@ -30,7 +30,10 @@ def save(root: Path, step: int, model: torch.nn.Module, optimizer, scheduler, ex
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(partial / "model.safetensors"))
     torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(),
-                "python_rng": random.getstate()}, partial / "trainer.pt")
+                "python_rng": random.getstate(),
+                # On a GPU, dropout draws from the CUDA generators: a resumed run needs them too.
+                **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {})},
+               partial / "trainer.pt")
     (partial / "state.json").write_text(json.dumps({"step": step, **extra}))
     partial.rename(final)
     for older in root.glob("step-*"):  # one complete checkpoint is enough to resume
@@ -49,4 +52,6 @@ def restore(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> dict:
     torch.set_rng_state(trainer["torch_rng"])
     np.random.set_state(trainer["numpy_rng"])
     random.setstate(trainer["python_rng"])
+    if "cuda_rng" in trainer and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(trainer["cuda_rng"])
     return json.loads((folder / "state.json").read_text())
