@@ -66,7 +66,8 @@ bench-encode: setup
 bench-precision-mix: setup
 	$(BIN)/clirbench models install me5-small
 	$(BIN)/python benchmarks/precision_mix.py select --json benchmarks/results/precision_mix_select.json
-	$(BIN)/python benchmarks/precision_mix.py confirm --mix last:4 --json benchmarks/results/precision_mix_mlqa.json
+	$(BIN)/python benchmarks/precision_mix.py confirm --from benchmarks/results/precision_mix_select.json \
+		--json benchmarks/results/precision_mix_mlqa.json
 
 bench-train: setup
 	$(BIN)/clirbench models install me5-small

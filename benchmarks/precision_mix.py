@@ -20,7 +20,8 @@ and their inputs in float32. Two steps, so that MLQA-R (the evaluation set) choo
                            added when the first rule chose no mix.
            Where the CPU computes bfloat16 natively, it then times each setting over the
            candidates, beside OpenVINO float32 (exact, and the fast float32 path).
-  confirm  RR@10 of float32, plain bfloat16 and one chosen mix on MLQA-R's 9 pairs, once.
+  confirm  RR@10 of float32, plain bfloat16 and the mix select chose (its JSON, `--from`) on
+           MLQA-R's 9 pairs, once.
 
 Needs me5-small (`clirbench models install me5-small`) and LaReQA (CLIRBENCH_LOCAL_DATA).
 Without AVX-512 BF16 bfloat16 is emulated: its numbers are those of native bfloat16 (operands
@@ -28,7 +29,8 @@ rounded to bfloat16, products summed in float32), its times are not, and none ar
 About 10 minutes for `select` and 12 for `confirm` on 2 cores with AVX-512 BF16.
 
   python benchmarks/precision_mix.py select --json benchmarks/results/precision_mix_select.json
-  python benchmarks/precision_mix.py confirm --mix last:4 --json benchmarks/results/precision_mix_mlqa.json
+  python benchmarks/precision_mix.py confirm --from benchmarks/results/precision_mix_select.json \
+      --json benchmarks/results/precision_mix_mlqa.json
 """
 
 import argparse
@@ -81,13 +83,13 @@ def encoder_for(setting: str):
     from clirbench.models.me5_small import me5_small
 
     if setting in ("float32", "bfloat16"):
-        return me5_small(precision=setting)
+        return me5_small(precision=setting, device="cpu")
     if setting == OPENVINO:
         return me5_small(precision="float32", backend="openvino")
-    encoder = me5_small(precision="float32" if setting == ROUNDED_WEIGHTS else "bfloat16")
+    encoder = me5_small(precision="float32" if setting == ROUNDED_WEIGHTS else "bfloat16", device="cpu")
     encoder.encode_documents(["load"], "en")  # the model loads on its first text
     if setting == ROUNDED_WEIGHTS:
-        with torch.no_grad():  # the matrices that bfloat16 autocast rounds: every linear layer's
+        with torch.no_grad():  # the weight matrices of the linear layers (autocast rounds their biases too)
             for module in encoder._model.modules():
                 if isinstance(module, torch.nn.Linear):
                     module.weight.copy_(module.weight.bfloat16().float())
@@ -96,7 +98,9 @@ def encoder_for(setting: str):
 
 
 def keep_in_float32(encoder, mix: str):
-    """A loaded HFEncoder (BERT/XLM-R layers) with the layers of `mix` run in float32."""
+    """A loaded HFEncoder (BERT/XLM-R layers, on the CPU) with the layers of `mix` run in float32."""
+    if encoder.device != "cpu":
+        raise SystemExit(f"the mixes run on the CPU (autocast off there), not on {encoder.device}")
     layers = encoder._model.encoder.layer
     for i in float32_layers(mix, len(layers)):
         layers[i].forward = in_float32(layers[i].forward)
@@ -173,6 +177,18 @@ def choose(result: dict, mixes: list[str]) -> dict:
             "within_bound": min(by_bound, key=layer_flop_share) if by_bound else None}
 
 
+def chosen_mix(path: Path) -> str:
+    """The mix that `select` chose by the target itself (within_bound), from its JSON."""
+    try:
+        mix = json.loads(path.read_text())["chosen"]["within_bound"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"--from {path}: not the JSON of `precision_mix.py select` ({e}); run select first") from None
+    if mix is None:
+        raise SystemExit(f"--from {path}: select chose no mix (none was within {BOUND} on the dev split); "
+                         "nothing to confirm")
+    return mix
+
+
 def main() -> int:
     from clirbench.systems.hf_encoder import bf16_native
 
@@ -182,10 +198,12 @@ def main() -> int:
     s.add_argument("--mixes", nargs="+", default=MIXES, help=f"last:N or first:N (default: {' '.join(MIXES)})")
     s.add_argument("--json", type=Path)
     c = sub.add_parser("confirm", help="score the chosen mix once on MLQA-R")
-    c.add_argument("--mix", required=True, help="the mix `select` chose (last:N or first:N)")
+    chosen = c.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--from", dest="chosen_in", type=Path, help="the JSON of `select`: its within_bound choice")
+    chosen.add_argument("--mix", help="a mix to score (last:N or first:N)")
     c.add_argument("--json", type=Path)
     args = parser.parse_args()
-    mixes = args.mixes if args.command == "select" else [args.mix]
+    mixes = args.mixes if args.command == "select" else [args.mix or chosen_mix(args.chosen_in)]
     for mix in mixes:
         float32_layers(mix, 12)  # a bad mix fails before the encoding
     select = args.command == "select"

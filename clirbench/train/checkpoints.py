@@ -32,7 +32,8 @@ def save(root: Path, step: int, model: torch.nn.Module, optimizer, scheduler, ex
                 "torch_rng": torch.get_rng_state(), "numpy_rng": np.random.get_state(),
                 "python_rng": random.getstate(),
                 # On a GPU, dropout draws from the CUDA generators: a resumed run needs them too.
-                **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {})},
+                # (Only when this process uses CUDA: asking would start it on every GPU.)
+                **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_initialized() else {})},
                partial / "trainer.pt")
     (partial / "state.json").write_text(json.dumps({"step": step, **extra}))
     partial.rename(final)
@@ -53,5 +54,6 @@ def restore(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> dict:
     np.random.set_state(trainer["numpy_rng"])
     random.setstate(trainer["python_rng"])
     if "cuda_rng" in trainer and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(trainer["cuda_rng"])
+        # A host with fewer GPUs than the one that saved: the generators it has.
+        torch.cuda.set_rng_state_all(trainer["cuda_rng"][:torch.cuda.device_count()])
     return json.loads((folder / "state.json").read_text())
