@@ -37,6 +37,7 @@ import argparse
 import json
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,8 +46,11 @@ sys.path.insert(0, str(REPO))
 from encode import ACCURACY_PAIRS, write_json  # noqa: E402
 from encode_gpu import ACCURACY_LANGS, accuracy_of, mlqa_texts  # noqa: E402
 
+from clirbench.train.recipe import OpticalRecipe  # noqa: E402
+
 MIXES = ["last:1", "last:2", "last:4", "last:6", "first:2"]
-DEV_FRACTION = 0.1  # the recipes' default dev_fraction
+DEV_FRACTION = OpticalRecipe.model_fields["dev_fraction"].default  # the recipes' dev split
+LAYERS = 12  # me5-small's transformer layers
 MOVED_SHARE = 0.2  # of plain bfloat16's moved dev questions: the first selection rule
 BOUND = 0.003  # RR@10 from float32 on every pair: the target, and the second selection rule
 ROUNDED_WEIGHTS, OPENVINO = "float32, bf16 weights", "openvino float32"
@@ -126,7 +130,7 @@ def xquad_dev_texts() -> dict:
 def layer_flop_share(mix: str) -> float:
     """The share of a forward pass's matrix-product FLOPs in the mix's float32 layers (every
     layer does the same work)."""
-    return len(float32_layers(mix, 12)) / 12
+    return len(float32_layers(mix, LAYERS)) / LAYERS
 
 
 def report(result: dict, settings: list[str]) -> None:
@@ -144,7 +148,7 @@ def score(settings: list[str], texts: dict, where: str) -> dict:
         print(f"{where}: encoding with {setting} ...", flush=True)
         return encoder_for(setting)
 
-    return accuracy_of({setting: (lambda s=setting: make(s)) for setting in settings}, texts)
+    return accuracy_of({setting: partial(make, setting) for setting in settings}, texts)
 
 
 def speed(settings: list[str], texts: list[str], rounds: int = 2) -> dict:
@@ -205,7 +209,7 @@ def main() -> int:
     args = parser.parse_args()
     mixes = args.mixes if args.command == "select" else [args.mix or chosen_mix(args.chosen_in)]
     for mix in mixes:
-        float32_layers(mix, 12)  # a bad mix fails before the encoding
+        float32_layers(mix, LAYERS)  # a bad mix fails before the encoding
     select = args.command == "select"
     settings = ["float32", "bfloat16", *([ROUNDED_WEIGHTS] if select else []), *mixes]
     texts = xquad_dev_texts() if select else mlqa_texts()
