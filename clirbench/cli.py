@@ -66,15 +66,25 @@ def cmd_tasks(args) -> int:
     if args.task:
         spec = load_task(args.task)
         console.print(f"[bold]{spec.name}[/bold]: {spec.description}\n[dim]{spec.citation}[/dim]")
-        table = Table("pair", "level", "queries", "documents", "qrels", "available here")
+        table = Table("pair", "class", "queries", "documents", "qrels", "available here")
         for p in spec.pairs():
             missing = missing_files(p.inputs())
-            table.add_row(p.key, p.resource_level, p.queries, p.docs, p.qrels,
+            table.add_row(p.key, "?" if p.resource_class is None else str(p.resource_class), p.queries, p.docs, p.qrels,
                           "[green]yes[/green]" if not missing else f"[red]no[/red] ({len(missing)} files missing)")
         console.print(table)
+        for lang, why in spec.languages_without_pairs.items():
+            console.print(f"{lang}: no pairs: {why}")
         all_missing = missing_files([i for p in spec.pairs() for i in p.inputs()])
         if all_missing:
-            console.print("Missing files (ir_datasets downloads them when the network allows):\n" + describe_missing(all_missing))
+            def sides(p):
+                return {p.query_set or p.query_lang, p.doc_lang}
+
+            missing_pairs = [p for p in spec.pairs() if missing_files(p.inputs())]
+            complete = set().union(*(sides(p) for p in spec.pairs() if p not in missing_pairs))
+            langs = sorted(set().union(*(sides(p) for p in missing_pairs)) - complete)
+            console.print(f"Languages whose files are not here: {', '.join(langs)}.\n"
+                          "Missing files (downloaded from their source when the network allows; or set "
+                          "CLIRBENCH_LOCAL_DATA to a folder holding a copy):\n" + describe_missing(all_missing))
         return 0
     table = Table("task", "pairs", "available here", "measures", "description")
     for name in task_files():
@@ -126,14 +136,11 @@ def _install_model(args) -> int:
 
 
 def _print_results(results, keys: list[str], path: Path) -> None:
-    """The per-pair table, the language matrix, and where the files are."""
-    from clirbench.eval.report import matrix_table, pool_table, results_table
+    """The result tables (clirbench.eval.report), and where the files are."""
+    from clirbench.eval.report import result_tables
 
-    console.print(results_table(results, keys))
-    if (matrix := matrix_table(results, keys=keys)) is not None:
-        console.print(matrix)
-    if (pool := pool_table(results, keys)) is not None:
-        console.print(pool)
+    for table in result_tables(results, keys):
+        console.print(table)
     console.print(f"results: {path}\nruns:    {path.parent / 'runs'}")
 
 
@@ -191,7 +198,13 @@ def cmd_run(args) -> int:
                   TextColumn("{task.fields[status]}"), console=err_console) as bar:
         report = run_task(spec, plugin, pairs, out_dir=Path(args.out), force=args.force,
                           cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-                          progress=_RichProgress(bar, total=len(pairs)), search=args.search, engine=engine)
+                          progress=_RichProgress(bar, total=len(pairs)), search=args.search, engine=engine,
+                          skip_missing=args.pairs is None)
+    if report.no_data:
+        err_console.print(f"{len(report.no_data)} pair(s) skipped: their data is not here (`clirbench tasks {spec.name}` "
+                          "says which files to put where; naming them with --pairs downloads them):")
+        for key, what in report.no_data.items():
+            err_console.print(f"  {key}: {what}", highlight=False)
     if report.skipped:
         err_console.print(f"{len(report.skipped)} pair(s) already in {report.path} were not rerun (use --force to rerun)")
     if report.not_applicable:
@@ -239,7 +252,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from clirbench.eval.report import matrix_table, pool_table, results_table
+    from clirbench.eval.report import result_tables
     from clirbench.eval.results import load_results, results_path
 
     path = results_path(Path(args.out), args.task, args.model)
@@ -249,11 +262,8 @@ def cmd_show(args) -> int:
                              f"else run `clirbench run --task {args.task} --model {args.model}` first")
     results = load_results(path)
     metric = results.measure_name(args.metric, f"in {path} (--metric)") if args.metric else None
-    console.print(results_table(results))
-    if (matrix := matrix_table(results, metric=metric)) is not None:
-        console.print(matrix)
-    if (pool := pool_table(results)) is not None:
-        console.print(pool)
+    for table in result_tables(results, metric=metric):
+        console.print(table)
     return 0
 
 

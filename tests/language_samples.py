@@ -1,4 +1,5 @@
-"""A tiny retrieval sample in every language clirbench lists, written for the tests.
+"""A tiny retrieval sample in each language of clirbench's first tasks (the 2-letter codes of
+core/data/source_languages.txt), written for the tests.
 
 Each language has four short documents on the same four topics (its capital city; a cat
 drinking milk; rain in the mountains; children reading books at school), in the language's
@@ -18,6 +19,12 @@ class Sample(NamedTuple):
 
 
 SAMPLES: dict[str, Sample] = {
+    "am": Sample((
+        "አዲስ አበባ የኢትዮጵያ ዋና ከተማ ናት።",
+        "ድመቷ በየቀኑ ጠዋት ሞቅ ያለ ወተት ትጠጣለች።",
+        "ትናንት ማታ በተራሮች ላይ ከባድ ዝናብ ዘነበ።",
+        "ልጆቹ በትምህርት ቤት መጽሐፍት ያነባሉ።",
+    ), "ዝናብ", 2),
     "ar": Sample((
         "القاهرة هي عاصمة مصر.",
         "تشرب القطة الحليب الدافئ كل صباح.",

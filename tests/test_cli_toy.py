@@ -35,7 +35,7 @@ def test_run_writes_results_runs_and_table(cli, tmp_path, model):
     assert t1[0][2] == "en-1"  # "Kenya" and "Nairobi"-question finds the Kenya passage
     # The table: pairs grouped by level, with macro averages.
     assert "mean: cross-lingual" in proc.stdout and "mean: low" in proc.stdout
-    assert re.search(r"yo-yo\s+│\s+low", proc.stdout)
+    assert re.search(r"yo-yo\s+│\s+class 2", proc.stdout)  # Joshi et al.'s class of Yoruba
 
 
 def test_rerun_skips_finished_pairs_and_force_reruns(cli, tmp_path):

@@ -4,8 +4,15 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.tasks import BUILTIN_TASKS_DIR as TASKS
 from clirbench.tasks import load_task, load_task_file, select_pairs, task_files
 
-# mlqa-r and xquad-r: every language pair, and one multilingual-pool pair per query language.
-EXPECTED_PAIRS = {"toy": 16, "mlqa-r": 49 + 7, "xquad-r": 121 + 11, "wikiclir": 25, "mmarco-clir": 26}
+# mlqa-r and xquad-r: every language pair, and one multilingual-pool pair per query language;
+# afriqa-r: 9 languages as written and in translation (dev: 7); flores-r: 204 languages to and
+# from English and 8 x 7 African pairs; tatoeba: 112 languages, both directions.
+EXPECTED_PAIRS = {"toy": 16, "mlqa-r": 49 + 7, "xquad-r": 121 + 11, "wikiclir": 25, "mmarco-clir": 26,
+                  "afriqa-r": 2 * 9, "afriqa-r-dev": 2 * 7, "flores-r": 2 * 204 + 8 * 7, "flores-r-dev": 2 * 204 + 8 * 7,
+                  "tatoeba": 2 * 112, "clirmatrix": 8, "miracl-lr": 4}
+# The primary measure: the first the task lists. Graded (CLIRMatrix) and MIRACL's published
+# measure is nDCG@10; LASER's Tatoeba measure is accuracy (Success@1).
+PRIMARY = {"clirmatrix": "nDCG@10", "miracl-lr": "nDCG@10", "tatoeba": "Success@1"}
 
 
 def test_every_shipped_task_validates_with_the_expected_pairs():
@@ -13,7 +20,7 @@ def test_every_shipped_task_validates_with_the_expected_pairs():
     for name, count in EXPECTED_PAIRS.items():
         spec = load_task(name)
         assert len(spec.pairs()) == count, name
-        assert spec.primary_metric == "RR@10"
+        assert spec.primary_metric == PRIMARY.get(name, "RR@10")
 
 
 def test_pair_ids_and_resource_levels():

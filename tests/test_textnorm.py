@@ -44,3 +44,22 @@ def test_scripts_without_spaces_are_segmented_into_several_words():
                        ("my", "ကလေးများသည်ကျောင်းတွင်စာအုပ်ဖတ်ကြသည်"), ("ja", "子供たちは学校で本を読みます")]:
         tokens = tokenise(text, lang)
         assert len(tokens) >= 4 and "".join(tokens) == text, (lang, tokens)
+
+
+def test_tibetan_tokens_are_its_syllables_split_at_the_tsheg():
+    assert tokenise("ལྷ་ས་ནི་བོད་ཀྱི་རྒྱལ་ས་ཡིན།", "bod_Tibt") == ["ལྷ", "ས", "ནི", "བོད", "ཀྱི", "རྒྱལ", "ས", "ཡིན"]
+
+
+def test_scripts_no_word_breaker_knows_fall_back_to_character_bigrams():
+    # Yi (Sichuan Yi, `ii`) has no word breaker here: overlapping bigrams, as for Han.
+    assert tokenise("ꆈꌠꉙ ꀉꂿ", "ii") == ["ꆈꌠ", "ꌠꉙ", "ꀉꂿ"]
+    # Javanese in Latin keeps its words; a word in Javanese script becomes bigrams of
+    # grapheme clusters (a vowel sign stays with its consonant).
+    assert tokenise("Aku maca ꦲꦏ꧀ꦱꦫ", "jav") == ["aku", "maca", "ꦲꦏ꧀ꦱ", "ꦏ꧀ꦱꦫ"]
+
+
+def test_new_codes_of_a_language_analyse_as_its_first_code():
+    text = "Kitabu cha watoto kiko shuleni, 北京."
+    assert tokenise(text, "swh_Latn") == tokenise(text, "swa") == tokenise(text, "sw")
+    assert stemmed_tokens("running presidents", "eng_Latn") == stemmed_tokens("running presidents", "en")
+    assert tokenise("แมวดื่มนมอุ่นทุกเช้า", "tha_Thai") == tokenise("แมวดื่มนมอุ่นทุกเช้า", "th")

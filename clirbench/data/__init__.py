@@ -8,8 +8,8 @@ def register_all() -> None:
     global _registered
     if _registered:
         return
-    from clirbench.data import lareqa, toy
+    from clirbench.data import afriqa, flores, lareqa, tatoeba, toy
 
-    lareqa.register()
-    toy.register()
+    for module in (lareqa, toy, afriqa, flores, tatoeba):
+        module.register()
     _registered = True

@@ -138,6 +138,9 @@ class _Walk:
             return  # the table of every download of a collection, not a file this handler reads
         elif isinstance(obj, Dataset):
             self.visit(_handler(obj, self.kind), depth + 1)
+        elif hasattr(obj, "pinned_files"):  # clirbench's own handlers (clirbench.data.pinned)
+            for source, path in obj.pinned_files():
+                self.add(source.where(path), source.checksums()[path], source=source.url(path), url=source.url(path))
         elif isinstance(obj, Migrator):
             # Without its version file, ir_datasets deletes the affected files as an old format.
             self.visit(obj._wrapped, depth + 1)
@@ -193,16 +196,51 @@ def _ir_datasets_files(dataset, kinds) -> list[RequiredFile]:
     return files
 
 
+# Collection name -> the file ir_datasets failed to download while building one of its datasets.
+_BUILD_NEEDS: dict[str, RequiredFile] = {}
+
+
+def _failed_download(error: BaseException) -> RequiredFile | None:
+    """The file whose download failed with `error` while ir_datasets built a dataset, before any
+    of its data was read: a collection that lists its files in an index of its own (CLIRMatrix:
+    `clirmatrix/clirmatrix_downloads.json.gz`) reads the index to build each dataset. The
+    innermost `Download` on the traceback is the one that failed. The files the index lists are
+    named once it is here."""
+    failed, tb = None, error.__traceback__
+    while tb is not None:
+        if isinstance(tb.tb_frame.f_locals.get("self"), Download):
+            failed = tb.tb_frame.f_locals["self"]
+        tb = tb.tb_next
+    if failed is None:
+        return None
+    walk = _Walk("docs")
+    walk.visit(failed)
+    if not walk.files:
+        return None
+    f = walk.files[0]
+    return RequiredFile(f.path, f"{f.source} (ir_datasets reads this index of the collection's files first; "
+                                "the files it lists are named once it is here)", f.url, f.md5)
+
+
 def required_files(dataset_id: str, kinds=KINDS) -> list[RequiredFile]:
     """Files the dataset needs for its `kinds` of data (docs, queries, qrels); [] when it needs
     none or clirbench does not know its layout."""
     parts = dataset_id.split("/")
     if parts[0] == "clirbench" and len(parts) == 3 and parts[1] in lareqa.COLLECTIONS:
         return _lareqa_files(parts[1], parts[2].split("-"))
+    index = _BUILD_NEEDS.get(parts[0])
+    if index is not None and not index.present():
+        return [index]
     try:
         dataset = ir_datasets.registry[dataset_id]
     except KeyError:
         return []
+    except Exception as error:  # building the dataset itself needed a download: see _failed_download
+        index = _failed_download(error)
+        if index is None:
+            raise
+        _BUILD_NEEDS[parts[0]] = index
+        return [index]
     files, seen = [], set()
     for f in _ir_datasets_files(dataset, kinds):
         if f.path not in seen:

@@ -17,17 +17,14 @@ names a directory holding `lareqa/{collection}/{lang}.json`, that copy is used i
 """
 
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import ir_datasets
 from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, GenericQuery, TrecQrel
-from ir_datasets.util import Download, LocalDownload, RequestsDownload
 
-from clirbench.core.errors import ClirbenchError
-from clirbench.data.verify import mark_verified, verify_file
+from clirbench.data.pinned import PinnedSource
 
 _SOURCE = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
 
@@ -36,21 +33,25 @@ _SOURCE = "https://raw.githubusercontent.com/google-research-datasets/lareqa"
 class LareqaCollection:
     name: str
     commit: str
-    md5: dict[str, str]
+    md5: dict[str, str]  # language -> MD5 of its file
 
     @property
     def langs(self) -> list[str]:
         return sorted(self.md5)
 
+    @property
+    def source(self) -> PinnedSource:
+        return PinnedSource(f"lareqa/{self.name}", f"lareqa/{self.name}", f"{_SOURCE}/{self.commit}/{self.name}",
+                            {f"{lang}.json": md5 for lang, md5 in self.md5.items()})
+
     def url(self, lang: str) -> str:
-        return f"{_SOURCE}/{self.commit}/{self.name}/{lang}.json"
+        return self.source.url(f"{lang}.json")
 
     def cache_path(self, lang: str) -> Path:
-        return ir_datasets.util.home_path() / "clirbench" / "lareqa" / self.name / f"{lang}.json"
+        return self.source.cache_path(f"{lang}.json")
 
     def local_path(self, lang: str) -> Path | None:
-        root = os.environ.get("CLIRBENCH_LOCAL_DATA")
-        return Path(root) / "lareqa" / self.name / f"{lang}.json" if root else None
+        return self.source.local_path(f"{lang}.json")
 
 
 MLQA_R = LareqaCollection(
@@ -89,36 +90,9 @@ COLLECTIONS = {c.name: c for c in (MLQA_R, XQUAD_R)}
 
 
 def source_file(collection: LareqaCollection, lang: str) -> Path:
-    """The verified file for one language: cached copy, else local copy, else download. The
-    cached copy is checked on first use in each run (clirbench.data.verify): ir_datasets
-    checks a download only as it is made."""
-    expected = collection.md5[lang]
-    cached = collection.cache_path(lang)
-    local = collection.local_path(lang)
-    if cached.exists():
-        again = f"copied again from {local}" if local is not None and local.exists() else \
-            f"downloaded again from {collection.url(lang)}"
-        verify_file(cached, expected, f"delete it, so that it is {again}")
-        return cached
-    mirrors = []
-    if local is not None and local.exists():
-        # Checked here, so that a damaged copy is reported as such, and not as the failure of
-        # the download that ir_datasets would try next.
-        verify_file(local, expected, f"restore it from {collection.url(lang)}, or unset CLIRBENCH_LOCAL_DATA "
-                                     f"(now {os.environ.get('CLIRBENCH_LOCAL_DATA')}) to download it", force=True)
-        mirrors.append(LocalDownload(local, mkdir=False))
-    mirrors.append(RequestsDownload(collection.url(lang)))
-    download = Download(mirrors, cache_path=str(cached), expected_md5=expected)
-    try:
-        path = Path(download.path())
-    except Exception as e:  # a network error, or an MD5 mismatch of the download
-        raise ClirbenchError(
-            f"cannot get {collection.name} file {lang}.json: {type(e).__name__}: {e}",
-            f"put the file from {collection.url(lang)} at {cached}, "
-            f"or set CLIRBENCH_LOCAL_DATA to a folder holding lareqa/{collection.name}/{lang}.json",
-        ) from e
-    mark_verified(path, expected)  # ir_datasets hashed it as it copied it
-    return path
+    """The verified file for one language (clirbench.data.pinned): cached copy, else local
+    copy, else download."""
+    return collection.source.file(f"{lang}.json")
 
 
 @dataclass(frozen=True)

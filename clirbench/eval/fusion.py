@@ -18,7 +18,7 @@ from clirbench.eval.rank_fusion import fuse
 from clirbench.eval.trec import read_run, write_run
 from clirbench.core.contract import ModelMeta, ordered
 from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
-                                    run_file_of, save_results, writing_runs)
+                                    run_file_of, PairSaver, writing_runs)
 from clirbench.tasks import PairSpec, TaskSpec
 
 METHODS = {"rrf": "reciprocal rank fusion (k=60)", "sum": "sum of min-max-normalised scores (CombSUM)"}
@@ -115,28 +115,34 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
                               created=now(), updated=now())
     measures = spec.measures()
     skipped = []
-    for pair in pairs:
-        if not all(pair.key in c.pairs for c in components):
-            skipped.append(pair.key)
-            continue
-        if pair.key in results.pairs and not force:
-            continue
-        start = time.perf_counter()
-        qrels = judged_queries(pair, spec.query_field)[1]
-        judged = set(qrels)
-        runs = [_read_run(results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file, pair.key, s, judged)
-                for s, c in zip(systems, components)]
-        run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fuse(runs, method, list(qrels)).items()}
-        seconds = time.perf_counter() - start
-        run_file = run_file_of(pair.key)
-        with writing_runs(path):
-            write_run(path.parent / run_file, run, name)
-        first = components[0].pairs[pair.key]
-        means, per_query = evaluate(measures, qrels, run)
-        results.pairs[pair.key] = PairResult(
-            query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
-            num_queries=first.num_queries, num_docs=first.num_docs, data=first.data, run_file=str(run_file),
-            seconds={"index": 0.0, "search": round(seconds, 3)}, metrics=means, per_query=per_query,
-        )
-        save_results(path, results, [pair.key])  # merged with what another process wrote meanwhile
+    with PairSaver(path, results) as saver:  # merged with what another process wrote meanwhile
+        for pair in pairs:
+            if not all(pair.key in c.pairs for c in components):
+                skipped.append(pair.key)
+            elif force or pair.key not in results.pairs:
+                runs = [results_path(out_dir, spec.name, s).parent / c.pairs[pair.key].run_file
+                        for s, c in zip(systems, components)]
+                results.pairs[pair.key] = _fuse_pair(pair, spec, measures, components[0].pairs[pair.key],
+                                                     dict(zip(systems, runs)), method, path, name)
+                saver.finished(pair.key)
     return results, path, skipped
+
+
+def _fuse_pair(pair: PairSpec, spec: TaskSpec, measures, first: PairResult, runs: dict[str, Path], method: str,
+               path: Path, name: str) -> PairResult:
+    """Fuse one pair's component runs (system -> run file), write the fused run, score it."""
+    start = time.perf_counter()
+    qrels = judged_queries(pair, spec.query_field)[1]
+    judged = set(qrels)
+    components = [_read_run(run_path, pair.key, system, judged) for system, run_path in runs.items()]
+    run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fuse(components, method, list(qrels)).items()}
+    seconds = time.perf_counter() - start
+    run_file = run_file_of(pair.key)
+    with writing_runs(path):
+        write_run(path.parent / run_file, run, name)
+    means, per_query = evaluate(measures, qrels, run)
+    return PairResult(
+        query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
+        query_set=pair.query_set, num_queries=first.num_queries, num_docs=first.num_docs, data=first.data,
+        run_file=str(run_file), seconds={"index": 0.0, "search": round(seconds, 3)}, metrics=means, per_query=per_query,
+    )

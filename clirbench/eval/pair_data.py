@@ -16,6 +16,8 @@ def load_dataset(dataset_id: str, pair: PairSpec):
     except KeyError:
         raise ClirbenchError(f"pair {pair.key}: ir_datasets has no dataset {dataset_id!r}",
                              "check the IDs in the task file (`ir_datasets list` shows them)") from None
+    except Exception as e:  # building it needed a download (CLIRMatrix reads its index of files first)
+        raise data_error(pair, e) from e
     try:
         verify_dataset(dataset_id)
     except ClirbenchError as e:
@@ -33,6 +35,18 @@ def data_error(pair: PairSpec, error: Exception) -> ClirbenchError:
                               "put these files where ir_datasets looks for them:\n" + describe_missing(missing))
     return ClirbenchError(f"pair {pair.key}: could not load data: {type(error).__name__}: {error}",
                           "check network access, or that the data files are complete")
+
+
+def without_data(pairs: list[PairSpec]) -> dict[str, str]:
+    """The pairs (of several) whose data files are not here, each with what is missing: a run
+    over a whole task skips them when others can run, rather than stop at the first (AfriQA's
+    bem, fon and twi files are not redistributed everywhere). None are skipped when none can
+    run: those are then downloaded, or their error says which files to put where."""
+    absent = {}
+    for p in pairs:
+        if missing := missing_files(p.inputs()):
+            absent[p.key] = f"{len(missing)} data file(s) not here, e.g. {missing[0].path}"
+    return {} if len(absent) == len(pairs) else absent
 
 
 def pool_documents(pair: PairSpec):

@@ -1,10 +1,25 @@
-"""The per-pair table: one row per pair grouped by resource level, the task's measures as
-columns, and macro averages over all, high- and low-resource, cross-lingual and monolingual
-pairs."""
+"""The per-pair table: one row per pair grouped by resource class (Joshi et al. 2020, 0-5),
+the task's measures as columns, and macro averages over all pairs, each class, high- and
+low-resource, cross-lingual and monolingual pairs; the per-language table of tasks with many
+languages."""
 
 from rich.table import Table
 
+from clirbench.core.languages import language, pair_resource_class
 from clirbench.eval.results import PairResult, ResultsFile
+
+UNKNOWN_CLASS = "class ?"
+
+
+def class_label(pair: PairResult) -> str:
+    """`class N` of the pair's less-resourced side (the query side of a pool pair);
+    `class ?` where Joshi et al.'s table lacks a side's language."""
+    cls = language(pair.query_lang).resource_class if pair.pool else pair_resource_class(pair.query_lang, pair.doc_lang)
+    return UNKNOWN_CLASS if cls is None else f"class {cls}"
+
+
+def _class_order(label: str) -> int:
+    return -1 if label == UNKNOWN_CLASS else int(label.split()[1])
 
 
 def macro_averages(pairs: dict[str, PairResult], metrics: list[str]) -> dict[str, dict[str, float]]:
@@ -12,8 +27,12 @@ def macro_averages(pairs: dict[str, PairResult], metrics: list[str]) -> dict[str
     pool pairs (`X-multi`) only in their own group."""
     # The multilingual pool is a setting of its own: its pairs are averaged apart.
     language_pairs = [p for p in pairs.values() if not p.pool]
+    by_class: dict[str, list[PairResult]] = {}
+    for p in language_pairs:
+        by_class.setdefault(class_label(p), []).append(p)
     groups = {
         "all": language_pairs,
+        **{label: by_class[label] for label in sorted(by_class, key=_class_order, reverse=True)},
         "high": [p for p in language_pairs if p.resource_level == "high"],
         "low": [p for p in language_pairs if p.resource_level == "low"],
         "cross-lingual": [p for p in language_pairs if p.cross_lingual],
@@ -32,31 +51,63 @@ def results_table(results: ResultsFile, keys: list[str] | None = None) -> Table:
     metrics = results.metrics
     table = Table(title=f"{results.task} · {results.model.name}", title_justify="left")
     table.add_column("pair", no_wrap=True)
-    table.add_column("level")
+    table.add_column("resource")
     table.add_column("queries", justify="right")
     table.add_column("docs", justify="right")
     for m in metrics:
         table.add_column(m, justify="right")
-    for level in ("high", "low"):
-        rows = sorted((k, p) for k, p in pairs.items() if p.resource_level == level)
+    labels = sorted({class_label(p) for p in pairs.values()}, key=_class_order, reverse=True)
+    for label in labels:
+        rows = sorted((k, p) for k, p in pairs.items() if class_label(p) == label)
         for key, p in rows:
-            table.add_row(key, level, str(p.num_queries), str(p.num_docs), *(f"{p.metrics[m]:.4f}" for m in metrics))
-        if rows:
-            table.add_section()
+            table.add_row(key, label, str(p.num_queries), str(p.num_docs), *(f"{p.metrics[m]:.4f}" for m in metrics))
+        table.add_section()
     for name, means in macro_averages(pairs, metrics).items():
         table.add_row(f"[bold]mean: {name}[/bold]", "", "", "", *(f"[bold]{means[m]:.4f}[/bold]" for m in metrics))
     return table
 
 
+def language_table(results: ResultsFile, metric: str | None = None, keys: list[str] | None = None) -> Table:
+    """One row per language: its name and class, and the mean of `metric` over the pairs that
+    ask in it and over those that search it (X->en and en->X on FLORES-R and Tatoeba)."""
+    metric = metric or results.primary_metric
+    pairs = [p for k, p in results.pairs.items() if (keys is None or k in keys) and not p.pool]
+    sides: dict[str, dict[str, list[float]]] = {}
+    for p in pairs:
+        sides.setdefault(p.query_lang, {"query": [], "docs": []})["query"].append(p.metrics[metric])
+        sides.setdefault(p.doc_lang, {"query": [], "docs": []})["docs"].append(p.metrics[metric])
+    table = Table(title=f"{results.task} · {results.model.name} · {metric} by language (mean over the pairs that ask "
+                        "in it, and over those that search it)", title_justify="left")
+    for column in ("language", "name", "class", "script", "as query", "pairs", "as documents", "pairs"):
+        table.add_column(column, justify="right" if column in ("as query", "as documents", "pairs") else "left")
+
+    def mean(values):
+        return f"{sum(values) / len(values):.4f}" if values else ""
+
+    def order(code):
+        cls = language(code).resource_class
+        return (-1 if cls is None else cls, code)
+
+    for code in sorted(sides, key=order):
+        lang, side = language(code), sides[code]
+        table.add_row(code, lang.name, "?" if lang.resource_class is None else str(lang.resource_class), lang.script,
+                      mean(side["query"]), str(len(side["query"])), mean(side["docs"]), str(len(side["docs"])))
+    return table
+
+
+# Above this many languages a side, a matrix is unreadable: the per-language table serves.
+MATRIX_LANGUAGES = 12
+
+
 def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str] | None = None) -> Table | None:
     """Query language (rows) × document language (columns) for one measure; None unless the
-    pairs span more than one language on both sides."""
+    pairs span more than one language on both sides, and at most MATRIX_LANGUAGES a side."""
     metric = metric or results.primary_metric
     pairs = {k: v for k, v in results.pairs.items() if keys is None or k in keys}
     pairs = {k: v for k, v in pairs.items() if not v.pool}
     query_langs = sorted({p.query_lang for p in pairs.values()})
     doc_langs = sorted({p.doc_lang for p in pairs.values()})
-    if len(query_langs) < 2 or len(doc_langs) < 2:
+    if not 2 <= len(query_langs) <= MATRIX_LANGUAGES or not 2 <= len(doc_langs) <= MATRIX_LANGUAGES:
         return None
     cells = {(p.query_lang, p.doc_lang): p.metrics[metric] for p in pairs.values()}
     table = Table(title=f"{results.task} · {results.model.name} · {metric} (rows: query language, columns: documents)",
@@ -106,3 +157,43 @@ def pool_table(results: ResultsFile, keys: list[str] | None = None) -> Table | N
                       cell("same_language_top10"), cell("pool_share"),
                       *(cell(f"{recall}:{lang}") for lang in answer_langs))
     return table
+
+
+def translation_gap_table(results: ResultsFile, metric: str | None = None, keys: list[str] | None = None) -> Table | None:
+    """Per question language: the questions as written, the same questions in their human
+    translation (the upper bound of query translation), and the gap; None without translated pairs."""
+    metric = metric or results.primary_metric
+    pairs = {k: p for k, p in results.pairs.items() if keys is None or k in keys}
+    translated = {(p.query_set, p.doc_lang): p for p in pairs.values() if p.query_set}
+    if not translated:
+        return None
+    table = Table(title=f"{results.task} · {results.model.name} · {metric}: questions as written, in their human "
+                        "translation, and the gap", title_justify="left")
+    for column in ("questions", "name", "class", "documents", "as written", "translated", "gap"):
+        table.add_column(column, justify="right" if column in ("as written", "translated", "gap") else "left")
+    for (lang, docs), reference in sorted(translated.items()):
+        native = next((p for p in pairs.values() if not p.query_set and p.query_lang == lang and p.doc_lang == docs), None)
+        info = language(lang)
+        written = native.metrics[metric] if native else None
+        table.add_row(lang, info.name, "?" if info.resource_class is None else str(info.resource_class), docs,
+                      "" if written is None else f"{written:.4f}", f"{reference.metrics[metric]:.4f}",
+                      "" if written is None else f"{written - reference.metrics[metric]:+.4f}")
+    return table
+
+
+def result_tables(results: ResultsFile, keys: list[str] | None = None, metric: str | None = None) -> list[Table]:
+    """What `run` and `show` print: the per-pair table, then the language matrix (or, for
+    tasks of many languages, the per-language table), then the multilingual pool's table."""
+    tables = [results_table(results, keys)]
+    matrix = matrix_table(results, metric=metric, keys=keys)
+    languages = {p.query_lang for k, p in results.pairs.items() if keys is None or k in keys} | \
+        {p.doc_lang for k, p in results.pairs.items() if (keys is None or k in keys) and not p.pool}
+    if matrix is not None:
+        tables.append(matrix)
+    elif (gap := translation_gap_table(results, metric=metric, keys=keys)) is not None:
+        tables.append(gap)
+    elif len(languages) > 2:
+        tables.append(language_table(results, metric=metric, keys=keys))
+    if (pool := pool_table(results, keys)) is not None:
+        tables.append(pool)
+    return tables

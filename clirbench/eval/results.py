@@ -3,6 +3,7 @@
 Files of an older schema version are migrated when read (as MTEB's results loader does), so
 results already computed are never lost to an upgrade; the next save writes the new version."""
 
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -48,6 +49,8 @@ class PairResult(BaseModel):
     query_lang: SafeName  # shown in tables (and terminals): codes, never markup
     doc_lang: SafeName
     resource_level: str
+    # Translated queries (AfriQA-R's `hau:en-en`): the language the questions were written in.
+    query_set: SafeName | None = None
     num_queries: int
     num_docs: int
     data: dict[str, str]  # ir_datasets IDs of queries, docs and qrels
@@ -238,6 +241,42 @@ def save_results(path: Path, results: ResultsFile, finished: Iterable[str] = ())
             results.created = min(on_disk.created, results.created)
         results.updated = now()
         write_json_atomic(path, results.model_dump(mode="json"))
+
+
+class PairSaver:
+    """Saves a results file as pairs finish, at a bounded cost. A save re-reads, merges and
+    rewrites the whole file (save_results), so saving after every pair costs quadratic time:
+    on FLORES-R's 464 pairs, 0.9 s a save at the end and 200 of a run's 260 s. A pair is saved
+    at once unless saving would take more than a tenth of the time since the last save; then it
+    waits for the next pair or `flush` (which `with` calls, also on an error). A crash loses at
+    most the pairs of that tenth."""
+
+    SHARE = 0.1
+
+    def __init__(self, path: Path, results: ResultsFile):
+        self.path, self.results = path, results
+        self._pending: list[str] = []
+        self._last_cost, self._last_end = 0.0, time.monotonic()
+
+    def finished(self, key: str) -> None:
+        self._pending.append(key)
+        if self._last_cost <= self.SHARE * (time.monotonic() - self._last_end):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        start = time.monotonic()
+        save_results(self.path, self.results, self._pending)
+        self._pending = []
+        self._last_end = time.monotonic()
+        self._last_cost = self._last_end - start
+
+    def __enter__(self) -> "PairSaver":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.flush()
 
 
 @contextmanager

@@ -23,11 +23,11 @@ from clirbench.core.progress import Progress
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.language_bias import PoolBias
 from clirbench.eval.rankings import CheckedIndex
-from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, pool_documents
+from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, pool_documents, without_data
 from clirbench.systems.dense.retriever import as_retriever
 from clirbench.eval.trec import write_run
 from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
-                                    run_file_of, save_results, writing_runs)
+                                    run_file_of, PairSaver, writing_runs)
 from clirbench.tasks import PairSpec, TaskSpec
 
 
@@ -39,6 +39,7 @@ class RunReport:
     skipped: list[str] = field(default_factory=list)
     model_calls: dict[str, int] = field(default_factory=dict)  # texts through a model in this run, by role
     not_applicable: dict[str, str] = field(default_factory=dict)  # pair -> why the system cannot run it
+    no_data: dict[str, str] = field(default_factory=dict)  # pair -> what data is not here (skip_missing)
 
 
 NOT_INSTALLED = "not installed"
@@ -268,9 +269,11 @@ def run_task(
     progress: Progress | None = None,
     search: str = "flat",
     engine=None,
+    skip_missing: bool = False,
 ) -> RunReport:
     """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder, and
-    `engine` (`clirbench.systems.dense.engines`) encodes its documents (default: this process)."""
+    `engine` (`clirbench.systems.dense.engines`) encodes its documents (default: this process).
+    `skip_missing` skips the pairs whose data is not here while others' is (a whole task run)."""
     started = time.time()
     register_all()
     clock = _ModelClock(progress or Progress())
@@ -284,7 +287,6 @@ def run_task(
     _remove_debris(plugin, path, cache_dir, started)
     results = _start_results(spec, plugin, path, force, progress)
     report = RunReport(results, path)
-    measures = spec.measures()
     for p in pairs:
         reason = plugin.not_applicable(p.query_lang, p.doc_lang)
         if p.pool and plugin.pool_search is None:
@@ -292,6 +294,9 @@ def run_task(
         if reason:
             report.not_applicable[p.key] = results.not_applicable[p.key] = reason
     pairs = [p for p in pairs if p.key not in report.not_applicable]
+    if skip_missing:
+        report.no_data = without_data(pairs)
+        pairs = [p for p in pairs if p.key not in report.no_data]
     todo = [p for p in pairs if force or p.key not in results.pairs]
     todo_keys = {p.key for p in todo}
     for p in pairs:
@@ -303,52 +308,60 @@ def run_task(
     by_docs: dict[str, list[PairSpec]] = {}
     for p in todo:
         by_docs.setdefault(p.docs, []).append(p)
-    for group in by_docs.values():
-        before = dict(clock.seconds)
-        index, num_docs, index_seconds = open_pair_index(plugin, group[0], cache_dir, progress)
-        # What search returns is checked before it is used; errors name the system and its class.
-        index = CheckedIndex(index, f"{plugin.meta.name} ({type(plugin).__module__}.{type(plugin).__qualname__})")
-        index_model = clock.since(before)  # model time inside the index build (documents encoded)
-        # The pool's document languages, read once for every query language searching it.
-        doc_lang = {d: lang for d, _, lang in pool_documents(group[0])} if group[0].pool else {}
-        try:
-            for pair in group:
-                progress.pair_started(pair)
-                queries, qrels = judged_queries(pair, spec.query_field)
-                start, before = time.perf_counter(), dict(clock.seconds)
-                bias = None
-                if pair.pool:
-                    run, bias = search_pool(index, pair, queries, qrels, num_docs, spec, doc_lang)
-                else:
-                    run = {qid: ordered(ranking, spec.top_k)
-                           for qid, ranking in index.search(queries, pair.query_lang, spec.top_k).items()}
-                search_seconds = time.perf_counter() - start
-                # Parts of index and search spent in a model, by role (e.g. "encoding queries").
-                in_model = dict(index_model)
-                for role, s in clock.since(before).items():
-                    in_model[role] = in_model.get(role, 0.0) + s
-                in_model = {role: round(s, 3) for role, s in in_model.items()}
-                run_file = run_file_of(pair.key)
-                with writing_runs(path):
-                    write_run(path.parent / run_file, run, plugin.meta.name)
-                means, per_query = evaluate(measures, qrels, run)
-                result = PairResult(
-                    query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
-                    num_queries=len(queries), num_docs=num_docs,
-                    data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels},
-                    run_file=str(run_file),
-                    seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3), **in_model},
-                    metrics=means, per_query=per_query,
-                    language_bias=bias.summary() if bias else {},
-                    bias_per_query={"rank_distance": bias.rank_distance, "AP_full": bias.ap_full,
-                                    "same_language_top10": bias.same_language_top10} if bias else {},
-                )
-                index_seconds, index_model = 0.0, {}  # charged to the first pair that needed the index
-                results.pairs[pair.key] = result
-                save_results(path, results, [pair.key])
-                report.ran.append(pair.key)
-                progress.pair_finished(pair, result)
-        finally:
-            index.close()
+    with PairSaver(path, results) as saver:
+        for group in by_docs.values():
+            _run_group(group, plugin, spec, results, saver, report, clock, cache_dir)
     report.model_calls = plugin.model_calls()
     return report
+
+
+def _run_group(group: list[PairSpec], plugin: Retriever, spec: TaskSpec, results: ResultsFile, saver: PairSaver,
+               report: RunReport, clock: _ModelClock, cache_dir: Path) -> None:
+    """The pairs that search one document collection, through one opened index."""
+    progress, path, measures = clock, saver.path, spec.measures()
+    before = dict(clock.seconds)
+    index, num_docs, index_seconds = open_pair_index(plugin, group[0], cache_dir, progress)
+    # What search returns is checked before it is used; errors name the system and its class.
+    index = CheckedIndex(index, f"{plugin.meta.name} ({type(plugin).__module__}.{type(plugin).__qualname__})")
+    index_model = clock.since(before)  # model time inside the index build (documents encoded)
+    # The pool's document languages, read once for every query language searching it.
+    doc_lang = {d: lang for d, _, lang in pool_documents(group[0])} if group[0].pool else {}
+    try:
+        for pair in group:
+            progress.pair_started(pair)
+            queries, qrels = judged_queries(pair, spec.query_field)
+            start, before = time.perf_counter(), dict(clock.seconds)
+            bias = None
+            if pair.pool:
+                run, bias = search_pool(index, pair, queries, qrels, num_docs, spec, doc_lang)
+            else:
+                run = {qid: ordered(ranking, spec.top_k)
+                       for qid, ranking in index.search(queries, pair.query_lang, spec.top_k).items()}
+            search_seconds = time.perf_counter() - start
+            # Parts of index and search spent in a model, by role (e.g. "encoding queries").
+            in_model = dict(index_model)
+            for role, s in clock.since(before).items():
+                in_model[role] = in_model.get(role, 0.0) + s
+            in_model = {role: round(s, 3) for role, s in in_model.items()}
+            run_file = run_file_of(pair.key)
+            with writing_runs(path):
+                write_run(path.parent / run_file, run, plugin.meta.name)
+            means, per_query = evaluate(measures, qrels, run)
+            result = PairResult(
+                query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
+                query_set=pair.query_set, num_queries=len(queries), num_docs=num_docs,
+                data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels},
+                run_file=str(run_file),
+                seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3), **in_model},
+                metrics=means, per_query=per_query,
+                language_bias=bias.summary() if bias else {},
+                bias_per_query={"rank_distance": bias.rank_distance, "AP_full": bias.ap_full,
+                                "same_language_top10": bias.same_language_top10} if bias else {},
+            )
+            index_seconds, index_model = 0.0, {}  # charged to the first pair that needed the index
+            results.pairs[pair.key] = result
+            saver.finished(pair.key)
+            report.ran.append(pair.key)
+            progress.pair_finished(pair, result)
+    finally:
+        index.close()

@@ -4,10 +4,19 @@ Lucene has no analyzer for many low-resource languages (it splits Swahili, Somal
 and Hausa on whitespace only, keeping case and punctuation), and bm25s's default regex keeps
 whole runs of Chinese characters as one token. Both BM25 back-ends call this module there.
 
-Scripts written without spaces between words (Thai, Lao, Khmer, Burmese, Japanese: the
-languages flagged `segment`) are split into words by ICU's dictionary-based word breaker
-(icu4py, which bundles ICU's data), as Lucene's ICUTokenizer does; a regex alone would keep
-a whole Thai phrase as one token.
+How each language is analysed follows from its script (clirbench.core.languages):
+- Scripts written without spaces between words that ICU has a dictionary for (Thai, Lao,
+  Khmer, Myanmar, Japanese: the languages flagged `segment`, Shan as well as Burmese) are split
+  into words by ICU's dictionary-based word breaker (icu4py, which bundles ICU's data), as
+  Lucene's ICUTokenizer does; a regex alone would keep a whole Thai phrase as one token.
+- Han and Hangul runs become overlapping character bigrams, in any language (CJKAnalyzer's way).
+- Scripts written without spaces that no dictionary here knows (Balinese, Javanese, Buginese,
+  Tai Tham, New Tai Lue, Yi), in the languages written in them (`ngrams`: Javanese in Latin
+  too), fall back to overlapping bigrams of characters (grapheme clusters, so that a vowel sign
+  stays with its consonant): a phrase is never one token.
+- Every other script is cut at what is not a word character: spaces, punctuation, and marks
+  such as Tibetan's syllable separator (tsheg), which makes Tibetan tokens syllables, and
+  Ethiopic's wordspace (፡).
 """
 
 import re
@@ -47,12 +56,22 @@ def _cjk_bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
+_GRAPHEME = regex.compile(r"\X")
+# Scripts without spaces that no word breaker here knows (languages.py's `ngrams`).
+_NO_SPACE_SCRIPT = regex.compile(r"[\p{sc=Bali}\p{sc=Bugi}\p{sc=Java}\p{sc=Lana}\p{sc=Talu}\p{sc=Yiii}]")
+
+
+def _grapheme_bigrams(word: str) -> list[str]:
+    chars = _GRAPHEME.findall(word)
+    return ["".join(chars[i : i + 2]) for i in range(max(1, len(chars) - 1))]
+
+
 @lru_cache(maxsize=None)
 def _word_breaker():
     try:
         from icu4py.breakers import WordBreaker
     except ImportError:
-        raise ClirbenchError("word segmentation of Thai, Lao, Khmer, Burmese and Japanese needs the icu4py package",
+        raise ClirbenchError("word segmentation of Thai, Lao, Khmer, Myanmar and Japanese script needs the icu4py package",
                              "run `make setup`, or `pip install icu4py` (in clirbench's lucene and bm25s extras)") from None
     return WordBreaker
 
@@ -75,10 +94,19 @@ def tokenise(text: str, lang: str) -> list[str]:
     """Word tokens of normalised text. Languages written without spaces (`segment`) are split
     into words by ICU. Elsewhere, runs of CJK characters become overlapping bigrams (as
     Lucene's CJKAnalyzer does), whatever the declared language, so that a Chinese name
-    inside an English query can still match a Chinese document."""
-    if language(lang).segment:
+    inside an English query can still match a Chinese document; in the languages flagged
+    `ngrams`, so do words in a script without spaces that no word breaker knows."""
+    analysis = language(lang)
+    if analysis.segment:
         return _segmented_words(text, lang)
-    text = normalise(text, lang)
+    tokens = _words(normalise(text, lang))
+    if analysis.ngrams:
+        return [gram for token in tokens
+                for gram in (_grapheme_bigrams(token) if _NO_SPACE_SCRIPT.search(token) else [token])]
+    return tokens
+
+
+def _words(text: str) -> list[str]:
     if not _CJK_RUN.search(text):  # the common case, and the fast one
         return _WORD.findall(text)
     tokens: list[str] = []

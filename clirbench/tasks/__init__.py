@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.tasks.measures import TaskMeasure, known_measures, task_measures
-from clirbench.core.languages import LANGUAGES, language, pair_resource_level
+from clirbench.core.languages import LANGUAGES, language, pair_resource_class, pair_resource_level
 
 # The built-in tasks ship inside the package (package data), so an installed clirbench finds them.
 BUILTIN_TASKS_DIR = Path(__file__).resolve().parent
@@ -65,6 +65,17 @@ class PairGroup(_Strict):
     # The code a dataset ID uses for a language where it differs from ours (mMARCO: nl -> dt).
     dataset_codes: dict[str, str] = {}
     monolingual: bool = True  # include pairs whose query and document language are equal
+    # The queries are the human translations of each query language's questions into this
+    # language (AfriQA's English questions): pairs `{q}:{translation}-{d}`, whose query language
+    # is the translation's. A system's gap to them is its gap to perfect query translation.
+    query_translation: str | None = None
+
+    @field_validator("query_translation")
+    @classmethod
+    def _known_translation(cls, lang: str | None) -> str | None:
+        if lang is not None and lang not in LANGUAGES:
+            raise ValueError(f"unknown language code {lang!r}")
+        return lang
 
     @field_validator("query_langs", "doc_langs")
     @classmethod
@@ -115,10 +126,16 @@ class PairSpec(_Strict):
     qrels: str  # ir_datasets ID providing the qrels
     resource_level: Literal["high", "low"]
     pool_docs: dict[str, str] = {}
+    # Joshi et al.'s class (0-5) of the pair's less-resourced side; None when a side has none.
+    resource_class: int | None = None
+    # Where the queries are translations (AfriQA's human English questions): the language the
+    # questions were written in; the key is then `{query_set}:{query_lang}-{doc_lang}`.
+    query_set: str | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.query_lang}-{self.doc_lang}"
+        source = f"{self.query_set}:" if self.query_set else ""
+        return f"{source}{self.query_lang}-{self.doc_lang}"
 
     @property
     def pool(self) -> bool:
@@ -131,6 +148,11 @@ class PairSpec(_Strict):
     @property
     def cross_lingual(self) -> bool:
         return self.query_lang != self.doc_lang and not self.pool
+
+    @property
+    def translated(self) -> bool:
+        """Queries that are human translations of another language's questions."""
+        return self.query_set is not None
 
 
 class Reference(_Strict):
@@ -145,6 +167,8 @@ class Reference(_Strict):
     ap_cross_lingual: float | None = None
     ap_pool: float | None = None
     rank_distance: float | None = None
+    # Published per-pair values: measure name (as `metrics` spells it, e.g. nDCG@10) -> pair key (sw-sw) -> value.
+    scores: dict[str, dict[str, float]] = {}
 
 
 class TaskSpec(_Strict):
@@ -162,6 +186,8 @@ class TaskSpec(_Strict):
     # Datasets the task's queries and documents come from: a system trained on one of them
     # (its `training_data`) is not zero-shot on this task.
     source_datasets: list[str] = []
+    # Languages of the source that have no pairs, and why (AfriQA's Wolof has no gold passage).
+    languages_without_pairs: dict[str, str] = {}
 
     def zero_shot(self, training_data: list[str] | None) -> bool | None:
         """Whether a system trained on `training_data` is zero-shot here; None when unknown
@@ -195,13 +221,16 @@ class TaskSpec(_Strict):
                     if q == d and not group.monolingual:
                         continue
                     codes = {"q": group.dataset_codes.get(q, q), "d": group.dataset_codes.get(d, d)}
+                    asked_in = group.query_translation or q
                     pair = PairSpec(
-                        query_lang=q,
+                        query_lang=asked_in,
                         doc_lang=d,
                         queries=group.queries.format(**codes),
                         docs=group.docs.format(**codes),
                         qrels=group.qrels.format(**codes),
-                        resource_level=pair_resource_level(q, d),
+                        resource_level=pair_resource_level(asked_in, d),
+                        resource_class=pair_resource_class(asked_in, d),
+                        query_set=q if group.query_translation else None,
                     )
                     pairs.setdefault(pair.key, pair)
         for pool in self.pool_groups:
@@ -211,6 +240,7 @@ class TaskSpec(_Strict):
                     qrels=pool.qrels.format(q=q),
                     # The pool is the same for every query language: the level is the question's.
                     resource_level=language(q).resource_level,
+                    resource_class=language(q).resource_class,
                     pool_docs={d: pool.pool_docs.format(d=d) for d in pool.pool_langs},
                 )
                 pairs.setdefault(pair.key, pair)

@@ -1,6 +1,9 @@
 """Bitext for distillation: (English, foreign, language, id) pairs from the recipe's sources,
 split into training and dev pairs by a fixed hash of their id (the dev split of XQuAD-R's
-question ids does not move with the seed or the languages)."""
+question ids does not move with the seed or the languages).
+
+A pair either of whose sides is the text of an evaluation split (clirbench.data.evaluation_texts)
+is dropped and counted, whatever its source: ids alone do not catch a repeated sentence."""
 
 import csv
 import hashlib
@@ -8,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.data import lareqa
+from clirbench.data import afriqa, flores, lareqa, ntrex
+from clirbench.data.evaluation_texts import evaluation_texts, normalised
 from clirbench.train.recipe import BitextSource
 
 
@@ -33,6 +37,31 @@ def _lareqa(source: BitextSource) -> list[Pair]:
         foreign = lareqa.parsed(collection, lang).questions
         shared = [qid for qid in english if qid in foreign][: source.limit]
         pairs += [Pair(english[qid], foreign[qid], lang, qid) for qid in shared]
+    return pairs
+
+
+def _afriqa(source: BitextSource) -> list[Pair]:
+    pairs = []
+    for lang in source.languages:
+        questions = list(afriqa.load_split(lang, "train").questions.values())[: source.limit]
+        pairs += [Pair(q.translation, q.text, lang, f"afriqa:{lang}:train:{q.qid}") for q in questions if q.translation]
+    return pairs
+
+
+def _flores(source: BitextSource) -> list[Pair]:
+    english = flores.sentences(flores.ENGLISH, "train")
+    pairs = []
+    for lang in source.languages:
+        foreign = list(flores.sentences(lang, "train").items())[: source.limit]
+        pairs += [Pair(english[i], text, lang, f"flores:{lang}:train:{i}") for i, text in foreign if i in english]
+    return pairs
+
+
+def _ntrex(source: BitextSource) -> list[Pair]:
+    pairs = []
+    for lang in source.languages:
+        lines = ntrex.parallel(lang)[: source.limit]
+        pairs += [Pair(en, fo, lang, f"ntrex:{ntrex.resolve(lang)}:{i}") for i, (en, fo) in enumerate(lines) if en and fo]
     return pairs
 
 
@@ -79,12 +108,19 @@ def _hf(source: BitextSource) -> list[Pair]:
     return pairs
 
 
-READERS = {"lareqa": _lareqa, "tsv": _tsv, "hf": _hf}
+READERS = {"lareqa": _lareqa, "afriqa": _afriqa, "flores": _flores, "ntrex": _ntrex, "tsv": _tsv, "hf": _hf}
+
+
+def without_evaluation_texts(pairs: list[Pair]) -> tuple[list[Pair], int]:
+    """The pairs neither of whose sides is an evaluation text, and how many were dropped."""
+    held_out = evaluation_texts()
+    kept = [p for p in pairs if normalised(p.english) not in held_out and normalised(p.foreign) not in held_out]
+    return kept, len(pairs) - len(kept)
 
 
 def load_bitext(sources: list[BitextSource], dev_fraction: float) -> tuple[list[Pair], list[Pair]]:
-    """(training pairs, dev pairs) of every source, in a fixed order."""
-    pairs = [p for source in sources for p in READERS[source.kind](source)]
+    """(training pairs, dev pairs) of every source, in a fixed order, without evaluation texts."""
+    pairs, _ = without_evaluation_texts([p for source in sources for p in READERS[source.kind](source)])
     train = [p for p in pairs if not in_dev(p.pair_id, dev_fraction)]
     dev = [p for p in pairs if in_dev(p.pair_id, dev_fraction)]
     return train, dev

@@ -25,10 +25,13 @@ class BitextSource(_Strict):
     """Where (English, foreign) sentence pairs come from.
 
     lareqa: parallel questions by question id from XQuAD-R (never MLQA-R: it is the evaluation
-    set); tsv: `english<TAB>foreign` lines of a file; hf: a Hugging Face `datasets` corpus of
-    translation records (hub id, or a local json/csv file)."""
+    set); afriqa: AfriQA's train questions with their human English translations; flores: the
+    train split of FLORES-200 (SIB-200) against English; ntrex: NTREX-128's 1,997 news
+    sentences; tsv: `english<TAB>foreign` lines of a file; hf: a Hugging Face `datasets`
+    corpus of translation records (hub id, or a local json/csv file). Evaluation splits
+    (AfriQA and FLORES-200 dev and test) are never training data: dev is for selection."""
 
-    kind: Literal["lareqa", "tsv", "hf"]
+    kind: Literal["lareqa", "afriqa", "flores", "ntrex", "tsv", "hf"]
     languages: list[str] = Field(default_factory=list, description="foreign languages (lareqa: several; tsv/hf: one)")
     collection: Literal["xquad-r", "mmarco"] = Field(
         "xquad-r", description="xquad-r (offline: ../shared/data) or mmarco (its training triples, through ir_datasets)")
@@ -54,6 +57,16 @@ class BitextSource(_Strict):
             missing = [lang for lang in self.languages if lang not in COLLECTIONS[self.collection].langs]
             if missing:
                 raise ValueError(f"{self.collection} has no language(s) {missing}")
+        if self.kind in ("afriqa", "flores") and self.split != "train":
+            raise ValueError(f"a {self.kind} source trains on its train split only (split: {self.split!r}); "
+                             "its dev and test splits are for selection and evaluation")
+        if self.kind == "afriqa":
+            from clirbench.data.afriqa import PIVOTS
+
+            wrong = [lang for lang in self.languages if PIVOTS.get(lang) != "en"]
+            if wrong:
+                raise ValueError(f"AfriQA has no English-translated questions in {wrong}; "
+                                 f"languages: {', '.join(k for k, v in PIVOTS.items() if v == 'en')}")
         if self.kind in ("tsv", "hf") and (self.path is None or len(self.languages) != 1):
             raise ValueError(f"a {self.kind} source needs `path` and exactly one language in `languages`")
         return self
