@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.clirbench-setup
-# Real MLQA-R files next to the checkout (offline machines, CI); otherwise clirbench downloads them.
+# Real data files next to the checkout (offline machines, CI: MLQA-R, XQuAD-R, AfriQA, SIB-200,
+# Tatoeba, NTREX-128); otherwise clirbench downloads them from their sources and checks their MD5s.
 LOCAL_DATA := $(abspath ../shared/data)
 ifneq ($(wildcard $(LOCAL_DATA)/lareqa),)
 export CLIRBENCH_LOCAL_DATA ?= $(LOCAL_DATA)
@@ -44,6 +45,10 @@ demo: setup
 	$(BIN)/clirbench run --model fuse:bm25+me5-small --task mlqa-r
 	$(BIN)/clirbench leaderboard --task mlqa-r --by query
 	$(BIN)/clirbench leaderboard --task mlqa-r --view summary
+	@# AfriQA-R: questions in Hausa, Yoruba, Igbo, Kinyarwanda, Swahili and Zulu against English passages.
+	$(BIN)/clirbench run --model bm25 --task afriqa-r
+	$(BIN)/clirbench run --model me5-small --task afriqa-r
+	$(BIN)/clirbench leaderboard --task afriqa-r --by pair
 
 test: setup
 	@# The layers stay one-way: contracts in pyproject.toml.

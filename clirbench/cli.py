@@ -267,6 +267,31 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from clirbench.eval.published import agreement, read_published
+    from clirbench.eval.results import load_results, results_path
+
+    path = results_path(Path(args.out), args.task, args.model)
+    if not path.exists():
+        raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model} "
+                                                      f"--out {args.out}` first")
+    results = load_results(path)
+    metric = results.measure_name(args.metric, f"in {path} (--metric)") if args.metric else results.primary_metric
+    published = read_published(Path(args.published), args.field)
+    found = agreement(results, published, metric)
+    table = Table("pair", f"ours ({metric})", f"published ({args.field})", "difference",
+                  title=f"{args.model} on {args.task} beside {published.source}", title_justify="left")
+    for pair, diff in sorted(found.differences().items(), key=lambda kv: -abs(kv[1])):
+        ours, theirs = found.compared[pair]
+        table.add_row(pair, f"{ours:.4f}", f"{theirs:.4f}", f"{diff:+.4f}")
+    console.print(table)
+    worst, worst_diff = found.max_absolute
+    console.print(f"{len(found.compared)} pairs: mean difference {found.mean_difference:+.4f}, mean absolute "
+                  f"{found.mean_absolute:.4f}, largest {worst_diff:+.4f} ({worst})"
+                  + (f"; {len(found.missing)} published pairs not in the run" if found.missing else ""))
+    return 0
+
+
 def _results_with_measure(args, found):
     """The task's results that have the measure to show (--metric; else AP for the summary view,
     the task's first measure that some file has for the scores); the files without it are
@@ -343,15 +368,27 @@ def cmd_leaderboard(args) -> int:
     # 49 pair columns do not fit a terminal: let the table be as wide as it needs.
     width = max(console.width, 4 + max(map(len, table.scores.index)) + 10 * len(table.scores.columns) + 12)
     Console(width=width, force_terminal=console.is_terminal).print(grid)
+    if len(results) > 1:
+        _print_best_group(results, args, metric)
     if args.baseline:
         _print_comparison(results, args, metric, list(table.scores.columns), width)
     return 0
 
 
+def _print_best_group(results, args, metric: str) -> None:
+    """The systems whose average is not significantly below the best one's."""
+    from clirbench.leaderboard.significance import best_group, describe
+
+    group = best_group(results, metric, by=args.by, correction=args.correction)
+    others = [m for m in group.members if m != group.best]
+    console.print(f"Not significantly different from the best ({group.best}) on `{group.column}`: "
+                  + (", ".join(others) if others else "none") + ". " + describe(group.correction), highlight=False)
+
+
 def _comparison(results, args, metric: str):
     from clirbench.leaderboard.significance import compare
 
-    return compare(results, args.baseline, metric, by=args.by)
+    return compare(results, args.baseline, metric, by=args.by, correction=args.correction)
 
 
 def _comparison_text(results, args, metric: str) -> str:
@@ -382,9 +419,10 @@ def _print_comparison(results, args, metric: str, columns: list[str], width: int
         grid.add_row(system, *[f"[green]{v}[/green]" if v.endswith("*") and v.startswith("+") else
                                f"[red]{v}[/red]" if v.endswith("*") else v for v in row])
     Console(width=width, force_terminal=console.is_terminal).print(grid)
-    console.print("Paired t-test on the per-query values of the queries both systems ran; p-values corrected over "
-                  "every test in this table (Benjamini-Hochberg); * = significant at 0.05 after correction.",
-                  highlight=False)
+    from clirbench.leaderboard.significance import describe
+
+    console.print(describe(comparison.correction) + " * = significant at 0.05 after correction; only the queries "
+                  "both systems ran are compared.", highlight=False)
 
 
 def _print_summary(args, results, measure: str) -> int:
@@ -544,6 +582,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="SYSTEM",
                    help="also each system's difference from SYSTEM per column, with a paired t-test "
                         "(Benjamini-Hochberg corrected, * = significant); with --format md/csv/latex, that table alone")
+    p.add_argument("--correction", default="bh", choices=["bh", "holm"],
+                   help="multiple-comparison correction over the table's tests: Benjamini-Hochberg or Holm")
     p.add_argument("--common-pairs", action="store_true",
                    help="average over only the pairs that every system shown ran")
     p.set_defaults(func=cmd_leaderboard)
@@ -580,6 +620,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="results")
     p.add_argument("--metric", help="measure of the language matrix (default: the task's primary measure)")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("compare", help="a run's scores beside published ones, pair by pair (e.g. MTEB's Tatoeba)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--task", required=True)
+    p.add_argument("--out", default="results", help="the folder the run wrote to")
+    p.add_argument("--published", required=True, help="a references JSON file (clirbench/tasks/references/)")
+    p.add_argument("--field", default="accuracy", help="the published field to compare (default: accuracy)")
+    p.add_argument("--metric", help="the run's measure to compare (default: the task's primary measure)")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

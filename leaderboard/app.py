@@ -13,7 +13,7 @@ from streamlit import config as st_config
 from clirbench.leaderboard.collect import collect, default_roots
 from clirbench.leaderboard.escape import escape_markdown as md
 from clirbench.leaderboard.export import frame_text, render
-from clirbench.leaderboard.significance import compare, difference_grid
+from clirbench.leaderboard.significance import best_group, compare, describe, difference_grid
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
 from clirbench.eval.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
 from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, language_pairs, score_table, with_measure
@@ -102,12 +102,18 @@ with tab_board:
     st.table(table.scores.style.format("{:.4f}", subset=values, na_rep="").format("{:.0f}", subset=[PAIRS])
              .highlight_max(axis=0, subset=values, props="font-weight: bold; background-color: #d4edda"))
     downloads(render(table, "csv"), render(table, "latex"), f"{metric}-{by}")
+    if len(results) > 1:
+        group = best_group(results, metric, by=by)
+        others = [m for m in group.members if m != group.best]
+        st.markdown(f"**Not significantly different from the best** ({md(group.best)}, `{md(group.column)}`): "
+                    + (", ".join(md(m) for m in others) if others else "none"))
+        st.caption(describe(group.correction))
 
 with tab_base:
     comparison = compare(results, baseline, metric, by=by)
     st.subheader(f"Difference from {md(baseline)}")
-    st.caption("Paired t-test on the per-query values of the queries both systems ran; p-values corrected "
-               "for every test in this table (Benjamini-Hochberg); * = significant at 0.05 after correction.")
+    st.caption(describe(comparison.correction) + " * = significant at 0.05 after correction; only the queries both "
+               "systems ran are compared.")
     if comparison.table.empty:
         st.info("No other system shares queries with the baseline.")
     else:

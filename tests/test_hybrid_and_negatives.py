@@ -2,6 +2,7 @@
 
 import math
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -122,6 +123,34 @@ def test_the_hard_negatives_experiment_smoke_runs_and_resumes(tmp_path, tiny, en
     assert "| `cross-lingual` |" in (report / "report.md").read_text()
     again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0 and again.stderr.count("already trained") == 4  # finished conditions are skipped
+
+
+@pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
+def test_the_hybrid_batches_experiment_smoke_runs_with_no_low_resource_pairs(tmp_path, tiny, env):
+    """Its smoke pairs (de, en) have no low-resource column: the report shows no such column
+    and plots the sweep over the columns it has (it once ended in KeyError: 'low (query)')."""
+    import subprocess
+
+    repo = Path(__file__).parents[1]
+    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(repo / "experiments/hybrid-batches.yaml"),
+               "--smoke", "--set", f"base=hf:{tiny}", "--set", "precision=float32", "--set", "languages=[de, en]",
+               "--set", "towers=query"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "trained/experiments/hybrid-batches-smoke"
+    report = (folder / "report/report.md").read_text()
+    assert "| `alpha-0.5` |" in report and "| low (query) |" not in report and "| high (query) |" in report
+    assert (folder / "report/RR_at_10_by_alpha.png").exists()
+    # The report regenerates from its folder alone (the runs bundled beside it), byte for byte.
+    summary = (folder / "report/summary.json").read_bytes()
+    for trained in folder.iterdir():
+        if trained.name != "report":
+            shutil.rmtree(trained)
+    again = subprocess.run([*command, "--report-only"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert (folder / "report/report.md").read_text() == report
+    assert (folder / "report/summary.json").read_bytes() == summary
 
 
 def test_an_in_batch_passage_holding_the_questions_answer_is_not_its_negative():

@@ -12,7 +12,7 @@ import pytest
 
 from clirbench.leaderboard.collect import collect
 from clirbench.leaderboard.export import render
-from clirbench.leaderboard.significance import compare, difference_grid
+from clirbench.leaderboard.significance import best_group, compare, difference_grid
 from clirbench.leaderboard.tables import SUMMARY, score_table
 from clirbench.tasks import task_files
 
@@ -74,32 +74,35 @@ def test_summary_columns_come_first(results_dir):
     assert csv.startswith("system,avg all,avg high,avg low,avg cross-lingual,pairs,de-de")
 
 
-def test_significance_matches_scipy_and_is_corrected(results_dir):
-    from scipy import stats
+def test_significance_tests_the_printed_difference_and_is_corrected(results_dir):
+    from scipy import stats as scipy_stats
 
     results = _toy(results_dir)
-    comparison = compare(results, "bm25s", "RR@10", by="query")
-    row = comparison.table.set_index("column").loc["en"]
-    by_name = {r.model.name: r for r in results}
-
-    def values(name):
-        return {f"{k}/{q}": v for k, p in by_name[name].pairs.items() if p.query_lang == "en"
-                for q, v in p.per_query["RR@10"].items()}
-
-    a, b = values("hashed-ngrams"), values("bm25s")
-    keys = sorted(a)
-    expected = stats.ttest_rel([a[k] for k in keys], [b[k] for k in keys])
-    assert row["n"] == 24 and row["p"] == pytest.approx(expected.pvalue)
-    assert row["diff"] == pytest.approx(np.mean([a[k] - b[k] for k in keys]))
-    assert row["ci_low"] <= row["diff"] <= row["ci_high"]
-    # Benjamini-Hochberg by hand over every test of the table: p_(i) * m / i, made monotone from the top.
-    p = comparison.table["p"].to_numpy()
-    order = np.argsort(p)
-    m = len(p)
-    adjusted = np.minimum.accumulate((p[order] * m / np.arange(1, m + 1))[::-1])[::-1].clip(max=1)
-    assert comparison.table["p_adjusted"].to_numpy()[order] == pytest.approx(adjusted)
+    for by in ("pair", "query"):
+        comparison = compare(results, "bm25s", "RR@10", by=by)
+        printed = score_table(results, "RR@10", by=by).scores
+        for _, row in comparison.table.iterrows():
+            # The difference tested is the difference of the two cells the table prints.
+            expected = printed.at[row["system"], row["column"]] - printed.at["bm25s", row["column"]]
+            assert row["diff"] == pytest.approx(expected), (by, row["column"])
+            assert row["ci_low"] <= row["diff"] <= row["ci_high"]
+            assert 0 < row["p"] <= 1
+    # Benjamini-Hochberg over every test of the table, as scipy computes it.
+    assert comparison.table["p_adjusted"].to_numpy() == pytest.approx(
+        scipy_stats.false_discovery_control(comparison.table["p"].to_numpy(), method="bh"))
+    holm = compare(results, "bm25s", "RR@10", by="query", correction="holm").table
+    assert (holm["p_adjusted"] >= comparison.table["p_adjusted"] - 1e-12).all()  # Holm is the stricter
     grid = difference_grid(comparison)
     assert grid.loc["hashed-ngrams", "en"].startswith(("+", "-"))
+
+
+def test_the_best_group_holds_the_best_and_what_is_not_below_it(results_dir):
+    results = _toy(results_dir)
+    group = best_group(results, "RR@10")
+    scores = score_table(results, "RR@10").scores
+    assert group.best == scores["avg all"].idxmax() and group.members[0] == group.best
+    assert set(group.members) - {group.best} == set(group.table.loc[~group.table["significant"], "system"])
+    assert (group.table["against"] == group.best).all()
 
 
 def test_a_system_against_its_own_copy_differs_by_nothing(results_dir, tmp_path):

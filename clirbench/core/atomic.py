@@ -36,6 +36,10 @@ def write_text_atomic(path: Path, text: str) -> None:
     _write_atomic(path, "w", lambda f: f.write(text))
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    _write_atomic(path, "wb", lambda f: f.write(data))
+
+
 def write_npy_atomic(path: Path, array) -> None:
     import numpy as np
 

@@ -1,68 +1,110 @@
-"""Each system against a baseline: the difference per column, a paired t-test on the
-per-query values stored in the results, Benjamini-Hochberg correction over every test in
-the table, and a 95% confidence interval of the mean difference (scipy)."""
+"""Each system against a baseline, per column of the score table, and the systems not
+significantly different from the best: the tests of clirbench.eval.stats on the per-query values
+stored in the results (a paired sign-flip test over query ids and a cluster-bootstrap 95% CI of
+the very difference the table prints), corrected over every test of the table."""
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from clirbench.leaderboard.tables import By, _column, language_pairs
+from clirbench.eval import stats
 from clirbench.eval.results import ResultsFile
+from clirbench.leaderboard.tables import By, _column, language_pairs
 
-ALPHA = 0.05
+ALPHA = stats.ALPHA
+ALL = "avg all"
+DEFAULT_CORRECTION = "bh"
 
 
-def _per_query(r: ResultsFile, metric: str, by: By) -> dict[str, dict[str, float]]:
-    """Column -> {"pair/query id": value}; "avg all" holds every query of every pair."""
-    out: dict[str, dict[str, float]] = {"avg all": {}}
+def _cells(r: ResultsFile, metric: str, by: By) -> dict[str, dict[str, dict[str, float]]]:
+    """Column -> {pair -> {query id -> value}}; ALL holds every pair."""
+    out: dict[str, dict[str, dict[str, float]]] = {ALL: {}}
     for key, pair in language_pairs(r).items():
-        values = pair.per_query.get(metric, {})
-        col = _column(by, key, pair.query_lang, pair.doc_lang)
-        for qid, v in values.items():
-            out.setdefault(col, {})[f"{key}/{qid}"] = v
-            out["avg all"][f"{key}/{qid}"] = v
+        values = pair.per_query.get(metric)
+        if values:
+            out.setdefault(_column(by, key, pair.query_lang, pair.doc_lang), {})[key] = values
+            out[ALL][key] = values
     return out
+
+
+def _all_weights(r: ResultsFile, by: By) -> dict[str, float] | None:
+    """How `avg all` weighs each pair: equally by pair; by query (document) language, the mean
+    of the languages' means, so each pair weighs 1 / its language's pairs."""
+    if by == "pair":
+        return None
+    columns = {key: _column(by, key, p.query_lang, p.doc_lang) for key, p in language_pairs(r).items()}
+    sizes = pd.Series(columns).value_counts()
+    return {key: 1.0 / sizes[col] for key, col in columns.items()}
+
+
+def _test(a: ResultsFile, b: ResultsFile, metric: str, by: By, column: str) -> stats.Test | None:
+    mine, theirs = _cells(a, metric, by).get(column, {}), _cells(b, metric, by).get(column, {})
+    if not any(set(mine.get(p, {})) & set(theirs.get(p, {})) for p in mine):
+        return None
+    weights = _all_weights(a, by) if column == ALL else None
+    return stats.compare([mine], [theirs], weights=weights)
+
+
+def _rows(pairs: list[tuple[ResultsFile, ResultsFile]], metric: str, by: By, columns=None) -> list[dict]:
+    rows = []
+    for a, b in pairs:
+        for column in columns or _cells(a, metric, by):
+            test = _test(a, b, metric, by, column)
+            if test is not None:
+                rows.append({"system": a.model.name, "against": b.model.name, "column": column, "diff": test.diff,
+                             "ci_low": test.ci_low, "ci_high": test.ci_high, "p": test.p,
+                             "pairs": test.n_pairs, "n": test.n_clusters})
+    return rows
 
 
 @dataclass
 class Comparison:
     baseline: str
     metric: str
-    table: pd.DataFrame  # one row per (system, column): diff, ci_low, ci_high, p, p_adjusted, significant, n
+    correction: str
+    # One row per (system, column): diff, 95% CI, p, p_adjusted, significant, pairs and queries (n) compared.
+    table: pd.DataFrame
 
 
-def compare(results: list[ResultsFile], baseline: str, metric: str, by: By = "pair") -> Comparison:
-    from scipy import stats
+def _corrected(rows: list[dict], correction: str) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=["system", "against", "column", "diff", "ci_low", "ci_high", "p", "pairs", "n"])
+    table["p_adjusted"] = stats.adjust(table["p"].tolist(), correction) if len(table) else []
+    table["significant"] = table["p_adjusted"] < ALPHA
+    return table
 
+
+def compare(results: list[ResultsFile], baseline: str, metric: str, by: By = "pair",
+            correction: str = DEFAULT_CORRECTION) -> Comparison:
     by_name = {r.model.name: r for r in results}
     if baseline not in by_name:
         raise ValueError(f"baseline {baseline!r} has no results here; systems: {', '.join(sorted(by_name))}")
-    base = _per_query(by_name[baseline], metric, by)
-    rows = []
-    for name, r in by_name.items():
-        if name == baseline:
-            continue
-        for col, values in _per_query(r, metric, by).items():
-            shared = sorted(set(values) & set(base.get(col, {})))
-            if len(shared) < 2:
-                continue
-            diff = np.array([values[q] - base[col][q] for q in shared])
-            if np.allclose(diff, diff[0]):  # no variance: the t-test is undefined
-                p, low, high = (1.0 if diff[0] == 0 else 0.0), diff[0], diff[0]
-            else:
-                test = stats.ttest_1samp(diff, 0.0)
-                ci = test.confidence_interval(1 - ALPHA)
-                p, low, high = float(test.pvalue), float(ci.low), float(ci.high)
-            rows.append({"system": name, "column": col, "diff": float(diff.mean()), "ci_low": low, "ci_high": high,
-                         "p": p, "n": len(shared)})
-    table = pd.DataFrame(rows, columns=["system", "column", "diff", "ci_low", "ci_high", "p", "n"])
-    if len(table):
-        table["p_adjusted"] = stats.false_discovery_control(table["p"].clip(0, 1).to_numpy(), method="bh")
-    else:
-        table["p_adjusted"] = []
-    table["significant"] = table["p_adjusted"] < ALPHA
-    return Comparison(baseline=baseline, metric=metric, table=table)
+    rows = _rows([(r, by_name[baseline]) for name, r in by_name.items() if name != baseline], metric, by)
+    table = _corrected(rows, correction).drop(columns="against")
+    return Comparison(baseline=baseline, metric=metric, correction=correction, table=table)
+
+
+@dataclass
+class BestGroup:
+    """The systems whose `column` is not significantly below the best system's."""
+
+    best: str
+    column: str
+    members: list[str]  # the best first
+    correction: str
+    table: pd.DataFrame  # each other system against the best
+
+
+def best_group(results: list[ResultsFile], metric: str, by: By = "pair", column: str = ALL,
+               correction: str = DEFAULT_CORRECTION) -> BestGroup:
+    from clirbench.leaderboard.tables import score_table
+
+    scores = score_table(results, metric, by).scores
+    best = str(scores[column].idxmax())
+    by_name = {r.model.name: r for r in results}
+    rows = _rows([(by_name[name], by_name[best]) for name in scores.index if name != best], metric, by, [column])
+    table = _corrected(rows, correction)
+    members = [best, *table.loc[~table["significant"], "system"]]
+    return BestGroup(best, column, members, correction, table)
 
 
 def difference_grid(comparison: Comparison) -> pd.DataFrame:
@@ -72,3 +114,10 @@ def difference_grid(comparison: Comparison) -> pd.DataFrame:
         return pd.DataFrame()
     cells = t.assign(cell=[f"{d:+.3f}{'*' if s else ''}" for d, s in zip(t["diff"], t["significant"])])
     return cells.pivot(index="system", columns="column", values="cell").fillna("")
+
+
+def describe(correction: str) -> str:
+    name = {"bh": "Benjamini-Hochberg", "holm": "Holm"}[correction]
+    return (f"Paired sign-flip test over query ids (a query's differences in every pair flip together; "
+            f"{stats.DRAWS:,} draws) of the difference the table prints, with a cluster-bootstrap 95% CI; "
+            f"p-values corrected over every test in this table ({name}).")

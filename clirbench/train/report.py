@@ -6,12 +6,12 @@ the scored pairs). Where the trained models leave a language's questions to the 
 OPTICAL student leaves English), pairs with those questions have their own column and stay out
 of the level and `all` columns.
 
-Significance against the baseline condition, and for the experiment's listed `comparisons`: MLQA-R's question ids are shared across pairs
-and languages, so a question is the unit. In each column, a question's value is the mean of
-its per-query values over the column's pairs and the condition's seeds (seeds and pairs are
-pooled per question, so it counts once); then a paired t-test over the questions against the
-baseline's values, with Benjamini-Hochberg correction over every test in the report."""
+Significance against the baseline condition, and for the experiment's listed `comparisons`,
+tests the printed cell's difference (clirbench.eval.stats): over question ids (MLQA-R's are
+shared across pairs and languages: a cluster) and, with seeds, over seeds; Holm-corrected over
+every test in the report, starred only where both levels hold."""
 
+import gzip
 import json
 import math
 from collections import defaultdict
@@ -20,15 +20,18 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from clirbench.core.atomic import write_text_atomic
+from clirbench.core.atomic import write_bytes_atomic, write_text_atomic
+from clirbench.core.errors import ClirbenchError
 from clirbench.core.languages import language
-from clirbench.eval.results import ResultsFile, load_results
+from clirbench.eval import stats
+from clirbench.eval.results import ResultsFile, load_results, parse_results
 from clirbench.eval.summary import AP_POOL, RANK_DISTANCE, run_summary
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
 from clirbench.tasks import load_task
 
 MEASURES = ("RR@10", "AP")
-ALPHA = 0.05
+ALPHA = stats.ALPHA
+CORRECTION = "holm"
 LEVELS = ("high (query)", "low (query)")
 
 
@@ -66,41 +69,34 @@ def _macro(results: ResultsFile, keys: list[str], measure: str) -> float:
     return float(np.mean([results.pairs[k].metrics[measure] for k in keys])) if keys else math.nan
 
 
-def _pooled_queries(runs: list[ResultsFile], keys: list[str], measure: str) -> dict[str, float]:
-    """question id -> its value averaged over the column's pairs and the runs (seeds)."""
-    values: dict[str, list[float]] = defaultdict(list)
-    for r in runs:
-        for key in keys:
-            for qid, v in r.pairs[key].per_query[measure].items():
-                values[qid].append(v)
-    return {q: float(np.mean(v)) for q, v in values.items()}
+def _per_query(runs: list[ResultsFile], keys: list[str], measure: str) -> list[dict[str, dict[str, float]]]:
+    """One run (seed) each: pair -> {question id -> value}, over the column's pairs."""
+    return [{k: r.pairs[k].per_query[measure] for k in keys} for r in runs]
 
 
 def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[tuple[str, str]],
-                  columns: dict[str, list[str]]):
-    from scipy import stats
-
+                  columns: dict[str, list[str]], correction: str = CORRECTION):
+    """Every comparison on every cell (clirbench.eval.stats): the printed difference, its
+    cluster-bootstrap CI and sign-flip p over question ids, and with seeds the seed-level Welch p;
+    both levels corrected over every test of the report. A cell is starred when it holds at seed
+    level (where both conditions have several seeds) and at question level."""
     rows = []
     for condition, baseline in comparisons:
         for measure in MEASURES:
             for column, keys in columns.items():
-                base = _pooled_queries(by_condition[baseline], keys, measure)
-                mine = _pooled_queries(by_condition[condition], keys, measure)
-                shared = sorted(set(base) & set(mine))
-                diff = np.array([mine[q] - base[q] for q in shared])
-                if len(diff) < 2:
-                    p = 1.0
-                elif np.allclose(diff, diff[0]):  # no variance: the t-test is undefined
-                    p = 1.0 if diff[0] == 0 else 0.0
-                else:
-                    p = float(stats.ttest_1samp(diff, 0.0).pvalue)
+                test = stats.compare(_per_query(by_condition[condition], keys, measure),
+                                     _per_query(by_condition[baseline], keys, measure))
                 rows.append({"condition": condition, "against": baseline, "measure": measure, "column": column,
-                             "diff": float(diff.mean()) if len(diff) else math.nan, "p": p, "n": len(shared)})
-    if rows:
-        adjusted = stats.false_discovery_control([r["p"] for r in rows], method="bh")
-        for row, q in zip(rows, adjusted):
-            row["p_adjusted"] = float(q)
-            row["significant"] = bool(q < ALPHA)
+                             "diff": test.diff, "ci_low": test.ci_low, "ci_high": test.ci_high, "p": test.p,
+                             "p_seed": test.p_seed, "seeds": list(test.n_seeds), "n": test.n_clusters,
+                             "pairs": test.n_pairs})
+    adjusted = stats.adjust([r["p"] for r in rows], correction)
+    seeded = [i for i, r in enumerate(rows) if r["p_seed"] is not None]
+    adjusted_seed = dict(zip(seeded, stats.adjust([rows[i]["p_seed"] for i in seeded], correction)))
+    for i, (row, q) in enumerate(zip(rows, adjusted)):
+        row["p_adjusted"] = q
+        row["p_seed_adjusted"] = adjusted_seed.get(i)
+        row["significant"] = bool(q < ALPHA and (row["p_seed_adjusted"] is None or row["p_seed_adjusted"] < ALPHA))
     return rows
 
 
@@ -109,7 +105,7 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def _plots(out_dir: Path, stats: dict, columns: list[str], conditions: list[str], losses: dict[str, list[list[float]]]):
+def _plots(out_dir: Path, cells: dict, columns: list[str], conditions: list[str], losses: dict[str, list[list[float]]]):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -120,8 +116,8 @@ def _plots(out_dir: Path, stats: dict, columns: list[str], conditions: list[str]
         fig, ax = plt.subplots(figsize=(10, 4))
         width = 0.8 / len(conditions)
         for i, condition in enumerate(conditions):
-            means = [stats[condition][measure][c][0] for c in columns]
-            stds = [stats[condition][measure][c][1] for c in columns]
+            means = [cells[condition][measure][c][0] for c in columns]
+            stds = [cells[condition][measure][c][1] for c in columns]
             ax.bar(np.arange(len(columns)) + i * width, means, width, yerr=stds, label=condition, capsize=2)
         ax.set_xticks(np.arange(len(columns)) + 0.4 - width / 2, columns, rotation=0)
         ax.set_ylabel(f"{measure} (mean over seeds, ± std)")
@@ -167,7 +163,7 @@ def _sweep(spec: dict, conditions: list[str]) -> tuple[str, dict[str, float]] | 
     return (fields.pop(), values) if len(fields) == 1 and len(values) > 1 else None
 
 
-def _sweep_plots(out_dir: Path, sweep: tuple[str, dict[str, float]], stats: dict, columns: list[str], baseline: str,
+def _sweep_plots(out_dir: Path, sweep: tuple[str, dict[str, float]], cells: dict, columns: list[str], baseline: str,
                  summaries: dict[str, list[dict]]) -> list[str]:
     """Each measure against the swept value, one line per resource level (mean ± std over
     seeds; the untrained baseline dashed), and mAP mono / cross / multi against it."""
@@ -180,8 +176,8 @@ def _sweep_plots(out_dir: Path, sweep: tuple[str, dict[str, float]], stats: dict
     order = sorted(values, key=values.get)
     xs = [values[c] for c in order]
     files = []
-    series = {measure: {col: ([stats[c][measure][col][0] for c in order], [stats[c][measure][col][1] for c in order],
-                              stats.get(baseline, {}).get(measure, {}).get(col, (None,))[0]) for col in columns}
+    series = {measure: {col: ([cells[c][measure][col][0] for c in order], [cells[c][measure][col][1] for c in order],
+                              cells.get(baseline, {}).get(measure, {}).get(col, (None,))[0]) for col in columns}
               for measure in MEASURES}
 
     def summary_stat(condition: str, column: str, fn) -> float:
@@ -236,6 +232,33 @@ def _table1(by_condition: dict[str, list[ResultsFile]], conditions: list[str], t
             _table(["condition", *SUMMARY_COLUMNS], rows), ""]
 
 
+RUNS_BUNDLE = "runs.json.gz"
+
+
+def _runs(record: dict, out_dir: Path) -> dict[str, tuple[ResultsFile, dict | None]]:
+    """Each run's results and manifest: from the runs' own files where they are here (then
+    bundled beside the report, so that it can be committed), else from that bundle: a report
+    is regenerated from the repository alone."""
+    bundle = out_dir / RUNS_BUNDLE
+    here = all(Path(run["results"]).exists() and (not run["manifest"] or Path(run["manifest"]).exists())
+               for run in record["runs"].values())
+    if not here:
+        if not bundle.exists():
+            missing = next(run["results"] for run in record["runs"].values() if not Path(run["results"]).exists())
+            raise ClirbenchError(f"{out_dir}: the runs' results (e.g. {missing}) are not here, and there is no {RUNS_BUNDLE}",
+                                 "rerun the experiment (finished runs are skipped), or restore the report folder")
+        stored = json.loads(gzip.decompress(bundle.read_bytes()))
+        return {key: (parse_results(stored[key]["results"]), stored[key]["manifest"]) for key in record["runs"]}
+    runs = {key: (load_results(Path(run["results"])),
+                  yaml.safe_load(Path(run["manifest"]).read_text()) if run["manifest"] else None)
+            for key, run in record["runs"].items()}
+    packed = json.dumps({key: {"results": r.model_dump(mode="json"), "manifest": m} for key, (r, m) in runs.items()},
+                        sort_keys=True, separators=(",", ":"))
+    # mtime 0: the same runs give the same bytes.
+    write_bytes_atomic(bundle, gzip.compress(packed.encode(), compresslevel=9, mtime=0))
+    return runs
+
+
 def write_report(record_path: Path) -> Path:
     """report.md (and PNG plots) beside the experiment's conditions file."""
     out_dir = Path(record_path).parent
@@ -244,33 +267,36 @@ def write_report(record_path: Path) -> Path:
     by_condition: dict[str, list[ResultsFile]] = defaultdict(list)
     manifests: dict[str, list[dict]] = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
-    for run in record["runs"].values():
-        by_condition[run["condition"]].append(load_results(Path(run["results"])))
+    for key, (results, manifest) in _runs(record, out_dir).items():
+        run = record["runs"][key]
+        by_condition[run["condition"]].append(results)
         seconds[run["condition"]].append(run["seconds"])
-        if run["manifest"]:
-            manifests[run["condition"]].append(yaml.safe_load(Path(run["manifest"]).read_text()))
+        if manifest:
+            manifests[run["condition"]].append(manifest)
     conditions = [c for c in spec["conditions"] if c in by_condition]
     pairs = [k for k in record["pairs"] if all(k in r.pairs for runs in by_condition.values() for r in runs)]
     first = by_condition[conditions[0]][0]
     teacher_only = teacher_only_languages([m for ms in manifests.values() for m in ms],
                                           {first.pairs[k].query_lang for k in pairs})
     columns = _columns(first, pairs, teacher_only)
-    stats: dict = {}
+    cells: dict = {}
     for condition in conditions:
-        stats[condition] = {m: {} for m in MEASURES}
+        cells[condition] = {m: {} for m in MEASURES}
         for measure in MEASURES:
             for column, keys in columns.items():
                 values = [_macro(r, keys, measure) for r in by_condition[condition]]
                 std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-                stats[condition][measure][column] = (float(np.mean(values)), std, len(values))
+                cells[condition][measure][column] = (float(np.mean(values)), std, len(values))
     comparisons = [(c, spec["baseline"]) for c in conditions if c != spec["baseline"]]
     comparisons += [(a, b) for a, b in spec.get("comparisons", []) if a in by_condition and b in by_condition]
     tests = _significance(by_condition, comparisons, columns)
     marks = {(t["condition"], t["measure"], t["column"]): t for t in tests if t["against"] == spec["baseline"]}
     losses = {c: [m["loss_curve"] for m in manifests[c] if "loss_curve" in m] for c in conditions if manifests[c]}
-    plots = _plots(out_dir, stats, list(columns), conditions, {c: v for c, v in losses.items() if v})
+    plots = _plots(out_dir, cells, list(columns), conditions, {c: v for c, v in losses.items() if v})
     if sweep := _sweep(spec, conditions):
-        plots += _sweep_plots(out_dir, sweep, stats, [*LEVELS, _all_column(teacher_only)], spec["baseline"],
+        # A level with no pairs (a smoke run's languages may all be high) has no column: none to plot.
+        plots += _sweep_plots(out_dir, sweep, cells, [c for c in [*LEVELS, _all_column(teacher_only)] if c in columns],
+                              spec["baseline"],
                               {c: [run_summary(r) for r in by_condition[c]] for c in conditions})
 
     parts = [f"# Experiment `{spec['name']}`", "", spec.get("description", "").strip(), "",
@@ -301,31 +327,40 @@ def write_report(record_path: Path) -> Path:
                   + (f", {', '.join(sorted(teacher_only))} questions left out (the teacher encodes them in every "
                      f"condition; their own column shows them)" if teacher_only else "")
                   + f". Std: sample std over seeds. "
-                  f"`*`: differs from `{spec['baseline']}` at BH-adjusted p < {ALPHA}.", ""]
+                  f"`*`: differs from `{spec['baseline']}` at {CORRECTION.title()}-adjusted p < {ALPHA} both over "
+                  f"questions and, where there are seeds, over seeds (see Paired tests).", ""]
         rows = []
         for condition in conditions:
-            cells = []
+            row = []
             for column in columns:
-                mean, std, n = stats[condition][measure][column]
+                mean, std, n = cells[condition][measure][column]
                 mark = "*" if marks.get((condition, measure, column), {}).get("significant") else ""
-                cells.append(f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
-            rows.append([f"`{condition}`", *cells])
+                row.append(f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
+            rows.append([f"`{condition}`", *row])
         parts += [_table(["condition", *columns], rows), ""]
     parts += _table1(by_condition, conditions, record["task"])
     parts += ["## Paired tests", "",
-              "Each condition against the baseline, then the experiment's listed comparisons. A question is the unit "
-              "(its id is shared across pairs and languages): its values averaged over the column's pairs and the "
-              "condition's seeds, then a paired t-test over questions; p adjusted with Benjamini-Hochberg over "
-              "every test below.", ""]
+              "Each condition against the baseline, then the experiment's listed comparisons, on the very cell the "
+              "tables print: the difference of the seed-averaged macro averages over the column's pairs. Question "
+              "level (these trained models): a paired sign-flip test over question ids, a question's differences "
+              "in every pair of the column flipping together, and a cluster-bootstrap 95% CI "
+              f"({stats.DRAWS:,} draws, fixed seed). Seed level (the recipe): Welch's t-test over the seeds' macro "
+              "averages. Each level's p-values are adjusted over every test below "
+              f"({CORRECTION.title()}); `significant` needs both (the question level alone where a side has one "
+              "run).", ""]
     rows = [[f"`{t['condition']}`", f"`{t['against']}`", t["measure"], t["column"], f"{t['diff']:+.4f}",
-             f"{t['p']:.2e}", f"{t['p_adjusted']:.2e}", str(t["n"]), "yes" if t["significant"] else "no"] for t in tests]
-    parts += [_table(["condition", "against", "measure", "column", "difference", "p", "p (BH)", "queries",
+             f"[{t['ci_low']:+.4f}, {t['ci_high']:+.4f}]", f"{t['p']:.2e}", f"{t['p_adjusted']:.2e}",
+             "-" if t["p_seed"] is None else f"{t['p_seed']:.2e}",
+             "-" if t["p_seed_adjusted"] is None else f"{t['p_seed_adjusted']:.2e}",
+             f"{t['seeds'][0]} vs {t['seeds'][1]}", str(t["n"]), "yes" if t["significant"] else "no"] for t in tests]
+    parts += [_table(["condition", "against", "measure", "column", "difference", "95% CI", "p (questions)",
+                      f"p adj. ({CORRECTION})", "p (seeds)", f"p adj. ({CORRECTION})", "seeds", "questions",
                       "significant"], rows), ""]
     parts += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     findings = out_dir / "FINDINGS.md"  # written by hand after reading the numbers above
     if findings.exists():
         parts += [findings.read_text(encoding="utf-8").strip(), ""]
-    summary = {c: {m: {col: stats[c][m][col][:2] for col in columns} for m in MEASURES} for c in conditions}
+    summary = {c: {m: {col: cells[c][m][col][:2] for col in columns} for m in MEASURES} for c in conditions}
     write_text_atomic(out_dir / "summary.json", json.dumps({"stats": summary, "tests": tests}, indent=1) + "\n")
     report = out_dir / "report.md"
     write_text_atomic(report, "\n".join(parts))

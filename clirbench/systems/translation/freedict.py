@@ -13,10 +13,11 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-# ISO 639-1 -> the ISO 639-3 codes in FreeDict's file names.
-ISO3 = {"en": "eng", "ar": "ara", "de": "deu", "es": "spa", "hi": "hin", "sw": "swh", "fr": "fra", "it": "ita",
-        "nl": "nld", "pt": "por", "ru": "rus", "tr": "tur", "ja": "jpn", "el": "ell", "fi": "fin", "da": "dan",
-        "yo": "yor", "vi": "vie", "zh": "zho", "so": "som", "ha": "hau", "th": "tha"}
+from clirbench.core.errors import ClirbenchError
+from clirbench.core.languages import language
+
+# FreeDict names Swahili by its individual language (swh), not the macrolanguage (swa).
+_FREEDICT_CODES = {"swa": "swh"}
 
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
 _LABEL = re.compile(r'^("|[^\W\d_][\w ]*:)')  # examples ("...") and cross-references (see:, Synonyms:, Note:)
@@ -28,15 +29,24 @@ def dict_dir() -> Path:
     return Path(os.environ.get("CLIRBENCH_FREEDICT_DIR", "/usr/share/dictd"))
 
 
+def freedict_code(lang: str) -> str:
+    """The ISO 639-3 code FreeDict's file names give a language, whatever code clirbench has
+    for it (`sw`, `swa` and `swh_Latn` are all FreeDict's `swh`); a side that is no language
+    (the multilingual pool, `multi`) as it is: no dictionary has it."""
+    try:
+        iso = language(lang).iso639_3
+    except ClirbenchError:
+        return lang
+    return _FREEDICT_CODES.get(iso, iso)
+
+
 def package_name(src: str, tgt: str) -> str:
-    return f"dict-freedict-{ISO3.get(src, src)}-{ISO3.get(tgt, tgt)}"
+    return f"dict-freedict-{freedict_code(src)}-{freedict_code(tgt)}"
 
 
 def dictionary_path(src: str, tgt: str) -> Path | None:
     """The `.index` file of the src->tgt dictionary, if it is installed."""
-    if src not in ISO3 or tgt not in ISO3:
-        return None
-    index = dict_dir() / f"freedict-{ISO3[src]}-{ISO3[tgt]}.index"
+    index = dict_dir() / f"freedict-{freedict_code(src)}-{freedict_code(tgt)}.index"
     return index if index.exists() and index.with_suffix(".dict.dz").exists() else None
 
 
