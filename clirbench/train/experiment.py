@@ -4,6 +4,7 @@ skipped, so an interrupted experiment resumes. The report (Markdown and PNG) is 
 `clirbench.train.report`."""
 
 import json
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -79,6 +80,11 @@ def smoke_overrides(recipe_path: Path) -> list[str]:
     return [*common, *(f"bitext.{i}.limit={SMOKE_PAIRS_PER_SOURCE}" for i in range(len(recipe.bitext)))]
 
 
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far (Linux reports KiB), in MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[str] = (), cache_dir: Path | None = None,
                    log: Callable[[str], None] = print, on_step=lambda report: None, smoke: bool = False) -> Path:
     """Train and score every condition x seed; returns the conditions file (what ran where).
@@ -118,6 +124,7 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                 "condition": condition, "seed": seed, "system": system.meta.name,
                 "results": str(results_path(results_dir, task.name, system.meta.name)), "manifest": manifest,
                 "seconds": previous.get("seconds", 0.0) + round(time.perf_counter() - started, 1),
+                "peak_rss_mb": peak_rss_mb(),
                 "model_calls": report.model_calls,
             }
             record = save_record_run(record_path, record, key)  # keeps the runs other processes wrote

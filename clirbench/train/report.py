@@ -33,6 +33,13 @@ MEASURES = ("RR@10", "AP")
 ALPHA = stats.ALPHA
 CORRECTION = "holm"
 LEVELS = ("high (query)", "low (query)")
+ENGLISH = "en"
+DIRECTIONS = {
+    "X->en": lambda q, d: q != d and d == ENGLISH,
+    "en->X": lambda q, d: q != d and q == ENGLISH,
+    "X->Y": lambda q, d: q != d and ENGLISH not in (q, d),
+    "monolingual": lambda q, d: q == d,
+}
 
 
 def teacher_only_languages(manifests: list[dict], query_langs: set[str]) -> set[str]:
@@ -58,6 +65,10 @@ def _columns(results: ResultsFile, pairs: list[str], teacher_only: set[str]) -> 
     for level, column in zip(("high", "low"), LEVELS):
         columns[column] = [k for lang, keys in trained.items() if language(lang).resource_level == level for k in keys]
     columns[_all_column(teacher_only)] = [k for keys in trained.values() for k in keys]
+    # By direction (OPTICAL's question is X->en): over every language pair, teacher-only ones too.
+    language_pairs = [k for keys in by_lang.values() for k in keys]
+    for name, keep in DIRECTIONS.items():
+        columns[name] = [k for k in language_pairs if keep(results.pairs[k].query_lang, results.pairs[k].doc_lang)]
     return {name: keys for name, keys in columns.items() if keys}
 
 
@@ -98,6 +109,14 @@ def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[
         row["p_seed_adjusted"] = adjusted_seed.get(i)
         row["significant"] = bool(q < ALPHA and (row["p_seed_adjusted"] is None or row["p_seed_adjusted"] < ALPHA))
     return rows
+
+
+def _sizes(manifest: dict) -> tuple[int, int]:
+    """(training, dev) examples a trained run used: bitext pairs (OPTICAL) or questions (contrastive)."""
+    sizes = manifest["pairs"]
+    if "train_questions" in sizes:
+        return sizes["train_questions"], sizes["dev_questions"]
+    return sum(v["train"] for v in sizes.values()), sum(v["dev"] for v in sizes.values())
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -267,10 +286,12 @@ def write_report(record_path: Path) -> Path:
     by_condition: dict[str, list[ResultsFile]] = defaultdict(list)
     manifests: dict[str, list[dict]] = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
+    peak_mb: dict[str, list[float | None]] = defaultdict(list)
     for key, (results, manifest) in _runs(record, out_dir).items():
         run = record["runs"][key]
         by_condition[run["condition"]].append(results)
         seconds[run["condition"]].append(run["seconds"])
+        peak_mb[run["condition"]].append(run.get("peak_rss_mb"))
         if manifest:
             manifests[run["condition"]].append(manifest)
     conditions = [c for c in spec["conditions"] if c in by_condition]
@@ -310,13 +331,17 @@ def write_report(record_path: Path) -> Path:
         overrides = spec["conditions"][condition]
         dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
         dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
+        sizes = {_sizes(m) for m in ms}
+        peaks = [p for p in peak_mb[condition] if p is not None]
         rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained base model",
                      str(len(by_condition[condition])), str(ms[0]["steps"]) if ms else "-",
+                     " or ".join(f"{t:,} / {d:,}" for t, d in sorted(sizes)) or "-",
                      (f"{np.mean([d for d in dev if d is not None]):.4f}" if any(d is not None for d in dev) else "-")
                      + (f" (untrained {dev_teacher:.4f})" if dev_teacher is not None else ""),
-                     f"{np.mean(seconds[condition]) / 60:.1f}"])
-    parts += [_table(["condition", "recipe overrides", "runs", "steps", "dev RR@10 (XQuAD-R dev ids)",
-                      "minutes per run (train + score)"], rows), ""]
+                     f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
+    parts += [_table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
+                      "dev RR@10 (XQuAD-R dev ids)", "minutes per run (train + score)",
+                      "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
     dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
     parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
               "the task's scores below are never used to choose.", ""] if dev_measures else []
