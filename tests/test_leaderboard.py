@@ -285,13 +285,20 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
             text = table.inner_text()
             headers = table.locator("thead th").all_inner_texts()
             deploy = page.locator('[data-testid="stAppDeployButton"]').count() + page.get_by_text("Deploy", exact=True).count()
+            best_line = page.locator("p", has_text="Not significantly different from the best").first
+            best_line.wait_for(timeout=60_000)
+            best_text = best_line.inner_text()
             page.screenshot(path=str(tmp_path / "leaderboard.png"), full_page=True)
+            if os.environ.get("CLIRBENCH_SCREENSHOTS"):  # for a person to look at
+                shutil.copy(tmp_path / "leaderboard.png", os.environ["CLIRBENCH_SCREENSHOTS"])
             browser.close()
         expected = score_table(_toy(results_dir), "RR@10").scores
         for system in expected.index:
             assert system in text
             assert f"{expected.at[system, 'avg all']:.4f}" in text
         assert (tmp_path / "leaderboard.png").stat().st_size > 10_000
+        # The group of systems not significantly below the best, as the statistics module finds it.
+        assert f"({best_group(_toy(results_dir), 'RR@10').best}," in best_text
         # The averages first (they were 49 columns to the right, off screen); no Deploy button.
         assert [h.strip() for h in headers[1:1 + len(SUMMARY)]] == SUMMARY, headers
         assert deploy == 0
