@@ -380,9 +380,14 @@ def _print_best_group(results, args, metric: str) -> None:
     from clirbench.leaderboard.significance import best_group, describe
 
     group = best_group(results, metric, by=args.by, correction=args.correction)
+    if group.best is None:
+        console.print("No pair that every system ran: no best to test against (see --common-pairs).")
+        return
     others = [m for m in group.members if m != group.best]
-    console.print(f"Not significantly different from the best ({group.best}) on `{group.column}`: "
-                  + (", ".join(others) if others else "none") + ". " + describe(group.correction), highlight=False)
+    console.print(f"Not significantly different from the best ({group.best}, on the pairs every system ran) on "
+                  f"`{group.column}`: " + (", ".join(others) if others else "none")
+                  + (f"; not testable against it (no query in common): {', '.join(group.untested)}"
+                     if group.untested else "") + ". " + describe(group.correction), highlight=False)
 
 
 def _comparison(results, args, metric: str):
@@ -580,8 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "cross-lingual pairs and the multilingual pool, and the rank distance, beside published rows")
     p.add_argument("--results", nargs="+", help="results folders (default: results/ and submissions/*/results/)")
     p.add_argument("--baseline", metavar="SYSTEM",
-                   help="also each system's difference from SYSTEM per column, with a paired t-test "
-                        "(Benjamini-Hochberg corrected, * = significant); with --format md/csv/latex, that table alone")
+                   help="also each system's difference from SYSTEM per column, with its paired sign-flip test "
+                        "(--correction, * = significant); with --format md/csv/latex, that table alone")
     p.add_argument("--correction", default="bh", choices=["bh", "holm"],
                    help="multiple-comparison correction over the table's tests: Benjamini-Hochberg or Holm")
     p.add_argument("--common-pairs", action="store_true",

@@ -59,6 +59,19 @@ if lacking:
                + ", ".join(md(r.model.name) for r in lacking) + ". Rerun them with --force to score the task's measures.")
 st.caption(f"**{md(task)}**: {md(spec.description)}  \n{md(spec.citation)}")
 table = score_table(results, metric, by=by)
+# What the shown results are: the significance tests (10,000 draws each) are cached on it, so a
+# widget change that keeps the results does not draw them again.
+STATE = tuple(sorted((r.model.name, r.model_fingerprint, r.updated, len(r.pairs)) for r in results))
+
+
+@st.cache_data(show_spinner="Testing significance ...", max_entries=32)
+def cached_best_group(task: str, metric: str, by: str, state: tuple):
+    return best_group(results, metric, by=by)
+
+
+@st.cache_data(show_spinner="Testing significance ...", max_entries=32)
+def cached_compare(task: str, metric: str, by: str, baseline: str, state: tuple):
+    return compare(results, baseline, metric, by=by)
 
 
 def downloads(df_csv: str, df_latex: str, key: str) -> None:
@@ -103,14 +116,17 @@ with tab_board:
              .highlight_max(axis=0, subset=values, props="font-weight: bold; background-color: #d4edda"))
     downloads(render(table, "csv"), render(table, "latex"), f"{metric}-{by}")
     if len(results) > 1:
-        group = best_group(results, metric, by=by)
-        others = [m for m in group.members if m != group.best]
-        st.markdown(f"**Not significantly different from the best** ({md(group.best)}, `{md(group.column)}`): "
-                    + (", ".join(md(m) for m in others) if others else "none"))
-        st.caption(describe(group.correction))
+        group = cached_best_group(task, metric, by, STATE)
+        if group.best is not None:
+            others = [m for m in group.members if m != group.best]
+            st.markdown(f"**Not significantly different from the best** ({md(group.best)}, `{md(group.column)}`, "
+                        "on the pairs every system ran): " + (", ".join(md(m) for m in others) if others else "none")
+                        + (f"; not testable against it: {', '.join(md(m) for m in group.untested)}"
+                           if group.untested else ""))
+            st.caption(describe(group.correction))
 
 with tab_base:
-    comparison = compare(results, baseline, metric, by=by)
+    comparison = cached_compare(task, metric, by, baseline, STATE)
     st.subheader(f"Difference from {md(baseline)}")
     st.caption(describe(comparison.correction) + " * = significant at 0.05 after correction; only the queries both "
                "systems ran are compared.")

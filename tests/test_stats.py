@@ -99,10 +99,29 @@ def test_the_ci_covers_the_true_difference_about_95_percent_of_the_time():
     assert 0.91 <= covered / trials <= 0.98
 
 
-def test_seed_level_welch_agrees_with_scipy_and_needs_two_seeds():
+def test_seed_level_tests_agree_with_scipy_and_need_two_seeds_a_side():
     a, b = [0.61, 0.63, 0.60], [0.58, 0.60, 0.62]
     assert stats.welch_p(a, b) == pytest.approx(scipy_stats.ttest_ind(a, b, equal_var=False).pvalue)
-    assert stats.welch_p([0.6], b) is None
+    # Against one run (an untrained baseline): the seeds against that run's value.
+    assert stats.welch_p([0.6], b) == pytest.approx(scipy_stats.ttest_1samp(b, 0.6).pvalue)
+    assert stats.welch_p(a, [0.6]) == pytest.approx(scipy_stats.ttest_1samp(a, 0.6).pvalue)
+    assert stats.welch_p([0.6], [0.5]) is None
+
+
+def test_a_pair_no_draw_holds_keeps_its_mean():
+    """A one-query pair beside a large one: the bootstrap's macro stays the printed statistic,
+    so the CI is around the estimate, not pulled to the large pair's mean alone."""
+    a = {"x": {"q0": 1.0}, "y": {f"q{i}": 0.5 + 0.01 * (i % 3) for i in range(1, 200)}}
+    b = {"x": {"q0": 0.0}, "y": {f"q{i}": 0.5 for i in range(1, 200)}}
+    data = stats.paired(a, b)
+    low, high = stats.bootstrap_ci(data, draws=2000)
+    assert data.observed == pytest.approx(0.5 + 0.005, abs=0.001)
+    assert low > 0.45 and high < 0.56
+
+
+def test_nan_values_are_refused():
+    with pytest.raises(ValueError, match="NaN"):
+        stats.paired({"x": {"q": float("nan")}}, {"x": {"q": 0.0}})
 
 
 def test_compare_reports_seed_level_p_when_there_are_seeds():
@@ -117,6 +136,9 @@ def test_compare_reports_seed_level_p_when_there_are_seeds():
     assert test.diff == pytest.approx(expected)
     assert test.p_seed == pytest.approx(stats.welch_p([stats.macro(r) for r in a_runs], [stats.macro(r) for r in b_runs]))
     assert test.n_seeds == (3, 3)
+    against_one = stats.compare(a_runs, b_runs[:1], draws=500)
+    assert against_one.p_seed == pytest.approx(scipy_stats.ttest_1samp([stats.macro(r) for r in a_runs],
+                                                                       stats.macro(b_runs[0])).pvalue)
 
 
 def test_corrections():

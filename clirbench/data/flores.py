@@ -32,6 +32,15 @@ def split_file(lang: str, split: str) -> str:
     return f"data/annotated/{lang}/{split}.tsv"
 
 
+def known_file(lang: str, split: str) -> str:
+    """The source's file of a language and split; an error naming the languages it has else."""
+    path = split_file(lang, split)
+    if split not in SPLITS or not SOURCE.known(path):
+        raise ClirbenchError(f"SIB-200 has no language {lang!r} or split {split!r}",
+                             f"its languages: {', '.join(languages())}; splits: {', '.join(SPLITS)}")
+    return path
+
+
 @lru_cache(maxsize=1)
 def languages() -> list[str]:
     """Every language of the source (205), from its checksums: present here or not."""
@@ -41,10 +50,7 @@ def languages() -> list[str]:
 @lru_cache(maxsize=512)
 def sentences(lang: str, split: str) -> dict[str, str]:
     """index_id -> sentence, in file order."""
-    if split not in SPLITS or not SOURCE.known(split_file(lang, split)):
-        raise ClirbenchError(f"SIB-200 has no language {lang!r} or split {split!r}",
-                             f"languages are FLORES-200 codes such as hau_Latn; splits: {', '.join(SPLITS)}")
-    path = SOURCE.file(split_file(lang, split))
+    path = SOURCE.file(known_file(lang, split))
     out = {}
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -61,7 +67,7 @@ class FloresDocs(BaseDocs):
         self._lang, self._split = lang, split
 
     def pinned_files(self) -> list[tuple[PinnedSource, str]]:
-        return [(SOURCE, split_file(self._lang, self._split))]
+        return [(SOURCE, known_file(self._lang, self._split))]
 
     def docs_iter(self):
         for index_id, text in sentences(self._lang, self._split).items():
@@ -108,7 +114,7 @@ class FloresQrels(BaseQrels):
         self._query_lang, self._doc_lang, self._split = query_lang, doc_lang, split
 
     def pinned_files(self) -> list[tuple[PinnedSource, str]]:
-        return [(SOURCE, split_file(lang, self._split)) for lang in (self._query_lang, self._doc_lang)]
+        return [(SOURCE, known_file(lang, self._split)) for lang in (self._query_lang, self._doc_lang)]
 
     def qrels_iter(self):
         targets = sentences(self._doc_lang, self._split)

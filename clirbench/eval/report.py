@@ -9,24 +9,31 @@ from clirbench.core.languages import language, pair_resource_class
 from clirbench.eval.results import PairResult, ResultsFile
 
 UNKNOWN_CLASS = "class ?"
+TRANSLATED = "translated"
 
 
 def class_label(pair: PairResult) -> str:
     """`class N` of the pair's less-resourced side (the query side of a pool pair);
-    `class ?` where Joshi et al.'s table lacks a side's language."""
+    `class ?` where Joshi et al.'s table lacks a side's language; `translated` for questions in
+    their human translation (AfriQA-R's `hau:en-en`), a reference that no average mixes in."""
+    if pair.query_set:
+        return TRANSLATED
     cls = language(pair.query_lang).resource_class if pair.pool else pair_resource_class(pair.query_lang, pair.doc_lang)
     return UNKNOWN_CLASS if cls is None else f"class {cls}"
 
 
 def _class_order(label: str) -> int:
-    return -1 if label == UNKNOWN_CLASS else int(label.split()[1])
+    """Classes from 5 down (sorted in reverse), `class ?` after 0, translated questions first."""
+    special = {TRANSLATED: 6, UNKNOWN_CLASS: -1}
+    return special[label] if label in special else int(label.split()[1])
 
 
 def macro_averages(pairs: dict[str, PairResult], metrics: list[str]) -> dict[str, dict[str, float]]:
     """Average of the pairs' means (each pair weighs the same), per group that has pairs;
     pool pairs (`X-multi`) only in their own group."""
-    # The multilingual pool is a setting of its own: its pairs are averaged apart.
-    language_pairs = [p for p in pairs.values() if not p.pool]
+    # The multilingual pool is a setting of its own, and translated questions a reference: their
+    # pairs are averaged apart.
+    language_pairs = [p for p in pairs.values() if not p.pool and not p.query_set]
     by_class: dict[str, list[PairResult]] = {}
     for p in language_pairs:
         by_class.setdefault(class_label(p), []).append(p)
@@ -38,6 +45,7 @@ def macro_averages(pairs: dict[str, PairResult], metrics: list[str]) -> dict[str
         "cross-lingual": [p for p in language_pairs if p.cross_lingual],
         "monolingual": [p for p in language_pairs if p.monolingual],
         "multilingual pool": [p for p in pairs.values() if p.pool],
+        "translated questions": [p for p in pairs.values() if p.query_set],
     }
     return {
         name: {m: sum(p.metrics[m] for p in members) / len(members) for m in metrics}
@@ -71,7 +79,7 @@ def language_table(results: ResultsFile, metric: str | None = None, keys: list[s
     """One row per language: its name and class, and the mean of `metric` over the pairs that
     ask in it and over those that search it (X->en and en->X on FLORES-R and Tatoeba)."""
     metric = metric or results.primary_metric
-    pairs = [p for k, p in results.pairs.items() if (keys is None or k in keys) and not p.pool]
+    pairs = [p for k, p in results.pairs.items() if (keys is None or k in keys) and not p.pool and not p.query_set]
     sides: dict[str, dict[str, list[float]]] = {}
     for p in pairs:
         sides.setdefault(p.query_lang, {"query": [], "docs": []})["query"].append(p.metrics[metric])
@@ -104,7 +112,7 @@ def matrix_table(results: ResultsFile, metric: str | None = None, keys: list[str
     pairs span more than one language on both sides, and at most MATRIX_LANGUAGES a side."""
     metric = metric or results.primary_metric
     pairs = {k: v for k, v in results.pairs.items() if keys is None or k in keys}
-    pairs = {k: v for k, v in pairs.items() if not v.pool}
+    pairs = {k: v for k, v in pairs.items() if not v.pool and not v.query_set}
     query_langs = sorted({p.query_lang for p in pairs.values()})
     doc_langs = sorted({p.doc_lang for p in pairs.values()})
     if not 2 <= len(query_langs) <= MATRIX_LANGUAGES or not 2 <= len(doc_langs) <= MATRIX_LANGUAGES:
@@ -186,14 +194,14 @@ def result_tables(results: ResultsFile, keys: list[str] | None = None, metric: s
     tasks of many languages, the per-language table), then the multilingual pool's table."""
     tables = [results_table(results, keys)]
     matrix = matrix_table(results, metric=metric, keys=keys)
-    languages = {p.query_lang for k, p in results.pairs.items() if keys is None or k in keys} | \
-        {p.doc_lang for k, p in results.pairs.items() if (keys is None or k in keys) and not p.pool}
+    shown = [p for k, p in results.pairs.items() if (keys is None or k in keys) and not p.pool and not p.query_set]
+    languages = {p.query_lang for p in shown} | {p.doc_lang for p in shown}
     if matrix is not None:
         tables.append(matrix)
-    elif (gap := translation_gap_table(results, metric=metric, keys=keys)) is not None:
-        tables.append(gap)
     elif len(languages) > 2:
         tables.append(language_table(results, metric=metric, keys=keys))
+    if (gap := translation_gap_table(results, metric=metric, keys=keys)) is not None:
+        tables.append(gap)
     if (pool := pool_table(results, keys)) is not None:
         tables.append(pool)
     return tables

@@ -14,8 +14,9 @@ across pairs. Both tests recompute the printed macro difference on every draw:
 
 Training variance (several seeds): the question-level tests above treat the trained models as
 fixed, so they say whether *these* models differ. Whether the *recipe* does is tested at seed
-level: Welch's t-test over the seeds' macro means. Reports show both and star only what holds
-at seed level.
+level: Welch's t-test over the seeds' macro means, or, against a single run (an untrained
+baseline), a one-sample t-test of the seeds' macro means against that run's. Reports show both
+and star only what holds at seed level.
 
 Draws use a fixed seed, and 10,000 of them, so that a p-value is stable to the precision shown;
 they are vectorised (chunks of draws x clusters matrices).
@@ -25,10 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from clirbench.core.languages import language
+
 ALPHA = 0.05
 DRAWS = 10_000
 SEED = 20260
-_CHUNK = 1_000  # draws per matrix product: 1,000 x 5,000 clusters of float64 is 40 MB
+_CELLS = 5_000_000  # draws x clusters per matrix product: 40 MB of float64
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ def paired(a: dict[str, dict[str, float]], b: dict[str, dict[str, float]], clust
                 raise ValueError(f"pair {p}: two queries in cluster {cluster_of(p, q)!r}; a cluster holds one query a pair")
             diff[row, col] = a[p][q] - b[p][q]
             present[row, col] = True
+    if not np.isfinite(diff).all():
+        raise ValueError("a per-query value is NaN or infinite: there is nothing to test")
     w = np.array([1.0 if weights is None else weights[p] for p in pairs])
     return Paired(pairs, keys, diff, present, w / w.sum())
 
@@ -94,15 +99,16 @@ class Test:
 
 def _macro_of_weighted(weights: np.ndarray, data: Paired) -> np.ndarray:
     """Macro average over pairs of the weighted mean difference within each pair, per draw:
-    weights (draws, clusters) -> (draws,). A pair no draw of which falls in it is left out of
-    that draw's average."""
+    weights (draws, clusters) -> (draws,). A pair none of whose clusters a draw holds keeps its
+    observed mean in that draw: leaving it out would change the statistic (a one-query pair
+    would swing the macro by its own weight), keeping it adds no variance it cannot show."""
     masked = data.present.astype(np.float32)
     num = weights @ (data.diff * masked).astype(np.float32).T  # (draws, pairs)
     den = weights @ masked.T
+    observed = data.diff.sum(axis=1) / data.present.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = num / den
-    drawn = ~np.isnan(means)
-    return np.nansum(means * data.weights, axis=1) / (drawn * data.weights).sum(axis=1)
+        means = np.where(den > 0, num / den, observed)
+    return means @ data.weights
 
 
 def bootstrap_ci(data: Paired, draws: int = DRAWS, seed: int = SEED, level: float = 0.95) -> tuple[float, float]:
@@ -110,8 +116,9 @@ def bootstrap_ci(data: Paired, draws: int = DRAWS, seed: int = SEED, level: floa
     rng = np.random.default_rng(seed)
     n = len(data.clusters)
     stats = []
-    for start in range(0, draws, _CHUNK):
-        size = min(_CHUNK, draws - start)
+    chunk = max(1, _CELLS // n)
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
         # How many times each cluster is drawn: one flat bincount (numpy's multinomial is 5x slower).
         picks = rng.integers(0, n, size=(size, n)) + np.arange(size)[:, None] * n
         weights = np.bincount(picks.ravel(), minlength=size * n).reshape(size, n).astype(np.float32)
@@ -138,8 +145,9 @@ def sign_flip_p(data: Paired, draws: int = DRAWS, seed: int = SEED) -> float:
     per_pair = (data.diff * (data.weights / counts)[:, None]).T
     n = len(data.clusters)
     hits = 0
-    for start in range(0, draws, _CHUNK):
-        size = min(_CHUNK, draws - start)
+    chunk = max(1, _CELLS // n)
+    for start in range(0, draws, chunk):
+        size = min(chunk, draws - start)
         # Random bits, eight per byte: generating them is most of the cost.
         bits = np.unpackbits(rng.integers(0, 256, size=(size, (n + 7) // 8), dtype=np.uint8), axis=1)[:, :n]
         macro = ((bits * 2.0 - 1.0) @ per_pair).sum(axis=1)
@@ -148,13 +156,20 @@ def sign_flip_p(data: Paired, draws: int = DRAWS, seed: int = SEED) -> float:
 
 
 def welch_p(a: list[float], b: list[float]) -> float | None:
-    """Welch's t-test over seed-level values; None with fewer than two seeds a side."""
+    """Seed-level p: Welch's t-test over the two sides' seed values; where one side is a single
+    run (an untrained baseline), a one-sample t-test of the other side's seeds against it; None
+    when neither side has two seeds (nothing measures training variance)."""
     from scipy import stats
 
-    if len(a) < 2 or len(b) < 2:
+    if len(a) < 2 and len(b) < 2:
         return None
-    if np.allclose(a, a[0]) and np.allclose(b, b[0]):
-        return 1.0 if np.isclose(a[0], b[0]) else 0.0
+    if len(a) < 2 or len(b) < 2:
+        seeds, fixed = (a, b[0]) if len(b) < 2 else (b, a[0])
+        if np.ptp(seeds) == 0:
+            return 1.0 if seeds[0] == fixed else 0.0
+        return float(stats.ttest_1samp(seeds, fixed).pvalue)
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        return 1.0 if a[0] == b[0] else 0.0
     return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
 
 
@@ -190,6 +205,22 @@ def compare(a_runs: list[dict[str, dict[str, float]]], b_runs: list[dict[str, di
         p_seed = welch_p(seed_macros(a_runs), seed_macros(b_runs))
     return Test(data.observed, low, high, sign_flip_p(data, draws, seed), len(data.pairs), len(data.clusters),
                 p_seed, (len(a_runs), len(b_runs)))
+
+
+def clusters(query_ids: str, pairs: dict):
+    """`cluster_of(pair key, query id)` for a task's pairs (pair key -> PairResult): the query id
+    itself where ids are shared across pairs; else the id within the language of its question set
+    (the side of the pair that is not English, or the language a translation was made from)."""
+    if query_ids == "shared":
+        return None
+
+    def question_language(pair) -> str:
+        if pair.query_set:
+            return pair.query_set
+        english = language(pair.query_lang).iso639_3 == "eng" if pair.query_lang != pair.doc_lang else False
+        return pair.doc_lang if english else pair.query_lang
+
+    return lambda key, qid: f"{question_language(pairs[key])}:{qid}"
 
 
 CORRECTIONS = ("holm", "bh")

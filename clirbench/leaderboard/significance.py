@@ -17,12 +17,15 @@ DEFAULT_CORRECTION = "bh"
 
 
 def _cells(r: ResultsFile, metric: str, by: By) -> dict[str, dict[str, dict[str, float]]]:
-    """Column -> {pair -> {query id -> value}}; ALL holds every pair."""
+    """Column -> {pair -> {query id -> value}}, as the score table has them; ALL holds every pair
+    that its average holds (not the translated questions' reference pairs)."""
     out: dict[str, dict[str, dict[str, float]]] = {ALL: {}}
     for key, pair in language_pairs(r).items():
         values = pair.per_query.get(metric)
-        if values:
-            out.setdefault(_column(by, key, pair.query_lang, pair.doc_lang), {})[key] = values
+        if not values or (pair.query_set and by != "pair"):
+            continue
+        out.setdefault(key if pair.query_set else _column(by, key, pair.query_lang, pair.doc_lang), {})[key] = values
+        if not pair.query_set:
             out[ALL][key] = values
     return out
 
@@ -32,9 +35,22 @@ def _all_weights(r: ResultsFile, by: By) -> dict[str, float] | None:
     of the languages' means, so each pair weighs 1 / its language's pairs."""
     if by == "pair":
         return None
-    columns = {key: _column(by, key, p.query_lang, p.doc_lang) for key, p in language_pairs(r).items()}
+    columns = {key: _column(by, key, p.query_lang, p.doc_lang) for key, p in language_pairs(r).items()
+               if not p.query_set}
     sizes = pd.Series(columns).value_counts()
     return {key: 1.0 / sizes[col] for key, col in columns.items()}
+
+
+def _query_ids(task: str) -> str:
+    """How the task's query ids recur across pairs (TaskSpec.query_ids); `shared` for a task
+    whose definition is not here."""
+    from clirbench.core.errors import ClirbenchError
+    from clirbench.tasks import load_task
+
+    try:
+        return load_task(task).query_ids
+    except ClirbenchError:
+        return "shared"
 
 
 def _test(a: ResultsFile, b: ResultsFile, metric: str, by: By, column: str) -> stats.Test | None:
@@ -42,7 +58,7 @@ def _test(a: ResultsFile, b: ResultsFile, metric: str, by: By, column: str) -> s
     if not any(set(mine.get(p, {})) & set(theirs.get(p, {})) for p in mine):
         return None
     weights = _all_weights(a, by) if column == ALL else None
-    return stats.compare([mine], [theirs], weights=weights)
+    return stats.compare([mine], [theirs], stats.clusters(_query_ids(a.task), a.pairs), weights=weights)
 
 
 def _rows(pairs: list[tuple[ResultsFile, ResultsFile]], metric: str, by: By, columns=None) -> list[dict]:
@@ -85,26 +101,32 @@ def compare(results: list[ResultsFile], baseline: str, metric: str, by: By = "pa
 
 @dataclass
 class BestGroup:
-    """The systems whose `column` is not significantly below the best system's."""
+    """The systems whose `column` is not significantly below the best system's, the best chosen
+    on the pairs every system ran (so that its lead is not one of coverage)."""
 
-    best: str
+    best: str | None  # None: no pair that every system ran
     column: str
     members: list[str]  # the best first
+    untested: list[str]  # systems with no query in common with the best
     correction: str
     table: pd.DataFrame  # each other system against the best
 
 
 def best_group(results: list[ResultsFile], metric: str, by: By = "pair", column: str = ALL,
                correction: str = DEFAULT_CORRECTION) -> BestGroup:
-    from clirbench.leaderboard.tables import score_table
+    from clirbench.leaderboard.tables import common_pairs, score_table
 
-    scores = score_table(results, metric, by).scores
+    shared, keys = common_pairs(results, metric)
+    scores = score_table(shared, metric, by).scores if keys else None
+    if scores is None or column not in scores or scores[column].isna().all():
+        return BestGroup(None, column, [], [], correction, _corrected([], correction))
     best = str(scores[column].idxmax())
-    by_name = {r.model.name: r for r in results}
+    by_name = {r.model.name: r for r in shared}
     rows = _rows([(by_name[name], by_name[best]) for name in scores.index if name != best], metric, by, [column])
     table = _corrected(rows, correction)
-    members = [best, *table.loc[~table["significant"], "system"]]
-    return BestGroup(best, column, members, correction, table)
+    below = table["significant"] & (table["diff"] < 0)
+    untested = [name for name in scores.index if name != best and name not in set(table["system"])]
+    return BestGroup(best, column, [best, *table.loc[~below, "system"]], untested, correction, table)
 
 
 def difference_grid(comparison: Comparison) -> pd.DataFrame:

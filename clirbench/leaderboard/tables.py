@@ -74,11 +74,20 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     # A system with only pool pairs has no row here (it shows in the summary view).
     results = [r for r in results if language_pairs(r)] or results
     counts = {r.model.name: sum(metric in p.metrics for p in language_pairs(r).values()) for r in results}
+    translated: set[str] = set()
     for r in results:
         cells: dict[str, list[float]] = {}
         cross_values = []
         for key, pair in language_pairs(r).items():
             if metric not in pair.metrics:
+                continue
+            if pair.query_set:
+                # Questions in their human translation (AfriQA-R's `hau:en-en`): a reference column
+                # of the pair view, in no average and no language's column.
+                if by == "pair":
+                    cells.setdefault(key, []).append(pair.metrics[metric])
+                    translated.add(key)
+                    levels[key] = "translated"
                 continue
             col = _column(by, key, pair.query_lang, pair.doc_lang)
             cells.setdefault(col, []).append(pair.metrics[metric])
@@ -89,10 +98,10 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
         cross[r.model.name] = sum(cross_values) / len(cross_values) if cross_values else float("nan")
     scores = pd.DataFrame.from_dict(rows, orient="index")
     scores = scores[sorted(scores.columns)]
-    high = [c for c in scores.columns if levels[c] == "high"]
-    low = [c for c in scores.columns if levels[c] == "low"]
+    high = [c for c in scores.columns if levels.get(c) == "high"]
+    low = [c for c in scores.columns if levels.get(c) == "low"]
     values = scores.copy()
-    scores["avg all"] = values.mean(axis=1)
+    scores["avg all"] = values.drop(columns=sorted(translated)).mean(axis=1)
     scores["avg high"] = values[high].mean(axis=1) if high else float("nan")
     scores["avg low"] = values[low].mean(axis=1) if low else float("nan")
     scores["avg cross-lingual"] = pd.Series(cross)

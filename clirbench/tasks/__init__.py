@@ -188,6 +188,10 @@ class TaskSpec(_Strict):
     source_datasets: list[str] = []
     # Languages of the source that have no pairs, and why (AfriQA's Wolof has no gold passage).
     languages_without_pairs: dict[str, str] = {}
+    # Whether a query id names the same question in every pair (MLQA-R's ids, FLORES-200's
+    # sentences: `shared`), or only within one language's pairs (AfriQA's and Tatoeba's ids are
+    # line numbers: `per-language`). Significance tests resample a question as one unit.
+    query_ids: Literal["shared", "per-language"] = "shared"
 
     def zero_shot(self, training_data: list[str] | None) -> bool | None:
         """Whether a system trained on `training_data` is zero-shot here; None when unknown

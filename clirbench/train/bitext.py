@@ -12,7 +12,7 @@ from pathlib import Path
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.data import afriqa, flores, lareqa, ntrex
-from clirbench.data.evaluation_texts import evaluation_texts, normalised
+from clirbench.data.evaluation_texts import evaluation_texts, held_out, normalised
 from clirbench.train.recipe import BitextSource
 
 
@@ -118,9 +118,18 @@ def without_evaluation_texts(pairs: list[Pair]) -> tuple[list[Pair], int]:
     return kept, len(pairs) - len(kept)
 
 
-def load_bitext(sources: list[BitextSource], dev_fraction: float) -> tuple[list[Pair], list[Pair]]:
-    """(training pairs, dev pairs) of every source, in a fixed order, without evaluation texts."""
-    pairs, _ = without_evaluation_texts([p for source in sources for p in READERS[source.kind](source)])
+def load_checked_bitext(sources: list[BitextSource], dev_fraction: float) -> tuple[list[Pair], list[Pair], dict]:
+    """(training pairs, dev pairs, the leak check's record) of every source, in a fixed order,
+    without evaluation texts; the record (for the student's manifest) says how many pairs were
+    dropped and which evaluation files were here to check against."""
+    pairs, dropped = without_evaluation_texts([p for source in sources for p in READERS[source.kind](source)])
     train = [p for p in pairs if not in_dev(p.pair_id, dev_fraction)]
     dev = [p for p in pairs if in_dev(p.pair_id, dev_fraction)]
+    return train, dev, {"dropped_pairs": dropped, "checked_against": held_out()}
+
+
+def load_bitext(sources: list[BitextSource], dev_fraction: float) -> tuple[list[Pair], list[Pair]]:
+    """(training pairs, dev pairs) of every source, in a fixed order, without evaluation texts."""
+    train, dev, _ = load_checked_bitext(sources, dev_fraction)
     return train, dev
+

@@ -23,7 +23,7 @@ import torch
 from clirbench.core.errors import ClirbenchError
 from clirbench.data import lareqa, register_all
 from clirbench.systems.hf_encoder import HFEncoder
-from clirbench.train.bitext import Pair, load_bitext
+from clirbench.train.bitext import Pair, load_checked_bitext
 from clirbench.train.encoding import (autocast, base_encoder, embed_all, load_transformers, mean_pooled, resolve_device,
                                       resolve_precision)
 from clirbench.train.loop import StepReport, finished_model, run_loop, seed_everything
@@ -157,7 +157,7 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
         return model_dir
     seed_everything(recipe.seed)
     teacher = base_encoder(recipe.teacher)
-    train, dev = load_bitext(recipe.bitext, recipe.dev_fraction)
+    train, dev, leak_check = load_checked_bitext(recipe.bitext, recipe.dev_fraction)
     if not train:
         raise ClirbenchError("the recipe's bitext holds no training pairs", "check `bitext:` sources and `limit`")
     distiller = Distiller(recipe, teacher, train)
@@ -165,6 +165,6 @@ def train_optical(recipe: OpticalRecipe, out_dir: Path, on_step: Callable[[StepR
     state = run_loop(distiller.student, lambda step: distiller.loss(_batch(train, step, recipe.batch_size, recipe.seed)),
                      recipe, out_dir, dev_score, on_step, log)
     teacher_score = dev_score(distiller.teacher)  # the untrained starting point
-    folder = write_student(model_dir, recipe, teacher, distiller, train, dev, state, teacher_score)
+    folder = write_student(model_dir, recipe, teacher, distiller, train, dev, state, teacher_score, leak_check)
     shutil.rmtree(out_dir / "checkpoints", ignore_errors=True)  # 1.4 GB each: the model is written
     return folder

@@ -33,11 +33,17 @@ MEASURES = ("RR@10", "AP")
 ALPHA = stats.ALPHA
 CORRECTION = "holm"
 LEVELS = ("high (query)", "low (query)")
-ENGLISH = "en"
+
+
+def _english(code: str) -> bool:
+    """English under any of its codes (`en`, `eng`, `eng_Latn`)."""
+    return language(code).iso639_3 == "eng"
+
+
 DIRECTIONS = {
-    "X->en": lambda q, d: q != d and d == ENGLISH,
-    "en->X": lambda q, d: q != d and q == ENGLISH,
-    "X->Y": lambda q, d: q != d and ENGLISH not in (q, d),
+    "X->en": lambda q, d: q != d and _english(d) and not _english(q),
+    "en->X": lambda q, d: q != d and _english(q) and not _english(d),
+    "X->Y": lambda q, d: q != d and not _english(q) and not _english(d),
     "monolingual": lambda q, d: q == d,
 }
 
@@ -66,7 +72,8 @@ def _columns(results: ResultsFile, pairs: list[str], teacher_only: set[str]) -> 
         columns[column] = [k for lang, keys in trained.items() if language(lang).resource_level == level for k in keys]
     columns[_all_column(teacher_only)] = [k for keys in trained.values() for k in keys]
     # By direction (OPTICAL's question is X->en): over every language pair, teacher-only ones too.
-    language_pairs = [k for keys in by_lang.values() for k in keys]
+    # Translated questions (AfriQA-R's `hau:en-en`) are a reference, in no direction.
+    language_pairs = [k for keys in by_lang.values() for k in keys if not results.pairs[k].query_set]
     for name, keep in DIRECTIONS.items():
         columns[name] = [k for k in language_pairs if keep(results.pairs[k].query_lang, results.pairs[k].doc_lang)]
     return {name: keys for name, keys in columns.items() if keys}
@@ -95,8 +102,10 @@ def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[
     for condition, baseline in comparisons:
         for measure in MEASURES:
             for column, keys in columns.items():
+                first = by_condition[condition][0]
                 test = stats.compare(_per_query(by_condition[condition], keys, measure),
-                                     _per_query(by_condition[baseline], keys, measure))
+                                     _per_query(by_condition[baseline], keys, measure),
+                                     stats.clusters(load_task(first.task).query_ids, first.pairs))
                 rows.append({"condition": condition, "against": baseline, "measure": measure, "column": column,
                              "diff": test.diff, "ci_low": test.ci_low, "ci_high": test.ci_high, "p": test.p,
                              "p_seed": test.p_seed, "seeds": list(test.n_seeds), "n": test.n_clusters,
@@ -267,6 +276,9 @@ def _runs(record: dict, out_dir: Path) -> dict[str, tuple[ResultsFile, dict | No
             raise ClirbenchError(f"{out_dir}: the runs' results (e.g. {missing}) are not here, and there is no {RUNS_BUNDLE}",
                                  "rerun the experiment (finished runs are skipped), or restore the report folder")
         stored = json.loads(gzip.decompress(bundle.read_bytes()))
+        if lacking := [key for key in record["runs"] if key not in stored]:
+            raise ClirbenchError(f"{bundle} lacks the runs {', '.join(lacking)} of {out_dir / 'conditions.json'}, and "
+                                 "their results are not here", "rerun the experiment (finished runs are skipped)")
         return {key: (parse_results(stored[key]["results"]), stored[key]["manifest"]) for key in record["runs"]}
     runs = {key: (load_results(Path(run["results"])),
                   yaml.safe_load(Path(run["manifest"]).read_text()) if run["manifest"] else None)

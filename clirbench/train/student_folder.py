@@ -55,7 +55,7 @@ def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenize
 
 
 def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, distiller, train: list[Pair],
-                  dev: list[Pair], state: dict, teacher_dev: float | None) -> Path:
+                  dev: list[Pair], state: dict, teacher_dev: float | None, leak_check: dict) -> Path:
     sizes: dict[str, dict[str, int]] = {}
     for split, pairs in (("train", train), ("dev", dev)):
         for p in pairs:
@@ -68,6 +68,8 @@ def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, di
         "documents": "teacher",
         "bitext": [{**s.model_dump(mode="json", exclude_defaults=True), "kind": s.kind} for s in recipe.bitext],
         "pairs": sizes,
+        # Bitext pairs dropped because a side is an evaluation text, and the evaluation files checked.
+        "evaluation_texts": leak_check,
         "dev": {"measure": "RR@10, X->en over XQuAD-R English sentences, dev question ids",
                 "by_step": state["dev"], "teacher": teacher_dev},
         "training_data": training_data,
