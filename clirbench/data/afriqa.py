@@ -26,9 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import ir_datasets
-from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, GenericQuery, TrecQrel
-
 from clirbench.core.errors import ClirbenchError
+from clirbench.data.handlers import BinaryQrels, TextDocs, TextQueries
 from clirbench.data.pinned import PinnedSource
 
 COMMIT = "5c29933753692c28773c34ac1f68482007f1d2bb"
@@ -123,80 +122,30 @@ def load_split(lang: str, split: str) -> AfriqaSplit:
     return AfriqaSplit(lang, split, questions, passages, gold, left_out)
 
 
-class _AfriqaFiles:
-    """What clirbench.data.availability asks a handler: the source files it reads."""
-
-    _lang: str
-    _split: str
-
-    def pinned_files(self) -> list[tuple[PinnedSource, str]]:
-        return [(SOURCE, f) for f in files(self._lang, self._split)]
-
-
-class AfriqaDocs(_AfriqaFiles, BaseDocs):
-    def __init__(self, lang: str, split: str):
-        self._lang, self._split = lang, split
-
-    def docs_iter(self):
-        for did, text in load_split(self._lang, self._split).passages.items():
-            yield GenericDoc(did, text)
-
-    def docs_count(self):
-        return len(load_split(self._lang, self._split).passages)
-
-    def docs_cls(self):
-        return GenericDoc
-
-    def docs_namespace(self):
-        return f"clirbench/afriqa/{self._split}/{self._lang}"
-
-    def docs_lang(self):
-        return PIVOTS[self._lang]
-
-
-class AfriqaQueries(_AfriqaFiles, BaseQueries):
-    """The questions that have a gold passage: as written, or in their human translation."""
-
-    def __init__(self, lang: str, split: str, translated: bool):
-        self._lang, self._split, self._translated = lang, split, translated
-
-    def queries_iter(self):
-        for q in load_split(self._lang, self._split).judged():
-            yield GenericQuery(q.qid, q.translation if self._translated else q.text)
-
-    def queries_cls(self):
-        return GenericQuery
-
-    def queries_namespace(self):
-        return f"clirbench/afriqa/{self._split}/{self._lang}"
-
-    def queries_lang(self):
-        return PIVOTS[self._lang] if self._translated else self._lang
-
-
-class AfriqaQrels(_AfriqaFiles, BaseQrels):
-    def __init__(self, lang: str, split: str):
-        self._lang, self._split = lang, split
-
-    def qrels_iter(self):
-        for qid, did in load_split(self._lang, self._split).gold.items():
-            yield TrecQrel(qid, did, 1, "0")
-
-    def qrels_cls(self):
-        return TrecQrel
-
-    def qrels_defs(self):
-        return {1: "the gold passage that annotators found to answer the question"}
-
-
 def dataset_id(lang: str, split: str, translated: bool = False) -> str:
     return f"clirbench/afriqa/{split}/{lang}" + ("/translated" if translated else "")
+
+
+def _dataset(lang: str, split: str, translated: bool) -> ir_datasets.Dataset:
+    """The pool, the questions that have a gold passage (as written, or in their human
+    translation) and their qrels, read on use."""
+    namespace = f"clirbench/afriqa/{split}/{lang}"
+
+    def source_files():
+        return [(SOURCE, f) for f in files(lang, split)]
+
+    def questions():
+        return ((q.qid, q.translation if translated else q.text) for q in load_split(lang, split).judged())
+
+    return ir_datasets.Dataset(
+        TextDocs(lambda: load_split(lang, split).passages.items(), namespace, PIVOTS[lang], source_files),
+        TextQueries(questions, namespace, PIVOTS[lang] if translated else lang, source_files),
+        BinaryQrels(lambda: load_split(lang, split).gold.items(),
+                    "the gold passage that annotators found to answer the question", source_files))
 
 
 def register() -> None:
     for lang in PIVOTS:
         for split in SPLITS:
-            docs, qrels = AfriqaDocs(lang, split), AfriqaQrels(lang, split)
             for translated in (False, True):
-                ir_datasets.registry.register(dataset_id(lang, split, translated),
-                                              ir_datasets.Dataset(docs, AfriqaQueries(lang, split, translated), qrels))
+                ir_datasets.registry.register(dataset_id(lang, split, translated), _dataset(lang, split, translated))

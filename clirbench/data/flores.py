@@ -17,9 +17,8 @@ import csv
 from functools import lru_cache
 
 import ir_datasets
-from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, GenericQuery, TrecQrel
-
 from clirbench.core.errors import ClirbenchError
+from clirbench.data.handlers import BinaryQrels, TextDocs, TextQueries
 from clirbench.data.pinned import PinnedSource, read_md5sums
 
 COMMIT = "593cea88519930f776c1a4a1980b6a35b39dca57"
@@ -62,77 +61,31 @@ def sentences(lang: str, split: str) -> dict[str, str]:
     return out
 
 
-class FloresDocs(BaseDocs):
-    def __init__(self, lang: str, split: str):
-        self._lang, self._split = lang, split
-
-    def pinned_files(self) -> list[tuple[PinnedSource, str]]:
-        return [(SOURCE, known_file(self._lang, self._split))]
-
-    def docs_iter(self):
-        for index_id, text in sentences(self._lang, self._split).items():
-            yield GenericDoc(f"{self._lang}-{index_id}", text)
-
-    def docs_count(self):
-        return len(sentences(self._lang, self._split))
-
-    def docs_cls(self):
-        return GenericDoc
-
-    def docs_namespace(self):
-        return f"clirbench/flores/{self._split}/{self._lang}"
-
-    def docs_lang(self):
-        return self._lang
+def _files(*langs: str, split: str):
+    return lambda: [(SOURCE, known_file(lang, split)) for lang in langs]
 
 
-class FloresQueries(BaseQueries):
-    def __init__(self, lang: str, split: str):
-        self._lang, self._split = lang, split
-
-    pinned_files = FloresDocs.pinned_files
-
-    def queries_iter(self):
-        for index_id, text in sentences(self._lang, self._split).items():
-            yield GenericQuery(index_id, text)
-
-    def queries_cls(self):
-        return GenericQuery
-
-    def queries_namespace(self):
-        return f"clirbench/flores/{self._split}/{self._lang}"
-
-    def queries_lang(self):
-        return self._lang
-
-
-class FloresQrels(BaseQrels):
-    """Each query's translation in the document language; a sentence missing from either side
-    has no judgement."""
-
-    def __init__(self, query_lang: str, doc_lang: str, split: str):
-        self._query_lang, self._doc_lang, self._split = query_lang, doc_lang, split
-
-    def pinned_files(self) -> list[tuple[PinnedSource, str]]:
-        return [(SOURCE, known_file(lang, self._split)) for lang in (self._query_lang, self._doc_lang)]
-
-    def qrels_iter(self):
-        targets = sentences(self._doc_lang, self._split)
-        for index_id in sentences(self._query_lang, self._split):
-            if index_id in targets:
-                yield TrecQrel(index_id, f"{self._doc_lang}-{index_id}", 1, "0")
-
-    def qrels_cls(self):
-        return TrecQrel
-
-    def qrels_defs(self):
-        return {1: "the translation of the query sentence"}
+def _docs(lang: str, split: str) -> TextDocs:
+    """The sentences of `lang`, doc ids `{lang}-{index_id}`."""
+    return TextDocs(lambda: ((f"{lang}-{i}", text) for i, text in sentences(lang, split).items()),
+                    f"clirbench/flores/{split}/{lang}", lang, _files(lang, split=split))
 
 
 def _pair_dataset(dataset_id: str, groups: tuple[str, ...]):
+    """X's sentences as queries against Y's; each query's translation (the same index_id) is
+    relevant; a sentence missing from either side has no judgement."""
     split, query_lang, doc_lang = groups
-    return ir_datasets.Dataset(FloresDocs(doc_lang, split), FloresQueries(query_lang, split),
-                               FloresQrels(query_lang, doc_lang, split))
+
+    def qrels():
+        targets = sentences(doc_lang, split)
+        return ((i, f"{doc_lang}-{i}") for i in sentences(query_lang, split) if i in targets)
+
+    files = _files(query_lang, doc_lang, split=split)
+    return ir_datasets.Dataset(
+        _docs(doc_lang, split),
+        TextQueries(lambda: sentences(query_lang, split).items(), f"clirbench/flores/{split}/{query_lang}", query_lang,
+                    files),
+        BinaryQrels(qrels, "the translation of the query sentence", files))
 
 
 def register() -> None:
@@ -140,6 +93,6 @@ def register() -> None:
     would be 125k records): a pattern that ir_datasets resolves when an ID is loaded."""
     for split in SPLITS:
         for lang in languages():
-            ir_datasets.registry.register(f"clirbench/flores/{split}/{lang}", ir_datasets.Dataset(FloresDocs(lang, split)))
+            ir_datasets.registry.register(f"clirbench/flores/{split}/{lang}", ir_datasets.Dataset(_docs(lang, split)))
     ir_datasets.registry.register_pattern(r"^clirbench/flores/(train|dev|test)/([a-z]{3}_[A-Za-z]{4})-([a-z]{3}_[A-Za-z]{4})$",
                                           _pair_dataset)

@@ -13,9 +13,8 @@ text occurs twice on the other side is right only at its own line.
 from functools import lru_cache
 
 import ir_datasets
-from ir_datasets.formats import BaseDocs, BaseQrels, BaseQueries, GenericDoc, GenericQuery, TrecQrel
-
 from clirbench.core.errors import ClirbenchError
+from clirbench.data.handlers import BinaryQrels, TextDocs, TextQueries
 from clirbench.data.pinned import PinnedSource, read_md5sums
 
 COMMIT = "74bc6ae7ffb7cba670fe0f428d0ede9f666fb821"
@@ -52,76 +51,27 @@ def _checked_sides(lang: str) -> tuple[list[str], list[str]]:
     return foreign, english
 
 
-class _TatoebaFiles:
-    """What clirbench.data.availability asks a handler: the source files it reads (both
-    sides: they are checked against each other)."""
+def _dataset(lang: str, query_side: str, doc_side: str) -> ir_datasets.Dataset:
+    """One direction of `lang`'s test set: line i of the query side against every line of the
+    document side (doc ids `{side}-{line}`); line i of the document side is relevant."""
+    def side(name):
+        return _checked_sides(lang)[name == ENGLISH]
 
-    _lang: str
+    def files():
+        return [(SOURCE, side_file(lang, s)) for s in (lang, ENGLISH)]  # checked against each other
 
-    def pinned_files(self) -> list[tuple[PinnedSource, str]]:
-        return [(SOURCE, side_file(self._lang, side)) for side in (self._lang, ENGLISH)]
-
-
-class TatoebaDocs(_TatoebaFiles, BaseDocs):
-    """One side of one language's test set; doc ids `{side}-{line}`."""
-
-    def __init__(self, lang: str, side: str):
-        self._lang, self._side = lang, side
-
-    def docs_iter(self):
-        for i, text in enumerate(_checked_sides(self._lang)[self._side == ENGLISH]):
-            yield GenericDoc(f"{self._side}-{i}", text)
-
-    def docs_count(self):
-        return len(lines(self._lang, self._side))
-
-    def docs_cls(self):
-        return GenericDoc
-
-    def docs_namespace(self):
-        return f"clirbench/tatoeba/{self._lang}-eng/{self._side}"
-
-    def docs_lang(self):
-        return self._side
-
-
-class TatoebaQueries(_TatoebaFiles, BaseQueries):
-    def __init__(self, lang: str, side: str):
-        self._lang, self._side = lang, side
-
-    def queries_iter(self):
-        for i, text in enumerate(_checked_sides(self._lang)[self._side == ENGLISH]):
-            yield GenericQuery(str(i), text)
-
-    def queries_cls(self):
-        return GenericQuery
-
-    def queries_namespace(self):
-        return f"clirbench/tatoeba/{self._lang}-eng/{self._side}"
-
-    def queries_lang(self):
-        return self._side
-
-
-class TatoebaQrels(_TatoebaFiles, BaseQrels):
-    def __init__(self, lang: str, doc_side: str):
-        self._lang, self._doc_side = lang, doc_side
-
-    def qrels_iter(self):
-        for i in range(len(_checked_sides(self._lang)[0])):
-            yield TrecQrel(str(i), f"{self._doc_side}-{i}", 1, "0")
-
-    def qrels_cls(self):
-        return TrecQrel
-
-    def qrels_defs(self):
-        return {1: "the aligned translation of the query sentence"}
+    namespace = f"clirbench/tatoeba/{lang}-eng"
+    return ir_datasets.Dataset(
+        TextDocs(lambda: ((f"{doc_side}-{i}", t) for i, t in enumerate(side(doc_side))), f"{namespace}/{doc_side}",
+                 doc_side, files),
+        TextQueries(lambda: ((str(i), t) for i, t in enumerate(side(query_side))), f"{namespace}/{query_side}",
+                    query_side, files),
+        BinaryQrels(lambda: ((str(i), f"{doc_side}-{i}") for i in range(len(side(doc_side)))),
+                    "the aligned translation of the query sentence", files))
 
 
 def register() -> None:
     for lang in languages():
         for query_side, doc_side in ((lang, ENGLISH), (ENGLISH, lang)):
-            ir_datasets.registry.register(
-                f"clirbench/tatoeba/{query_side}-{doc_side}",
-                ir_datasets.Dataset(TatoebaDocs(lang, doc_side), TatoebaQueries(lang, query_side),
-                                    TatoebaQrels(lang, doc_side)))
+            ir_datasets.registry.register(f"clirbench/tatoeba/{query_side}-{doc_side}",
+                                          _dataset(lang, query_side, doc_side))
