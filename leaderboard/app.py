@@ -143,8 +143,10 @@ with tab_base:
 with tab_matrix:
     name = st.selectbox("System", systems, key="matrix-system")
     chosen = next(r for r in results if r.model.name == name)
+    # Translated questions (`hau:en-en`) are a reference, not a cell of the language matrix.
     cells = pd.DataFrame([{"query": p.query_lang, "documents": p.doc_lang, metric: p.metrics.get(metric)}
-                          for p in language_pairs(chosen).values()], columns=["query", "documents", metric])
+                          for p in language_pairs(chosen).values() if not p.query_set],
+                         columns=["query", "documents", metric])
     if cells.empty:
         st.info(f"{md(name)} has no language-pair results on {md(task)} (only multilingual-pool pairs: see Language bias).")
     else:

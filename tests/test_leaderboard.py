@@ -327,3 +327,20 @@ def test_app_leaves_out_a_file_that_lacks_the_measure(results_dir, monkeypatch, 
     assert not app.exception
     assert set(app.table[0].value.index) == {"bm25s"}
     assert any("no RR@10" in w.value and "hashed-ngrams" in w.value for w in app.warning)
+
+
+def test_app_shows_translated_questions_apart(monkeypatch, tmp_path):
+    """AfriQA-R's committed baselines: the `hau:en-en` pairs (questions in their human
+    translation) are columns of the pair view, in no average, and no cell of the matrix (six of
+    them are en-en: the matrix once failed on the duplicates)."""
+    from streamlit.testing.v1 import AppTest
+
+    shutil.copytree(REPO / "baselines" / "afriqa-r", tmp_path / "results" / "afriqa-r")
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(tmp_path / "results"))
+    app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=120).run()
+    assert not app.exception
+    results = collect([tmp_path / "results"]).for_task("afriqa-r")
+    scores = score_table(results, "RR@10").scores
+    native = [c for c in scores.columns if c.endswith("-en") and ":" not in c]
+    assert "hau:en-en" in scores.columns
+    assert scores.at["me5-small", "avg all"] == pytest.approx(scores.loc["me5-small", native].mean())
