@@ -67,21 +67,22 @@ def cmd_tasks(args) -> int:
         spec = load_task(args.task)
         console.print(f"[bold]{spec.name}[/bold]: {spec.description}\n[dim]{spec.citation}[/dim]")
         table = Table("pair", "class", "queries", "documents", "qrels", "available here")
-        for p in spec.pairs():
-            missing = missing_files(p.inputs())
+        pairs = spec.pairs()
+        missing = {p.key: missing_files(p.inputs()) for p in pairs}  # each pair's files looked up once
+        for p in pairs:
             table.add_row(p.key, "?" if p.resource_class is None else str(p.resource_class), p.queries, p.docs, p.qrels,
-                          "[green]yes[/green]" if not missing else f"[red]no[/red] ({len(missing)} files missing)")
+                          "[green]yes[/green]" if not missing[p.key]
+                          else f"[red]no[/red] ({len(missing[p.key])} files missing)")
         console.print(table)
         for lang, why in spec.languages_without_pairs.items():
             console.print(f"{lang}: no pairs: {why}")
-        all_missing = missing_files([i for p in spec.pairs() for i in p.inputs()])
+        all_missing = list({f.path: f for files in missing.values() for f in files}.values())
         if all_missing:
             def sides(p):
                 return {p.query_set or p.query_lang, p.doc_lang}
 
-            missing_pairs = [p for p in spec.pairs() if missing_files(p.inputs())]
-            complete = set().union(*(sides(p) for p in spec.pairs() if p not in missing_pairs))
-            langs = sorted(set().union(*(sides(p) for p in missing_pairs)) - complete)
+            complete = set().union(*(sides(p) for p in pairs if not missing[p.key]))
+            langs = sorted(set().union(*(sides(p) for p in pairs if missing[p.key])) - complete)
             console.print(f"Languages whose files are not here: {', '.join(langs)}.\n"
                           "Missing files (downloaded from their source when the network allows; or set "
                           "CLIRBENCH_LOCAL_DATA to a folder holding a copy):\n" + describe_missing(all_missing))
@@ -253,10 +254,10 @@ def cmd_check(args) -> int:
 
 def cmd_show(args) -> int:
     from clirbench.eval.report import result_tables
-    from clirbench.eval.results import load_results, results_path
+    from clirbench.eval.results import load_results, results_path, stored_results
 
     path = results_path(Path(args.out), args.task, args.model)
-    if not path.exists():
+    if not stored_results(path).exists():
         raise ClirbenchError(f"no results at {path}",
                              f"written elsewhere (`clirbench run --out DIR`)? give the same `--out DIR` to show; "
                              f"else run `clirbench run --task {args.task} --model {args.model}` first")
@@ -269,10 +270,10 @@ def cmd_show(args) -> int:
 
 def cmd_compare(args) -> int:
     from clirbench.eval.published import agreement, read_published
-    from clirbench.eval.results import load_results, results_path
+    from clirbench.eval.results import load_results, results_path, stored_results
 
     path = results_path(Path(args.out), args.task, args.model)
-    if not path.exists():
+    if not stored_results(path).exists():
         raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model} "
                                                       f"--out {args.out}` first")
     results = load_results(path)

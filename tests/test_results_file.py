@@ -65,3 +65,33 @@ def test_a_version_1_file_with_an_unknown_measure_is_skipped_not_fatal(old_file)
     old_file.write_text(json.dumps({**VERSION_1, "metrics": ["NotAMeasure@10"]}))
     found = collect([old_file.parents[2]], known_tasks={"wikiclir"})
     assert found.for_task("wikiclir") == [] and "cannot migrate from schema version 1" in found.warnings[0]
+
+
+def test_a_gzipped_results_file_is_read_where_no_plain_one_stands(tmp_path):
+    """Committed baselines are `results.json.gz`: loading, collecting and going on from one."""
+    import gzip
+    import shutil
+
+    from clirbench.eval.results import load_results, results_path, stored_results
+    from clirbench.eval.runner import run_task
+    from clirbench.leaderboard.collect import collect
+    from clirbench.systems.bm25s_retriever import Bm25sRetriever
+    from clirbench.tasks import load_task, select_pairs
+
+    toy = load_task("toy")
+    out = tmp_path / "results"
+    run_task(toy, Bm25sRetriever(), select_pairs(toy, ["en-sw"]), out_dir=out, cache_dir=tmp_path / "cache")
+    path = results_path(out, "toy", "bm25s")
+    plain = load_results(path)
+    path.with_name("results.json.gz").write_bytes(gzip.compress(path.read_bytes()))
+    path.unlink()
+    assert stored_results(path).name == "results.json.gz"
+    assert load_results(path).pairs["en-sw"].per_query == plain.pairs["en-sw"].per_query
+    assert [r.model.name for r in collect([out]).for_task("toy")] == ["bm25s"]
+    # A run goes on from it: the finished pair is kept, the new one added, into results.json.
+    report = run_task(toy, Bm25sRetriever(), select_pairs(toy, ["en-sw", "sw-en"]), out_dir=out,
+                      cache_dir=tmp_path / "cache")
+    assert report.skipped == ["en-sw"] and set(load_results(path).pairs) == {"en-sw", "sw-en"} and path.exists()
+    found = collect([out])
+    assert len(found.for_task("toy")) == 1 and not found.warnings  # the plain file stands for the gzipped one
+    shutil.rmtree(out)

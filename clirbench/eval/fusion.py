@@ -18,7 +18,7 @@ from clirbench.eval.rank_fusion import fuse
 from clirbench.eval.trec import read_run, write_run
 from clirbench.core.contract import ModelMeta, ordered
 from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
-                                    run_file_of, PairSaver, writing_runs)
+                                    run_file_of, PairSaver, stored_results, writing_runs)
 from clirbench.tasks import PairSpec, TaskSpec
 
 METHODS = {"rrf": "reciprocal rank fusion (k=60)", "sum": "sum of min-max-normalised scores (CombSUM)"}
@@ -65,12 +65,12 @@ def parse_fusion(model: str, known: set[str]) -> list[str] | None:
 
 
 def systems_with_results(out_dir: Path, task: str) -> set[str]:
-    return {p.parent.name for p in (Path(out_dir) / task).glob("*/results.json")}
+    return {p.parent.name for p in (Path(out_dir) / task).glob("*/results.json*") if p.name in ("results.json", "results.json.gz")}
 
 
 def _component(out_dir: Path, task: str, system: str) -> ResultsFile:
     path = results_path(out_dir, task, system)
-    if not path.exists():
+    if not stored_results(path).exists():
         raise ClirbenchError(f"fusion: no results of {system!r} on {task} at {path}",
                              f"run it first: `clirbench run --model {system} --task {task} --out {out_dir}`")
     return load_results(path)
@@ -105,7 +105,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
     path = results_path(out_dir, spec.name, name)
     remove_debris(path, started)
     fingerprint = "+".join(c.model_fingerprint for c in components) + f":{method}"
-    results = load_results(path) if path.exists() else None
+    results = load_results(path) if stored_results(path).exists() else None
     if results is None or results.model_fingerprint != fingerprint:  # --force reruns pairs, keeps the others
         results = ResultsFile(task=spec.name, task_description=spec.description,
                               metrics=[m.name for m in spec.measures()],

@@ -3,6 +3,7 @@
 Files of an older schema version are migrated when read (as MTEB's results loader does), so
 results already computed are never lost to an upgrade; the next save writes the new version."""
 
+import gzip
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, fiel
 from clirbench.core.atomic import write_json_atomic
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.locking import locked, stale_temporaries
-from clirbench.core.textfiles import read_json
+from clirbench.core.textfiles import parse_json, read_json
 from clirbench.core.contract import ModelMeta
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME, path_name
 from clirbench.tasks import POOL
@@ -193,9 +194,24 @@ def run_file_of(pair_key: str) -> Path:
     return Path("runs") / f"{path_name(pair_key, 'pair')}.trec"
 
 
+def stored_results(path: Path) -> Path:
+    """`path`, or its gzipped copy `results.json.gz` where only that is here: the committed
+    baselines are kept compressed (a FLORES-R file is 9 MB of JSON, 0.3 MB gzipped). A run
+    that goes on from one reads it and writes `results.json` beside it."""
+    gz = Path(path).with_name(Path(path).name + ".gz")
+    return gz if not Path(path).exists() and gz.exists() else Path(path)
+
+
 def read_results_json(path: Path):
-    """The JSON a results file holds, unchecked; errors name the file."""
-    return read_json(path, "results file", "delete the file or rerun with --force")
+    """The JSON a results file (or its gzipped copy) holds, unchecked; errors name the file."""
+    path, hint = stored_results(path), "delete the file or rerun with --force"
+    if path.suffix != ".gz":
+        return read_json(path, "results file", hint)
+    try:
+        text = gzip.decompress(path.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as e:
+        raise ClirbenchError(f"{path}: not a gzipped UTF-8 results file ({e})", hint) from None
+    return parse_json(text, path, "results file", hint)
 
 
 def load_results(path: Path) -> ResultsFile:
@@ -228,7 +244,7 @@ def save_results(path: Path, results: ResultsFile, finished: Iterable[str] = ())
     finished = set(finished)
     with locked(path):
         on_disk = None
-        if path.exists():
+        if stored_results(path).exists():
             try:
                 on_disk = load_results(path)
             except ClirbenchError:  # unreadable: nothing in it to keep

@@ -27,7 +27,7 @@ from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, p
 from clirbench.systems.dense.retriever import as_retriever
 from clirbench.eval.trec import write_run
 from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
-                                    run_file_of, PairSaver, writing_runs)
+                                    run_file_of, PairSaver, stored_results, writing_runs)
 from clirbench.tasks import PairSpec, TaskSpec
 
 
@@ -237,7 +237,7 @@ def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, p
         model=plugin.meta, model_fingerprint=plugin.fingerprint(), versions=_versions(plugin, progress),
         created=now(), updated=now(),
     )
-    if not path.exists():
+    if not stored_results(path).exists():
         return fresh
     try:
         old = load_results(path)

@@ -61,7 +61,10 @@ def collect(roots: list[Path] | None = None, known_tasks: set[str] | None = None
     out = Collected()
     chosen: dict[tuple[str, str], tuple[Path, ResultsFile]] = {}
     for root in roots if roots is not None else default_roots():
-        for path in sorted(Path(root).glob("*/*/results.json")):
+        # A gzipped copy (committed baselines) counts where no plain file stands beside it.
+        plain = sorted(Path(root).glob("*/*/results.json"))
+        gzipped = [p for p in sorted(Path(root).glob("*/*/results.json.gz")) if p.with_suffix("") not in plain]
+        for path in plain + gzipped:
             results, warning = _read(path, known_tasks)
             if warning:
                 out.warnings.append(warning)

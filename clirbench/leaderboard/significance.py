@@ -4,6 +4,7 @@ stored in the results (a paired sign-flip test over query ids and a cluster-boot
 the very difference the table prints), corrected over every test of the table."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
 
@@ -41,6 +42,7 @@ def _all_weights(r: ResultsFile, by: By) -> dict[str, float] | None:
     return {key: 1.0 / sizes[col] for key, col in columns.items()}
 
 
+@lru_cache(maxsize=64)
 def _query_ids(task: str) -> str:
     """How the task's query ids recur across pairs (TaskSpec.query_ids); `shared` for a task
     whose definition is not here."""

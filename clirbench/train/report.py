@@ -99,13 +99,13 @@ def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[
     both levels corrected over every test of the report. A cell is starred when it holds at seed
     level (where both conditions have several seeds) and at question level."""
     rows = []
+    first = next(iter(by_condition.values()))[0]
+    cluster_of = stats.clusters(load_task(first.task).query_ids, first.pairs)  # one task: read once
     for condition, baseline in comparisons:
         for measure in MEASURES:
             for column, keys in columns.items():
-                first = by_condition[condition][0]
                 test = stats.compare(_per_query(by_condition[condition], keys, measure),
-                                     _per_query(by_condition[baseline], keys, measure),
-                                     stats.clusters(load_task(first.task).query_ids, first.pairs))
+                                     _per_query(by_condition[baseline], keys, measure), cluster_of)
                 rows.append({"condition": condition, "against": baseline, "measure": measure, "column": column,
                              "diff": test.diff, "ci_low": test.ci_low, "ci_high": test.ci_high, "p": test.p,
                              "p_seed": test.p_seed, "seeds": list(test.n_seeds), "n": test.n_clusters,
