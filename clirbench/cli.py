@@ -98,7 +98,7 @@ def cmd_tasks(args) -> int:
     return 0
 
 
-INSTALLABLE = {"me5-small": "clirbench.models.me5_small"}
+INSTALLABLE = {"me5-small": "clirbench.models.me5_small", "minilm-en": "clirbench.models.minilm_en"}
 
 
 def cmd_models(args) -> int:
@@ -502,7 +502,9 @@ def cmd_experiment(args) -> int:
         out = Path("trained") / "experiments" / name / "report"
     else:
         out = Path(args.experiment).parent / "results" / name
-    runs = Path(args.runs) if args.runs else Path("trained") / "experiments" / name
+    # A grid that scores another grid's students elsewhere trains into (and finds them in) its folder.
+    runs_name = (spec.students_of or spec.name) + ("-smoke" if args.smoke else "")
+    runs = Path(args.runs) if args.runs else Path("trained") / "experiments" / runs_name
     record = out / "conditions.json"
     if not args.report_only:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -106,6 +106,10 @@ def test_seed_level_tests_agree_with_scipy_and_need_two_seeds_a_side():
     assert stats.welch_p([0.6], b) == pytest.approx(scipy_stats.ttest_1samp(b, 0.6).pvalue)
     assert stats.welch_p(a, [0.6]) == pytest.approx(scipy_stats.ttest_1samp(a, 0.6).pvalue)
     assert stats.welch_p([0.6], [0.5]) is None
+    # A column no seed changes (English questions the teacher encodes): no training variance to
+    # test, so the question level decides alone.
+    assert stats.welch_p([0.89, 0.89, 0.89], [0.90]) is None
+    assert stats.welch_p([0.89, 0.89, 0.89], [0.89, 0.89, 0.89]) is None
 
 
 def test_a_pair_no_draw_holds_keeps_its_mean():

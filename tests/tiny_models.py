@@ -14,7 +14,7 @@ def toy_texts() -> list[str]:
     return texts
 
 
-def build_tiny_xlmr(folder: Path, seed: int = 0) -> Path:
+def build_tiny_xlmr(folder: Path, seed: int = 0, vocab_size: int = 400) -> Path:
     import torch
     from tokenizers import SentencePieceUnigramTokenizer
     from tokenizers.processors import TemplateProcessing
@@ -22,7 +22,7 @@ def build_tiny_xlmr(folder: Path, seed: int = 0) -> Path:
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # XLM-R's ids 0..4
     sp = SentencePieceUnigramTokenizer()
-    sp.train_from_iterator(toy_texts(), vocab_size=400, special_tokens=specials, unk_token="<unk>", show_progress=False)
+    sp.train_from_iterator(toy_texts(), vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>", show_progress=False)
     sp.post_processor = TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
                                            special_tokens=[("<s>", 0), ("</s>", 2)])
     tokenizer = XLMRobertaTokenizerFast(tokenizer_object=sp._tokenizer, bos_token="<s>", eos_token="</s>",

@@ -126,6 +126,14 @@ class Encoder(_Plugin):
     def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
         """Vectors of documents written in `lang`: float32, shape (len(texts), dim)."""
 
+    def not_applicable(self, query_lang: str, doc_lang: str) -> str | None:
+        """Why this encoder cannot run a pair (reported, never scored), or None. By default a
+        pair is out of reach when `meta.languages` lists languages and misses either side."""
+        if self.meta.languages is None:
+            return None
+        missing = [lang for lang in dict.fromkeys((query_lang, doc_lang)) if lang not in self.meta.languages]
+        return f"{', '.join(missing)} not among its languages ({', '.join(self.meta.languages)})" if missing else None
+
     def document_vectors_key(self) -> str:
         """Where its document vectors are cached (`<name>/<fingerprint>`). An encoder whose
         documents go through another encoder (a distilled student keeps its teacher's) returns

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import ir_datasets
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.languages import language
 from clirbench.data.handlers import BinaryQrels, TextDocs, TextQueries
 from clirbench.data.pinned import PinnedSource, read_md5sums
 
@@ -44,6 +45,26 @@ def known_file(lang: str, split: str) -> str:
 def languages() -> list[str]:
     """Every language of the source (205), from its checksums: present here or not."""
     return sorted({path.split("/")[2] for path in read_md5sums(SOURCE.name)})
+
+
+# A macrolanguage code whose FLORES-200 text is in one member language (AfriQA's `swa` questions
+# are Kiswahili, FLORES-200's `swh_Latn`).
+MEMBER = {"swa": "swh"}
+
+
+def resolve(code: str) -> str:
+    """The FLORES-200 code of a language given in any code style clirbench reads (`hau` ->
+    `hau_Latn`); an error when none, or several scripts, match."""
+    if code in languages():
+        return code
+    wanted = language(code).iso639_3
+    wanted = MEMBER.get(wanted, wanted)
+    same = [c for c in languages() if language(c).iso639_3 == wanted]
+    if len(same) == 1:
+        return same[0]
+    raise ClirbenchError(f"SIB-200 has {'several scripts' if same else 'no language'} for {code!r}"
+                         + (f": {', '.join(same)}" if same else ""),
+                         f"name one of its codes: {', '.join(same) if same else 'see `clirbench tasks flores-r`'}")
 
 
 @lru_cache(maxsize=512)

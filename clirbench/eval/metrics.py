@@ -28,3 +28,16 @@ def evaluate(
         per_query[name_of[metric.measure]][metric.query_id] = float(metric.value)
     means = {name: (sum(values.values()) / len(values) if values else 0.0) for name, values in per_query.items()}
     return means, per_query
+
+
+def evaluate_scores(measure: str, query_ids: list[str], scores, doc_ids: list[str],
+                    qrels: dict[str, dict[str, int]], k: int = 100) -> float:
+    """The mean of `measure` (e.g. "RR@10") over `query_ids`, from a (queries x documents) score
+    matrix: each row ranked in the one order of clirbench (`ordered`), top `k`, then ir-measures.
+    For scores computed outside a run, such as a recipe's dev score."""
+    from clirbench.core.contract import ordered
+    from clirbench.tasks.measures import task_measures
+
+    run = {qid: ordered(list(zip(doc_ids, map(float, row))), k) for qid, row in zip(query_ids, scores)}
+    means, _ = evaluate(task_measures([measure], 1), {q: qrels[q] for q in query_ids}, run)
+    return means[measure]

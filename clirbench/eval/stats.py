@@ -158,18 +158,18 @@ def sign_flip_p(data: Paired, draws: int = DRAWS, seed: int = SEED) -> float:
 def welch_p(a: list[float], b: list[float]) -> float | None:
     """Seed-level p: Welch's t-test over the two sides' seed values; where one side is a single
     run (an untrained baseline), a one-sample t-test of the other side's seeds against it; None
-    when neither side has two seeds (nothing measures training variance)."""
+    when neither side has two seeds, or no seed changed the value (nothing measures training
+    variance: the question level decides alone)."""
     from scipy import stats
 
-    if len(a) < 2 and len(b) < 2:
+    varying = [side for side in (a, b) if len(side) > 1]
+    # No seed moved the value (a column the training does not touch, such as English questions
+    # the teacher encodes): there is no training variance to test, and t would be 0/0.
+    if not varying or all(np.ptp(side) == 0 for side in varying):
         return None
     if len(a) < 2 or len(b) < 2:
         seeds, fixed = (a, b[0]) if len(b) < 2 else (b, a[0])
-        if np.ptp(seeds) == 0:
-            return 1.0 if seeds[0] == fixed else 0.0
         return float(stats.ttest_1samp(seeds, fixed).pvalue)
-    if np.ptp(a) == 0 and np.ptp(b) == 0:
-        return 1.0 if a[0] == b[0] else 0.0
     return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
 
 

@@ -68,6 +68,9 @@ class HFEncoderSettings(BaseModel):
     backend: Literal["transformers", "openvino"] = "transformers"
     # Metadata for the leaderboard.
     description: str = ""
+    # The languages it reads (None: any). A pair with a query or document language outside them
+    # is reported not applicable, never scored: an English-only model is not run on Hausa.
+    languages: list[str] | None = None
     training_data: list[str] | None = None  # None: unknown
     adapted_from: str | None = None
     license: str | None = None
@@ -185,6 +188,7 @@ class HFEncoder(Encoder):
             name=s.name or default_name(s.model),
             kind="encoder",
             description=s.description or f"transformers encoder {s.model}, {s.pooling} pooling",
+            languages=s.languages,
             parameters={
                 "model": s.model, "revision": self._revision(config), "pooling": s.pooling, "normalize": s.normalize,
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,

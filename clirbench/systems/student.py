@@ -14,6 +14,7 @@ from clirbench.core.contract import Encoder, ModelMeta
 from clirbench.core.errors import ClirbenchError
 
 MANIFEST = "clirbench-model.yaml"
+PROJECTION = "projection.safetensors"  # a linear map into the teacher's space, after pooling
 
 
 class StudentManifest(BaseModel):
@@ -30,6 +31,9 @@ class StudentManifest(BaseModel):
     training_data: list[str] | None = None
     adapted_from: str | None = None
     recipe: dict = {}  # every field of the recipe that trained it
+    # The student's own prefixes, pooling and length when it did not start as its teacher's copy.
+    student_settings: dict | None = None
+    projection: dict | None = None  # {"file": PROJECTION, "sha256": ...}
 
 
 def is_student_folder(path: str) -> bool:
@@ -54,7 +58,12 @@ class StudentEncoder(Encoder):
             raise ClirbenchError(f"{folder}: its teacher {manifest.teacher!r} has changed since training "
                                  f"(fingerprint {self.teacher.fingerprint()}, trained with {manifest.teacher_fingerprint})",
                                  "reinstall that teacher, or retrain the student")
-        self.student = HFEncoder(self.teacher.settings.model_copy(update={"model": str(folder), "name": manifest.name}))
+        own = manifest.student_settings or {}
+        self.projection = self._projection(folder, manifest.projection)
+        self.student = HFEncoder(self.teacher.settings.model_copy(update={
+            "model": str(folder), "name": manifest.name, "languages": None, **own,
+            # Pooled vectors are mapped into the teacher's space first, then normalised.
+            **({"normalize": False} if self.projection is not None else {})}))
         self.languages = None if manifest.student_languages is None else set(manifest.student_languages)
         self.own_documents = manifest.documents == "own"
         self.libraries = self.teacher.libraries
@@ -70,16 +79,48 @@ class StudentEncoder(Encoder):
                         "student_languages": sorted(self.languages) if self.languages else None,
                         "documents": manifest.documents, "recipe": manifest.recipe.get("recipe"),
                         "seed": manifest.recipe.get("seed"), "recipe_digest": manifest.recipe_digest,
-                        "weights_sha256": manifest.weights_sha256, **{k: v for k, v in t.parameters.items()
+                        "weights_sha256": manifest.weights_sha256,
+                        **({"projection_sha256": manifest.projection["sha256"]} if manifest.projection else {}),
+                        **{k: v for k, v in t.parameters.items()
                                                                        if k not in ("model", "revision")}},
             num_parameters=t.num_parameters, embedding_dim=t.embedding_dim,
             training_data=manifest.training_data, adapted_from=manifest.adapted_from,
             license=t.license, source=str(folder), notes=f"trained from {t.name}: {t.notes}",
         )
 
+    @staticmethod
+    def _projection(folder: Path, entry: dict | None) -> tuple[np.ndarray, np.ndarray] | None:
+        if entry is None:
+            return None
+        from safetensors.numpy import load_file
+
+        path = folder / entry["file"]
+        if not path.is_file():
+            raise ClirbenchError(f"{path}: the student's projection is missing (its manifest names it)",
+                                 "restore the file, or retrain the student")
+        weights = load_file(str(path))
+        return weights["weight"].astype(np.float32), weights["bias"].astype(np.float32)
+
+    def _by_student(self, lang: str) -> bool:
+        """The student encodes questions of its languages, and of every language its teacher
+        cannot read (an English teacher's student meets Arabic zero-shot); the teacher the rest."""
+        return self.languages is None or lang in self.languages or self.teacher.not_applicable(lang, lang) is not None
+
+    def not_applicable(self, query_lang: str, doc_lang: str) -> str | None:
+        if self.own_documents:
+            return self.student.not_applicable(doc_lang, doc_lang)
+        reason = self.teacher.not_applicable(doc_lang, doc_lang)
+        return f"documents go through its teacher {self.teacher.meta.name}: {reason}" if reason else None
+
     def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
-        encoder = self.student if self.languages is None or lang in self.languages else self.teacher
-        return encoder.encode_queries(texts, lang)
+        if not self._by_student(lang):
+            return self.teacher.encode_queries(texts, lang)
+        vectors = self.student.encode_queries(texts, lang)
+        if self.projection is None:
+            return vectors
+        weight, bias = self.projection
+        mapped = vectors @ weight.T + bias
+        return (mapped / np.maximum(np.linalg.norm(mapped, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
     def encode_documents(self, texts: list[str], lang: str) -> np.ndarray:
         return (self.student if self.own_documents else self.teacher).encode_documents(texts, lang)

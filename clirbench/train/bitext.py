@@ -52,8 +52,9 @@ def _flores(source: BitextSource) -> list[Pair]:
     english = flores.sentences(flores.ENGLISH, "train")
     pairs = []
     for lang in source.languages:
-        foreign = list(flores.sentences(lang, "train").items())[: source.limit]
-        pairs += [Pair(english[i], text, lang, f"flores:{lang}:train:{i}") for i, text in foreign if i in english]
+        code = flores.resolve(lang)  # the pairs keep the recipe's code: `hau`, read from `hau_Latn`
+        foreign = list(flores.sentences(code, "train").items())[: source.limit]
+        pairs += [Pair(english[i], text, lang, f"flores:{code}:train:{i}") for i, text in foreign if i in english]
     return pairs
 
 
@@ -122,10 +123,15 @@ def load_checked_bitext(sources: list[BitextSource], dev_fraction: float) -> tup
     """(training pairs, dev pairs, the leak check's record) of every source, in a fixed order,
     without evaluation texts; the record (for the student's manifest) says how many pairs were
     dropped and which evaluation files were here to check against."""
-    pairs, dropped = without_evaluation_texts([p for source in sources for p in READERS[source.kind](source)])
+    read = [(i, p) for i, source in enumerate(sources) for p in READERS[source.kind](source)]
+    pairs, dropped = without_evaluation_texts([p for _, p in read])
+    kept = set(pairs)
     train = [p for p in pairs if not in_dev(p.pair_id, dev_fraction)]
     dev = [p for p in pairs if in_dev(p.pair_id, dev_fraction)]
-    return train, dev, {"dropped_pairs": dropped, "checked_against": held_out()}
+    # Training pairs of each source (in the recipe's order), after the leak check and the dev split.
+    per_source = [sum(1 for j, p in read if j == i and p in kept and not in_dev(p.pair_id, dev_fraction))
+                  for i in range(len(sources))]
+    return train, dev, {"dropped_pairs": dropped, "checked_against": held_out(), "train_pairs_by_source": per_source}
 
 
 def load_bitext(sources: list[BitextSource], dev_fraction: float) -> tuple[list[Pair], list[Pair]]:

@@ -60,7 +60,9 @@ def embed(tokenizer, model, texts: list[str], prefix: str, max_length: int, prec
     batch = tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=max_length,
                       return_tensors="pt").to(model.device)
     with autocast(precision, model.device.type):
-        hidden = model(**batch).last_hidden_state
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+    # A transformers model returns its outputs; a student with a projection, the projected tokens.
+    hidden = out if torch.is_tensor(out) else out.last_hidden_state
     return mean_pooled(hidden, batch["attention_mask"])
 
 

@@ -16,6 +16,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.eval.results import results_path
 from clirbench.eval.runner import run_task
+from clirbench.systems.registry import load_model, model_listing
 from clirbench.systems.student import StudentEncoder
 from clirbench.tasks import load_task, select_pairs
 from clirbench.train.encoding import base_encoder
@@ -23,6 +24,13 @@ from clirbench.train.recipe import ContrastiveRecipe, load_recipe
 from clirbench.train.run import train
 
 _HINT = "see experiments/optical.yaml for a valid experiment"
+
+
+class SystemCondition(BaseModel):
+    """A condition that trains nothing: a named system (`me5-small`, `bm25`), scored as it is."""
+    model_config = ConfigDict(extra="forbid")
+
+    system: str
 
 
 class ExperimentSpec(BaseModel):
@@ -36,8 +44,12 @@ class ExperimentSpec(BaseModel):
                                    "all+pool (and the multilingual pool's), or a list of pair keys")
     seeds: list[int] = Field(min_length=1)
     baseline: str = Field(description="the condition the others are tested against")
-    # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained.
-    conditions: dict[str, list[str] | None] = Field(min_length=1)
+    # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained;
+    # {system: NAME}: that system, untrained (a baseline the recipe does not start from).
+    conditions: dict[str, list[str] | SystemCondition | None] = Field(min_length=1)
+    students_of: str | None = Field(
+        None, description="another experiment's name: its trained folders are this grid's (trained there, if not "
+        "yet), so one set of students is scored on a second task")
     comparisons: list[tuple[str, str]] = Field(
         [], description="more paired tests, [a, b]: a against b (every condition is tested against the baseline)")
 
@@ -77,7 +89,9 @@ def smoke_overrides(recipe_path: Path) -> list[str]:
     common = [f"max_steps={SMOKE_STEPS}", "warmup_steps=1", "checkpoint_every=2", "dev_every=0"]
     if isinstance(recipe, ContrastiveRecipe):
         return [*common, f"limit={SMOKE_PAIRS_PER_SOURCE * 2}", "batch_size=8"]
-    return [*common, *(f"bitext.{i}.limit={SMOKE_PAIRS_PER_SOURCE}" for i in range(len(recipe.bitext)))]
+    # One language of each source: the dev set, a language's questions, stays small too.
+    return [*common, *(f"bitext.{i}.limit={SMOKE_PAIRS_PER_SOURCE}" for i in range(len(recipe.bitext))),
+            *(f"bitext.{i}.languages=[{source.languages[0]}]" for i, source in enumerate(recipe.bitext))]
 
 
 def peak_rss_mb() -> float:
@@ -104,16 +118,25 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                    "pairs": [p.key for p in pairs], "results_dir": str(results_dir)})
     record.setdefault("runs", {})
     for condition, condition_overrides in spec.conditions.items():
-        for seed in spec.seeds if condition_overrides is not None else [None]:
+        trained = isinstance(condition_overrides, list)
+        for seed in spec.seeds if trained else [None]:
             key = condition if seed is None else f"{condition}/seed{seed}"
             started = time.perf_counter()
-            if condition_overrides is None:
+            if isinstance(condition_overrides, SystemCondition):
+                listing, _ = model_listing(condition_overrides.system)
+                problem = listing.unavailable() if listing else None
+                if smoke and problem:  # a smoke run checks the pipeline, not every baseline's install
+                    log(f"{key}: skipped in a smoke run ({condition_overrides.system}: {problem})")
+                    continue
+                system, manifest = load_model(condition_overrides.system), None
+                log(f"{key}: the system {condition_overrides.system}, untrained")
+            elif condition_overrides is None:
                 recipe = load_recipe(recipe_path, list(overrides))
                 base = getattr(recipe, "teacher", None) or recipe.base
                 system, manifest = base_encoder(base), None
                 log(f"{key}: the base model {base}, untrained")
             else:
-                recipe = load_recipe(recipe_path, [*overrides, *condition_overrides, f"seed={seed}"])
+                recipe = load_recipe(recipe_path, [*condition_overrides, f"seed={seed}", *overrides])
                 log(f"{key}: training ({recipe.max_steps} steps)")
                 model_dir = train(recipe, runs_dir / f"{condition}-seed{seed}", on_step=on_step, log=log)
                 system = StudentEncoder(model_dir)

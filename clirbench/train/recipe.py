@@ -84,7 +84,7 @@ class _Loop(_Strict):
     grad_clip: float = Field(1.0, gt=0)
     max_length: int = Field(64, ge=8)
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
-    dev_fraction: float = Field(0.1, gt=0, lt=1, description="share of question ids held out for dev")
+    dev_fraction: float = Field(0.1, ge=0, lt=1, description="share of question ids held out for dev")
     checkpoint_every: int = Field(50, ge=1)
     dev_every: int = Field(0, ge=0, description="dev score every N steps (0: at the end only)")
 
@@ -105,6 +105,11 @@ class OpticalRecipe(_Loop):
 
     recipe: Literal["optical"] = "optical"
     teacher: str = Field("me5-small", description="an installed model name, hf:<folder>, or a folder")
+    student: str | None = Field(None, description="the encoder the student starts from (its own tokenizer); "
+                                "null: a copy of the teacher")
+    projection: Literal["none", "procrustes"] = Field(
+        "none", description="procrustes: a trained linear map from the student's space into the teacher's, "
+        "started as the orthogonal map that best fits the bitext's sentence vectors")
     bitext: list[BitextSource] = Field(min_length=1)
     ot_weight: float = Field(1.0, ge=0)
     sentence_weight: float = Field(0.0, ge=0, description="MSE between pooled vectors; OT 0 + this = Reimers & Gurevych")
@@ -114,7 +119,7 @@ class OpticalRecipe(_Loop):
     marginals: Literal["uniform", "idf"] = "uniform"
     # cpu by default: OPTICAL trained on the CPU before it had this field, and its reports are of that.
     device: Literal["auto", "cpu", "cuda"] = Field("cpu", description="auto: a CUDA GPU where there is one")
-    _hashed_unless: ClassVar[dict] = {"device": "cpu"}
+    _hashed_unless: ClassVar[dict] = {"device": "cpu", "student": None, "projection": "none"}
 
     @model_validator(mode="after")
     def _some_loss(self):

@@ -58,25 +58,72 @@ def teacher_only_languages(manifests: list[dict], query_langs: set[str]) -> set[
     return query_langs - trained if manifests else set()
 
 
-def _columns(results: ResultsFile, pairs: list[str], teacher_only: set[str]) -> dict[str, list[str]]:
-    """Report column -> the language pairs it averages: each query language, then high / low /
-    all (but the teacher-only languages); the multilingual pool's pairs are summarised apart,
+def _columns(info: dict, pairs: list[str], teacher_only: set[str]) -> dict[str, list[str]]:
+    """Report column -> the language pairs it averages (`info`: key -> PairResult): each query
+    language, then high / low, each resource class (Joshi et al. 2020) where there are several,
+    and all (but the teacher-only languages); the multilingual pool's pairs are summarised apart,
     in the Table 1 layout."""
     by_lang: dict[str, list[str]] = defaultdict(list)
     for key in pairs:
-        if not results.pairs[key].pool:
-            by_lang[results.pairs[key].query_lang].append(key)
+        if not info[key].pool:
+            by_lang[info[key].query_lang].append(key)
     columns = {lang: keys for lang, keys in sorted(by_lang.items())}
     trained = {lang: keys for lang, keys in by_lang.items() if lang not in teacher_only}
     for level, column in zip(("high", "low"), LEVELS):
         columns[column] = [k for lang, keys in trained.items() if language(lang).resource_level == level for k in keys]
+    classes = sorted({language(lang).resource_class for lang in trained} - {None})
+    if len(classes) > 1:
+        for c in classes:
+            columns[f"class {c} (query)"] = [k for lang, keys in trained.items()
+                                             if language(lang).resource_class == c for k in keys]
     columns[_all_column(teacher_only)] = [k for keys in trained.values() for k in keys]
     # By direction (OPTICAL's question is X->en): over every language pair, teacher-only ones too.
     # Translated questions (AfriQA-R's `hau:en-en`) are a reference, in no direction.
-    language_pairs = [k for keys in by_lang.values() for k in keys if not results.pairs[k].query_set]
+    language_pairs = [k for keys in by_lang.values() for k in keys if not info[k].query_set]
     for name, keep in DIRECTIONS.items():
-        columns[name] = [k for k in language_pairs if keep(results.pairs[k].query_lang, results.pairs[k].doc_lang)]
+        columns[name] = [k for k in language_pairs if keep(info[k].query_lang, info[k].doc_lang)]
     return {name: keys for name, keys in columns.items() if keys}
+
+
+def _covers(runs: list[ResultsFile], keys: list[str]) -> bool:
+    """Whether every run scored every pair of a column (a baseline may not run some: dict+bm25
+    has no dictionary for most languages): a cell averages nothing else."""
+    return all(k in r.pairs for r in runs for k in keys)
+
+
+def _low_languages(columns: dict[str, list[str]], info: dict) -> str:
+    langs = {info[k].query_lang for k in columns.get(LEVELS[1], [])}
+    return " and ".join(sorted(langs))
+
+
+def _translation_gap(by_condition: dict[str, list[ResultsFile]], conditions: list[str], info: dict,
+                     pairs: list[str]) -> list[str]:
+    """Per condition and query language X, RR@10 of `X:en-en` (the same questions in their human
+    English translation) minus that of `X-en`, mean over seeds: what query translation by a
+    person would still add. In a trained condition the teacher encodes the translations."""
+    translated = {k: f"{info[k].query_set}-{info[k].doc_lang}" for k in pairs if info[k].query_set}
+    translated = {k: own for k, own in translated.items() if own in info}
+    if not translated:
+        return []
+    langs = sorted({info[own].query_lang: None for own in translated.values()})
+    rows = []
+    for condition in conditions:
+        runs, row, gaps = by_condition[condition], [], []
+        for lang in langs:
+            found = [(k, own) for k, own in translated.items() if info[own].query_lang == lang]
+            if not found or not _covers(runs, [k for pair in found for k in pair]):
+                row.append("-")
+                continue
+            gap = float(np.mean([r.pairs[k].metrics["RR@10"] - r.pairs[own].metrics["RR@10"]
+                                 for r in runs for k, own in found]))
+            gaps.append(gap)
+            row.append(f"{gap:+.4f}")
+        rows.append([f"`{condition}`", *row, f"{np.mean(gaps):+.4f}" if len(gaps) == len(langs) else "-"])
+    return ["## Gap to the human translation (RR@10)", "",
+            "RR@10 of each language's questions in their human English translation (`X:en-en`) minus that of the "
+            "questions as written (`X-en`), against the same passages; mean over seeds. In trained conditions the "
+            "teacher encodes the translations; otherwise the system itself.", "",
+            _table(["condition", *langs, "mean"], rows), ""]
 
 
 def _all_column(teacher_only: set[str]) -> str:
@@ -100,10 +147,13 @@ def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[
     level (where both conditions have several seeds) and at question level."""
     rows = []
     first = next(iter(by_condition.values()))[0]
-    cluster_of = stats.clusters(load_task(first.task).query_ids, first.pairs)  # one task: read once
+    info = {k: p for runs in by_condition.values() for r in runs for k, p in r.pairs.items()}
+    cluster_of = stats.clusters(load_task(first.task).query_ids, info)  # one task: read once
     for condition, baseline in comparisons:
         for measure in MEASURES:
             for column, keys in columns.items():
+                if not (_covers(by_condition[condition], keys) and _covers(by_condition[baseline], keys)):
+                    continue
                 test = stats.compare(_per_query(by_condition[condition], keys, measure),
                                      _per_query(by_condition[baseline], keys, measure), cluster_of)
                 rows.append({"condition": condition, "against": baseline, "measure": measure, "column": column,
@@ -178,7 +228,7 @@ def _sweep(spec: dict, conditions: list[str]) -> tuple[str, dict[str, float]] | 
     fields, values = set(), {}
     for condition in conditions:
         overrides = spec["conditions"][condition]
-        if overrides is None:
+        if not isinstance(overrides, list):  # an untrained model or system
             continue
         if len(overrides) != 1:
             return None
@@ -307,20 +357,24 @@ def write_report(record_path: Path) -> Path:
         if manifest:
             manifests[run["condition"]].append(manifest)
     conditions = [c for c in spec["conditions"] if c in by_condition]
-    pairs = [k for k in record["pairs"] if all(k in r.pairs for runs in by_condition.values() for r in runs)]
-    first = by_condition[conditions[0]][0]
+    # Every pair some run scored; a condition that lacks one of a column's pairs has no cell there.
+    info = {k: p for runs in by_condition.values() for r in runs for k, p in r.pairs.items()}
+    pairs = [k for k in record["pairs"] if k in info]
     teacher_only = teacher_only_languages([m for ms in manifests.values() for m in ms],
-                                          {first.pairs[k].query_lang for k in pairs})
-    columns = _columns(first, pairs, teacher_only)
+                                          {info[k].query_lang for k in pairs})
+    columns = _columns(info, pairs, teacher_only)
     cells: dict = {}
     for condition in conditions:
         cells[condition] = {m: {} for m in MEASURES}
         for measure in MEASURES:
             for column, keys in columns.items():
+                if not _covers(by_condition[condition], keys):
+                    cells[condition][measure][column] = (math.nan, math.nan, 0)
+                    continue
                 values = [_macro(r, keys, measure) for r in by_condition[condition]]
                 std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
                 cells[condition][measure][column] = (float(np.mean(values)), std, len(values))
-    comparisons = [(c, spec["baseline"]) for c in conditions if c != spec["baseline"]]
+    comparisons = [(c, spec["baseline"]) for c in conditions if c != spec["baseline"] and spec["baseline"] in by_condition]
     comparisons += [(a, b) for a, b in spec.get("comparisons", []) if a in by_condition and b in by_condition]
     tests = _significance(by_condition, comparisons, columns)
     marks = {(t["condition"], t["measure"], t["column"]): t for t in tests if t["against"] == spec["baseline"]}
@@ -341,6 +395,8 @@ def write_report(record_path: Path) -> Path:
     for condition in conditions:
         ms = manifests.get(condition, [])
         overrides = spec["conditions"][condition]
+        if isinstance(overrides, dict):
+            overrides = [f"system {overrides['system']}, untrained"]
         dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
         dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
         sizes = {_sizes(m) for m in ms}
@@ -352,7 +408,7 @@ def write_report(record_path: Path) -> Path:
                      + (f" (untrained {dev_teacher:.4f})" if dev_teacher is not None else ""),
                      f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
     parts += [_table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
-                      "dev RR@10 (XQuAD-R dev ids)", "minutes per run (train + score)",
+                      "dev RR@10 (the dev measure below)", "minutes per run (train + score)",
                       "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
     dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
     parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
@@ -360,7 +416,10 @@ def write_report(record_path: Path) -> Path:
     for measure in MEASURES:
         parts += [f"## {measure} by query language (mean ± std over seeds)", "",
                   f"Macro average over the scored pairs of each query language; `high (query)` / `low (query)`: "
-                  f"pairs whose query language is high / low resource (hi and vi are low)"
+                  f"pairs whose query language is high / low resource "
+                  f"({_low_languages(columns, info) or 'none is low'} low)"
+                  + ("; `class N (query)`: by the query language's class in Joshi et al. 2020 (0-5)"
+                     if any(c.startswith("class ") for c in columns) else "")
                   + (f", {', '.join(sorted(teacher_only))} questions left out (the teacher encodes them in every "
                      f"condition; their own column shows them)" if teacher_only else "")
                   + f". Std: sample std over seeds. "
@@ -372,9 +431,10 @@ def write_report(record_path: Path) -> Path:
             for column in columns:
                 mean, std, n = cells[condition][measure][column]
                 mark = "*" if marks.get((condition, measure, column), {}).get("significant") else ""
-                row.append(f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
+                row.append("-" if n == 0 else f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
             rows.append([f"`{condition}`", *row])
         parts += [_table(["condition", *columns], rows), ""]
+    parts += _translation_gap(by_condition, conditions, info, pairs)
     parts += _table1(by_condition, conditions, record["task"])
     parts += ["## Paired tests", "",
               "Each condition against the baseline, then the experiment's listed comparisons, on the very cell the "
@@ -382,9 +442,9 @@ def write_report(record_path: Path) -> Path:
               "level (these trained models): a paired sign-flip test over question ids, a question's differences "
               "in every pair of the column flipping together, and a cluster-bootstrap 95% CI "
               f"({stats.DRAWS:,} draws, fixed seed). Seed level (the recipe): Welch's t-test over the seeds' macro "
-              "averages. Each level's p-values are adjusted over every test below "
-              f"({CORRECTION.title()}); `significant` needs both (the question level alone where a side has one "
-              "run).", ""]
+              "averages (one-sample against a single untrained run). Each level's p-values are adjusted over every "
+              f"test below ({CORRECTION.title()}); `significant` needs both, or the question level alone where "
+              "the seed level shows `-` (no side has seeds, or no seed changed the value).", ""]
     rows = [[f"`{t['condition']}`", f"`{t['against']}`", t["measure"], t["column"], f"{t['diff']:+.4f}",
              f"[{t['ci_low']:+.4f}, {t['ci_high']:+.4f}]", f"{t['p']:.2e}", f"{t['p_adjusted']:.2e}",
              "-" if t["p_seed"] is None else f"{t['p_seed']:.2e}",
@@ -397,7 +457,8 @@ def write_report(record_path: Path) -> Path:
     findings = out_dir / "FINDINGS.md"  # written by hand after reading the numbers above
     if findings.exists():
         parts += [findings.read_text(encoding="utf-8").strip(), ""]
-    summary = {c: {m: {col: cells[c][m][col][:2] for col in columns} for m in MEASURES} for c in conditions}
+    summary = {c: {m: {col: (list(cells[c][m][col][:2]) if cells[c][m][col][2] else None) for col in columns}
+                   for m in MEASURES} for c in conditions}
     write_text_atomic(out_dir / "summary.json", json.dumps({"stats": summary, "tests": tests}, indent=1) + "\n")
     report = out_dir / "report.md"
     write_text_atomic(report, "\n".join(parts))

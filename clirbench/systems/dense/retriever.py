@@ -91,6 +91,9 @@ class DenseRetriever(Retriever):
         # The vectors do not depend on how they are searched.
         return self.encoder.document_vectors_key()
 
+    def not_applicable(self, query_lang: str, doc_lang: str) -> str | None:
+        return self.encoder.not_applicable(query_lang, doc_lang)
+
     def fingerprint(self) -> str:
         key = json.dumps([self.encoder.fingerprint(), self.search_kind])
         return hashlib.sha256(key.encode()).hexdigest()[:16]
