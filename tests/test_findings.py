@@ -9,7 +9,7 @@ import pytest
 
 RESULTS = Path(__file__).resolve().parent.parent / "experiments" / "results"
 # .036, 0.2230, -0.0013, −.06: two or more decimals, not part of a longer token (a version, a date).
-NUMBER = re.compile(r"(?<![\w.])[-+−]?\d*\.\d{2,}(?![\d])")
+NUMBER = re.compile(r"(?<![\w.])[-+−]?\d*\.\d{2,}(?:e[-+]\d+)?(?![\d])")
 ANY_NUMBER = re.compile(r"[-+−]?\d*\.\d+(?:e[-+]?\d+)?")
 
 
@@ -18,8 +18,15 @@ def quoted(text: str) -> list[tuple[str, float, int]]:
     out = []
     for m in NUMBER.finditer(text):
         written = m.group().replace("−", "-")
-        out.append((m.group(), float(written), len(written.split(".")[1])))
+        out.append((m.group(), float(written), len(written.split(".")[1].split("e")[0])))
     return out
+
+
+def same(written: str, value: float, decimals: int, backing: float) -> bool:
+    """Equal to the precision quoted: decimals, or significant digits for 6.02e-02."""
+    if "e" in written:
+        return f"{abs(backing):.{decimals}e}" == f"{abs(value):.{decimals}e}"
+    return round(abs(backing), decimals) == round(abs(value), decimals)
 
 
 def computed(folder: Path, findings: str) -> list[float]:
@@ -33,7 +40,7 @@ def unbacked(folder: Path) -> list[str]:
     backing = computed(folder, findings)
     # The sign is often in the words ("falls by .032"): magnitudes are compared.
     return [written for written, value, decimals in quoted(findings)
-            if not any(round(abs(b), decimals) == round(abs(value), decimals) for b in backing)]
+            if not any(same(written, value, decimals, b) for b in backing)]
 
 
 @pytest.mark.parametrize("folder", sorted(p.parent for p in RESULTS.glob("*/FINDINGS.md")), ids=lambda p: p.name)
@@ -45,3 +52,6 @@ def test_a_typed_number_is_caught(tmp_path):
     (tmp_path / "report.md").write_text("| cell | 0.4431 |\n")
     (tmp_path / "FINDINGS.md").write_text("The teacher scores .443, the student .583.\n")
     assert unbacked(tmp_path) == [".583"]
+    (tmp_path / "report.md").write_text("| p | 6.02e-02 |\n")
+    (tmp_path / "FINDINGS.md").write_text("p is 6.02e-02, not 6.03e-02.\n")
+    assert unbacked(tmp_path) == ["6.03e-02"]

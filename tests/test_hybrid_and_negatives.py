@@ -178,3 +178,6 @@ def test_the_report_finds_a_sweep_and_the_teacher_only_languages():
     assert _sweep(pools, ["base", "none", "mixed"]) is None
     assert teacher_only_languages([{"student_languages": ["de", "hi"]}], {"de", "en", "hi"}) == {"en"}
     assert teacher_only_languages([{"student_languages": None}], {"de", "en"}) == set()
+    # An English teacher's student also encodes the questions its teacher cannot read (zero-shot).
+    english_teacher = {"student_languages": ["hau"], "teacher_languages": ["en"]}
+    assert teacher_only_languages([english_teacher], {"ar", "en", "hau"}) == {"en"}

@@ -34,3 +34,23 @@ def build_tiny_xlmr(folder: Path, seed: int = 0, vocab_size: int = 400) -> Path:
                               intermediate_size=128, max_position_embeddings=130, pad_token_id=1)
     XLMRobertaModel(config, add_pooling_layer=False).save_pretrained(folder)
     return folder
+
+
+def distil_briefly(distiller, train, recipe, steps: int = 30) -> list[float]:
+    """`steps` AdamW steps of a Distiller's student on `train`; its losses. Asserts that the
+    teacher did not move."""
+    import torch
+
+    from clirbench.train.optical import _batch
+
+    before = {k: v.clone() for k, v in distiller.teacher.state_dict().items()}
+    optimizer = torch.optim.AdamW(distiller.student.parameters(), lr=recipe.lr)
+    losses = []
+    for step in range(steps):
+        loss = distiller.loss(_batch(train, step, recipe.batch_size, 0))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert all(torch.equal(before[k], v) for k, v in distiller.teacher.state_dict().items())
+    return losses

@@ -16,17 +16,16 @@ place unchecked (tests of fixtures set it); downloads, and copies from CLIRBENCH
 are checked as they are made, whatever it says.
 """
 
-import hashlib
 import json
 import os
 from pathlib import Path
 
+from clirbench.core.digests import file_digest
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.locking import update_json
 from clirbench.core.paths import default_cache_dir
 
 SWITCH = "CLIRBENCH_VERIFY_DATA"
-_CHUNK = 1 << 20
 
 # Files checked in this process: path -> (size, mtime_ns, md5).
 _checked: dict[str, tuple[int, int, str]] = {}
@@ -35,14 +34,6 @@ _checked_datasets: set[str] = set()
 
 def enabled() -> bool:
     return os.environ.get(SWITCH, "1").strip().lower() not in ("0", "off", "false", "no")
-
-
-def file_md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _record_path() -> Path:
@@ -88,7 +79,7 @@ def verify_file(path: Path, expected: str, fix: str, force: bool = False) -> Non
     if _checked.get(key) == seen or _remembered(key, *seen):
         _checked[key] = seen
         return
-    actual = file_md5(path)
+    actual = file_digest(path, "md5")
     if actual != expected:
         raise mismatch_error(path, expected, actual, fix)
     _checked[key] = seen

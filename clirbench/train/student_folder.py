@@ -1,13 +1,13 @@
 """The student's model folder: weights (safetensors), tokenizer, and the manifest
 `clirbench-model.yaml` that makes the folder a system (`clirbench run --model FOLDER`)."""
 
-import hashlib
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
 
+from clirbench.core.digests import file_digest
 from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.systems.student import MANIFEST, PROJECTION
 from clirbench.train.bitext import Pair
@@ -17,14 +17,6 @@ from clirbench.train.recipe import OpticalRecipe
 LAREQA_TRAINING_DATA = ["XQuAD", "SQuAD"]
 # What the other bitext kinds are, by name (a task built on one of them is not zero-shot).
 BITEXT_DATA = {"afriqa": "AfriQA", "flores": "FLORES-200", "ntrex": "NTREX-128"}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenizer, state: dict, fields: dict,
@@ -41,7 +33,7 @@ def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenize
     if projection is not None:
         save_file({k: v.detach().contiguous().cpu() for k, v in projection.state_dict().items()},
                   str(partial / PROJECTION))
-        fields = {**fields, "projection": {"file": PROJECTION, "sha256": _sha256(partial / PROJECTION)}}
+        fields = {**fields, "projection": {"file": PROJECTION, "sha256": file_digest(partial / PROJECTION)}}
     losses = state["losses"]
     manifest = {
         "name": f"{recipe.recipe}-{recipe.digest()}",
@@ -55,7 +47,7 @@ def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenize
                  "mean_last_10": round(sum(losses[-10:]) / max(1, len(losses[-10:])), 6)},
         "loss_curve": losses,
         **fields,
-        "weights_sha256": _sha256(partial / "model.safetensors"),
+        "weights_sha256": file_digest(partial / "model.safetensors"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     (partial / MANIFEST).write_text(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
@@ -79,7 +71,9 @@ def write_student(model_dir: Path, recipe: OpticalRecipe, teacher: HFEncoder, st
         "kind": "optical-student",
         "student_languages": recipe.languages(),
         "documents": "teacher",
-        "teacher_weights_sha256": _sha256(teacher_weights) if teacher_weights.is_file() else None,
+        "teacher_weights_sha256": file_digest(teacher_weights) if teacher_weights.is_file() else None,
+        # The languages the teacher reads (null: all): the student encodes the others' questions too.
+        "teacher_languages": teacher.meta.languages,
         # How the student itself is run: its own prefixes and pooling (those of the model it started from).
         "student_settings": {"query_prefix": settings.query_prefix, "passage_prefix": settings.passage_prefix,
                              "pooling": settings.pooling, "max_length": settings.max_length},
