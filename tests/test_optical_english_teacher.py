@@ -73,7 +73,7 @@ def test_the_student_learns_the_teachers_space_through_its_own_tokenizer(tmp_pat
     assert np.allclose(w @ w.T, np.eye(w.shape[0]), atol=1e-4)
     # Marginals: nothing on the prefix, the special tokens or padding; 1 in all per sentence.
     batch = distiller._tokens(distiller.tokenizer, ["maji", "mji wa maji safi"], "query: ", 32, "cpu")
-    weights = distiller._weights(batch, "query: ", distiller.tokenizer)
+    weights = distiller._weights(batch, "query: ", "student")
     assert torch.allclose(weights.sum(1), torch.ones(2))
     for row, offsets, special in zip(weights, batch["offset_mapping"], batch["special_tokens_mask"]):
         prefix = (offsets[:, 1] <= len("query:")) | special.bool()
@@ -81,6 +81,24 @@ def test_the_student_learns_the_teachers_space_through_its_own_tokenizer(tmp_pat
         assert torch.all(row[prefix] == 0) and torch.all(row[real] > 0)
     losses = distil_briefly(distiller, train, recipe)
     assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5]), losses
+
+
+def test_idf_marginals_are_per_side_with_two_tokenizers_and_shared_with_one(tmp_path, models):
+    import math
+
+    from clirbench.train.bitext import load_bitext
+    from clirbench.train.encoding import base_encoder
+    from clirbench.train.optical import Distiller
+
+    recipe = load_recipe(_recipe(tmp_path, models, marginals="idf", projection="none"))
+    train, _ = load_bitext(recipe.bitext, recipe.dev_fraction)
+    two = Distiller(recipe, base_encoder(recipe.teacher), train, base_encoder(recipe.student))
+    foreign = [p.foreign for p in train]
+    token = two.tokenizer(foreign[0], add_special_tokens=False)["input_ids"][0]
+    df = sum(token in ids for ids in two.tokenizer(foreign, add_special_tokens=False)["input_ids"])
+    assert two.idf["student"][token] == pytest.approx(math.log((len(foreign) + 1) / (df + 1)) + 1)
+    one = Distiller(recipe.model_copy(update={"student": None}), base_encoder(recipe.teacher), train)
+    assert one.idf["student"] is one.idf["teacher"]  # one vocabulary: one table over both sides
 
 
 def test_the_student_is_a_system_whose_documents_are_the_english_teachers(tmp_path, models, cli, env):

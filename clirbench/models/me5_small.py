@@ -80,10 +80,7 @@ def install(source: str = "auto", force: bool = False, log=print,
                 unavailable=bind(store.not_installed, NAME)))
 def me5_small(**overrides) -> HFEncoder:
     """The installed me5-small with E5's prefixes, mean pooling and L2 normalisation."""
-    manifest = installed()
-    if manifest is None:
-        raise ClirbenchError(f"{NAME} is not installed (looked in {install_dir()})",
-                             f"run `clirbench models install {NAME}` (once; about a minute)")
+    manifest = store.require(NAME, "once; about a minute")
     settings = dict(
         model=str(install_dir()), name=NAME, pooling="mean", normalize=True,
         query_prefix="query: ", passage_prefix="passage: ", max_length=512,

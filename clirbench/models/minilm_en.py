@@ -69,10 +69,7 @@ def install(source: str = "auto", force: bool = False, log=print) -> dict:
                 unavailable=bind(store.not_installed, NAME)))
 def minilm_en(**overrides) -> HFEncoder:
     """The installed all-MiniLM-L6-v2: mean pooling, L2 normalisation, no prefixes, 256 tokens."""
-    manifest = installed()
-    if manifest is None:
-        raise ClirbenchError(f"{NAME} is not installed (looked in {install_dir()})",
-                             f"run `clirbench models install {NAME}` (seconds; offline)")
+    manifest = store.require(NAME, "seconds; offline")
     settings = dict(
         model=str(install_dir()), name=NAME, pooling="mean", normalize=True, max_length=256, languages=["en"],
         description="all-MiniLM-L6-v2 (English only; 6 layers, 384 dimensions)",

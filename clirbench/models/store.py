@@ -8,6 +8,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import models_dir
 
 MANIFEST = "clirbench-model.json"
@@ -26,6 +27,14 @@ def installed(name: str) -> dict | None:
 def not_installed(name: str) -> str | None:
     """Why the system cannot run yet (a Listing's `unavailable`), or None."""
     return None if installed(name) else f"not installed: run `clirbench models install {name}`"
+
+
+def require(name: str, how_long: str) -> dict:
+    """The install manifest of a model a system needs; a one-line error with the fix if absent."""
+    if (manifest := installed(name)) is None:
+        raise ClirbenchError(f"{name} is not installed (looked in {install_dir(name)})",
+                             f"run `clirbench models install {name}` ({how_long})")
+    return manifest
 
 
 def fresh_partial(name: str) -> Path:

@@ -125,12 +125,11 @@ def load_checked_bitext(sources: list[BitextSource], dev_fraction: float) -> tup
     dropped and which evaluation files were here to check against."""
     read = [(i, p) for i, source in enumerate(sources) for p in READERS[source.kind](source)]
     pairs, dropped = without_evaluation_texts([p for _, p in read])
-    kept = set(pairs)
     train = [p for p in pairs if not in_dev(p.pair_id, dev_fraction)]
     dev = [p for p in pairs if in_dev(p.pair_id, dev_fraction)]
     # Training pairs of each source (in the recipe's order), after the leak check and the dev split.
-    per_source = [sum(1 for j, p in read if j == i and p in kept and not in_dev(p.pair_id, dev_fraction))
-                  for i in range(len(sources))]
+    trained = set(train)
+    per_source = [sum(1 for j, p in read if j == i and p in trained) for i in range(len(sources))]
     return train, dev, {"dropped_pairs": dropped, "checked_against": held_out(), "train_pairs_by_source": per_source}
 
 

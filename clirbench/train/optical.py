@@ -82,18 +82,21 @@ class Distiller:
             p.requires_grad_(True)
         self.idf = self._idf(train_pairs) if recipe.marginals == "idf" else None
 
-    def _idf(self, pairs: list[Pair]) -> dict[int, float]:
-        """Token IDF over the training sentences of both sides, each side's tokens by its own
-        tokenizer: log((N + 1) / (df + 1)) + 1."""
-        idf = {}
-        for tokenizer, texts in ((self.teacher_tokenizer, [p.english for p in pairs]),
-                                 (self.tokenizer, [p.foreign for p in pairs])):
+    def _idf(self, pairs: list[Pair]) -> dict[str, dict[int, float]]:
+        """Token IDF of each side ("teacher": English, "student": foreign), log((N + 1) / (df + 1))
+        + 1: one table over both sides' sentences where they share a tokenizer, else one per side
+        over its own sentences and vocabulary."""
+        def table(tokenizer, texts: list[str]) -> dict[int, float]:
             df: Counter = Counter()
             for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]:
                 df.update(set(ids))
-            n = len(texts)
-            idf[id(tokenizer)] = {token: math.log((n + 1) / (count + 1)) + 1 for token, count in df.items()}
-        return idf
+            return {token: math.log((len(texts) + 1) / (count + 1)) + 1 for token, count in df.items()}
+
+        english, foreign = [p.english for p in pairs], [p.foreign for p in pairs]
+        if self.tokenizer is self.teacher_tokenizer:
+            shared = table(self.tokenizer, english + foreign)
+            return {"teacher": shared, "student": shared}
+        return {"teacher": table(self.teacher_tokenizer, english), "student": table(self.tokenizer, foreign)}
 
     PROCRUSTES_PAIRS = 2000
 
@@ -118,7 +121,7 @@ class Distiller:
         return tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=max_length,
                          return_tensors="pt", return_special_tokens_mask=True, return_offsets_mapping=True).to(device)
 
-    def _weights(self, batch, prefix: str, tokenizer) -> torch.Tensor:
+    def _weights(self, batch, prefix: str, side: str) -> torch.Tensor:
         """Marginal of each real token, summing to 1 per sentence. Padding, special tokens and the
         prefix's tokens (`query: `, a sixth of a short question's tokens, at near-zero cost
         between two such prefixes) carry none: the mass is the sentence's own words."""
@@ -127,7 +130,7 @@ class Distiller:
             real &= batch["offset_mapping"][..., 1] > len(prefix.rstrip())
         real = real.float()
         if self.idf is not None:
-            table = self.idf[id(tokenizer)]
+            table = self.idf[side]
             idf = torch.tensor([[table.get(t, 1.0) for t in row] for row in batch["input_ids"].tolist()],
                                device=real.device)
             real = real * idf
@@ -147,8 +150,8 @@ class Distiller:
         r = self.recipe
         if r.ot_weight:
             cost = 1 - torch.nn.functional.normalize(s_hidden, dim=-1) @ torch.nn.functional.normalize(t_hidden, dim=-1).transpose(1, 2)
-            ot = ot_cost(cost, self._weights(foreign, s_prefix, self.tokenizer),
-                         self._weights(english, t_prefix, self.teacher_tokenizer), r.epsilon, r.sinkhorn_iters,
+            ot = ot_cost(cost, self._weights(foreign, s_prefix, "student"), self._weights(english, t_prefix, "teacher"),
+                         r.epsilon, r.sinkhorn_iters,
                          detach_plan=r.gradient == "envelope")
             loss = loss + r.ot_weight * ot.mean()
         if r.sentence_weight:

@@ -317,6 +317,15 @@ def _table1(by_condition: dict[str, list[ResultsFile]], conditions: list[str], t
 RUNS_BUNDLE = "runs.json.gz"
 
 
+def _bundled(results: ResultsFile) -> dict:
+    """A run's results as the bundle keeps them: per-query values of the measures a report
+    tests only (the others' averages stay in `metrics`), which halves a bundle."""
+    data = results.model_dump(mode="json")
+    for pair in data["pairs"].values():
+        pair["per_query"] = {m: v for m, v in pair["per_query"].items() if m in MEASURES}
+    return data
+
+
 def _runs(record: dict, out_dir: Path) -> dict[str, tuple[ResultsFile, dict | None]]:
     """Each run's results and manifest: from the runs' own files where they are here (then
     bundled beside the report, so that it can be committed), else from that bundle: a report
@@ -337,7 +346,7 @@ def _runs(record: dict, out_dir: Path) -> dict[str, tuple[ResultsFile, dict | No
     runs = {key: (load_results(Path(run["results"])),
                   yaml.safe_load(Path(run["manifest"]).read_text()) if run["manifest"] else None)
             for key, run in record["runs"].items()}
-    packed = json.dumps({key: {"results": r.model_dump(mode="json"), "manifest": m} for key, (r, m) in runs.items()},
+    packed = json.dumps({key: {"results": _bundled(r), "manifest": m} for key, (r, m) in runs.items()},
                         sort_keys=True, separators=(",", ":"))
     # mtime 0: the same runs give the same bytes.
     write_bytes_atomic(bundle, gzip.compress(packed.encode(), compresslevel=9, mtime=0))
