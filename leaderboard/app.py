@@ -16,7 +16,8 @@ from clirbench.leaderboard.export import frame_text, render
 from clirbench.leaderboard.significance import best_group, compare, describe, difference_grid
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
 from clirbench.eval.summary import PUBLISHED, RANK_DISTANCE, rank_distance_by_language, same_language_share, summary_table
-from clirbench.leaderboard.tables import PAIRS, SUMMARY, available_metrics, language_pairs, score_table, with_measure
+from clirbench.leaderboard.tables import (PAIRS, SUMMARY, available_metrics, default_measure, language_pairs, score_table,
+                                         with_measure)
 from clirbench.tasks import load_task, task_files
 
 # Readers get no developer toolbar (Deploy, Rerun, Clear cache). Started from the repo root,
@@ -47,7 +48,10 @@ BY_LABELS = {"language pair": "pair", "query language": "query", "document langu
 with st.sidebar:
     task = st.selectbox("Task", found.tasks(), index=found.tasks().index("mlqa-r") if "mlqa-r" in found.tasks() else 0)
     results = found.for_task(task)
-    metric = st.selectbox("Metric", available_metrics(results))
+    metrics = available_metrics(results)
+    # Shown first: the measure `clirbench leaderboard` shows unless told (one rule for both).
+    shown = default_measure(results, [m.name for m in load_task(task).measures()])
+    metric = st.selectbox("Metric", metrics, index=metrics.index(shown))
     results, lacking = with_measure(results, metric)
     by = BY_LABELS[st.radio("Columns", list(BY_LABELS))]
     systems = [r.model.name for r in results]

@@ -425,7 +425,7 @@ def _load_settings(kind: str, case: Case, out: Path):
     path = _case_dir(out) / "settings.yaml"
     path.write_bytes(case.data)
     # The file is read and checked as `--model FILE.yaml` does; a valid one stops short of loading the model.
-    with mock.patch("clirbench.systems.registry._hf", lambda settings: settings):
+    with mock.patch("clirbench.systems.plugins._hf", lambda settings: settings):
         _expect(kind, lambda: load_model(str(path)), case, (str(path),))
 
 

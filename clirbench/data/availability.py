@@ -21,7 +21,7 @@ import ir_datasets
 from ir_datasets.datasets.base import Dataset
 from ir_datasets.util import Cache, Download, DownloadConfig, Lazy, LocalDownload, Migrator, RelativePath
 
-from clirbench.data import lareqa
+from clirbench.data import lareqa, verify
 
 KINDS = ("docs", "queries", "qrels")
 
@@ -265,3 +265,20 @@ def describe_missing(missing: list[RequiredFile]) -> str:
     lines = [f"  {f.path}\n      from {f.source}" for f in missing]
     env = os.environ.get("IR_DATASETS_HOME", "~/.ir_datasets")
     return "\n".join(lines) + f"\n  (IR_DATASETS_HOME is {env})"
+
+
+_checked_datasets: set[str] = set()
+
+
+def verify_dataset(dataset_id: str) -> None:
+    """Check the files of an ir_datasets dataset that are here and have an expected MD5, once
+    per process (files that are not here are downloaded, and checked, by ir_datasets).
+    clirbench's own collections (`clirbench/...`) check their files as they open them."""
+    if not verify.enabled() or dataset_id in _checked_datasets or dataset_id.startswith("clirbench/"):
+        return
+    for f in required_files(dataset_id):
+        if f.md5 and f.present():
+            origin = f.url or f.source
+            verify.verify_file(f.path, f.md5, f"delete it, so that it is downloaded again from {origin}, "
+                                               f"or put the original file from there in its place")
+    _checked_datasets.add(dataset_id)

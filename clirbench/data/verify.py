@@ -29,7 +29,6 @@ SWITCH = "CLIRBENCH_VERIFY_DATA"
 
 # Files checked in this process: path -> (size, mtime_ns, md5).
 _checked: dict[str, tuple[int, int, str]] = {}
-_checked_datasets: set[str] = set()
 
 
 def enabled() -> bool:
@@ -92,19 +91,3 @@ def mark_verified(path: Path, md5: str) -> None:
     key, seen = str(Path(path).resolve()), (stat.st_size, stat.st_mtime_ns, md5)
     _checked[key] = seen
     _remember(key, *seen)
-
-
-def verify_dataset(dataset_id: str) -> None:
-    """Check the files of an ir_datasets dataset that are here and have an expected MD5, once
-    per process (files that are not here are downloaded, and checked, by ir_datasets).
-    clirbench's own collections (`clirbench/...`) check their files as they open them."""
-    if not enabled() or dataset_id in _checked_datasets or dataset_id.startswith("clirbench/"):
-        return
-    from clirbench.data.availability import required_files
-
-    for f in required_files(dataset_id):
-        if f.md5 and f.present():
-            origin = f.url or f.source
-            verify_file(f.path, f.md5, f"delete it, so that it is downloaded again from {origin}, "
-                                        f"or put the original file from there in its place")
-    _checked_datasets.add(dataset_id)

@@ -4,8 +4,7 @@ errors that say which file to put where when the data is not here."""
 import ir_datasets
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.data.availability import describe_missing, missing_files
-from clirbench.data.verify import verify_dataset
+from clirbench.data.availability import describe_missing, missing_files, verify_dataset
 from clirbench.tasks import PairSpec
 
 

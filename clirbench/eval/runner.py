@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from clirbench import __version__
+from clirbench.core.version import __version__
 from clirbench.data import register_all
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import key_path

@@ -3,6 +3,7 @@ document side), with macro averages; sorted by the average over all columns. The
 columns (the averages and the pairs count) come first: the pair view has 49 pair columns,
 and averages after them sat off screen in the app and off the edge of a terminal."""
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -54,6 +55,15 @@ def available_metrics(results: list[ResultsFile]) -> list[str]:
     seen = list(dict.fromkeys(m for r in results for m in r.metrics))
     common = set.intersection(*(set(r.metrics) for r in results))
     return [m for m in seen if m in common] + [m for m in seen if m not in common]
+
+
+def default_measure(results: list[ResultsFile], task_measures: list[str]) -> str:
+    """The measure a leaderboard shows unless told (the CLI's and the app's one rule): the
+    task's first measure (`task_measures`, in the task file's order) that some file has, else
+    the measure that most files have."""
+    have = Counter(m for r in results for m in r.metrics)
+    ours = [m for m in task_measures if m in have]
+    return ours[0] if ours else have.most_common(1)[0][0]
 
 
 def with_measure(results: list[ResultsFile], metric: str) -> tuple[list[ResultsFile], list[ResultsFile]]:

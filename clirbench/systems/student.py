@@ -34,6 +34,21 @@ class StudentManifest(BaseModel):
     # The student's own prefixes, pooling and length when it did not start as its teacher's copy.
     student_settings: dict | None = None
     projection: dict | None = None  # {"file": PROJECTION, "sha256": ...}
+    # How the training went: steps taken, loss ({"first": ..., "mean_last_10": ...}), dev scores
+    # ({"by_step": {...}, "teacher": ...}).
+    steps: int | None = None
+    loss: dict | None = None
+    dev: dict | None = None
+
+
+def read_manifest(folder: str | Path) -> StudentManifest:
+    """The manifest of a trained model folder (`clirbench train`'s output)."""
+    path = Path(folder) / MANIFEST
+    try:
+        return StudentManifest.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except Exception as e:
+        raise ClirbenchError(f"{path}: not a student manifest ({type(e).__name__}: {e})",
+                             "retrain with `clirbench train`, or restore the file") from None
 
 
 def is_student_folder(path: str) -> bool:
@@ -43,15 +58,14 @@ def is_student_folder(path: str) -> bool:
 class StudentEncoder(Encoder):
     def __init__(self, folder: str | Path):
         from clirbench.systems.hf_encoder import HFEncoder
-        from clirbench.systems.registry import load_model
+        from clirbench.systems.plugins import claims, load_plugin
 
         folder = Path(folder).expanduser().resolve()
-        try:
-            manifest = StudentManifest.model_validate(yaml.safe_load((folder / MANIFEST).read_text(encoding="utf-8")))
-        except Exception as e:
-            raise ClirbenchError(f"{folder / MANIFEST}: not a student manifest ({type(e).__name__}: {e})",
-                                 "retrain with `clirbench train`, or restore the file") from None
-        self.teacher = load_model(manifest.teacher)
+        manifest = read_manifest(folder)
+        # A teacher is a plugin (a transformers encoder), never another trained folder.
+        if not claims(manifest.teacher) and is_student_folder(manifest.teacher):
+            raise ClirbenchError(f"{folder}: teacher {manifest.teacher!r} is not a transformers encoder", "check `teacher:`")
+        self.teacher = load_plugin(manifest.teacher)
         if not isinstance(self.teacher, HFEncoder):
             raise ClirbenchError(f"{folder}: teacher {manifest.teacher!r} is not a transformers encoder", "check `teacher:`")
         if self.teacher.fingerprint() != manifest.teacher_fingerprint:

@@ -1,0 +1,7 @@
+"""`python -m clirbench.cli ...`: the `clirbench` command."""
+
+import sys
+
+from clirbench.cli import main
+
+sys.exit(main())
