@@ -60,30 +60,30 @@ test: setup
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadgroup
 
 bench: setup
-	$(BIN)/python benchmarks/bm25.py
+	$(BIN)/python -m benchmarks.bm25
 
 bench-leaderboard: setup
-	$(BIN)/python benchmarks/leaderboard_load.py
+	$(BIN)/python -m benchmarks.leaderboard_load
 
 bench-encode: setup
 	$(BIN)/clirbench models install me5-small
-	$(BIN)/python benchmarks/encode.py --json benchmarks/results/encode.json
-	$(BIN)/python benchmarks/encode.py --accuracy-only --json benchmarks/results/encode_accuracy.json
+	$(BIN)/python -m benchmarks.encode --json benchmarks/results/encode.json
+	$(BIN)/python -m benchmarks.encode --accuracy-only --json benchmarks/results/encode_accuracy.json
 
 # bfloat16 with layers kept in float32: chosen on XQuAD-R's dev split, then MLQA-R scores the choice once.
 bench-precision-mix: setup
 	$(BIN)/clirbench models install me5-small
-	$(BIN)/python benchmarks/precision_mix.py select --json benchmarks/results/precision_mix_select.json
-	$(BIN)/python benchmarks/precision_mix.py confirm --from benchmarks/results/precision_mix_select.json \
+	$(BIN)/python -m benchmarks.precision_mix select --json benchmarks/results/precision_mix_select.json
+	$(BIN)/python -m benchmarks.precision_mix confirm --from benchmarks/results/precision_mix_select.json \
 		--json benchmarks/results/precision_mix_mlqa.json
 
 bench-train: setup
 	$(BIN)/clirbench models install me5-small
-	$(BIN)/python benchmarks/train_steps.py --json benchmarks/results/train_steps.json
+	$(BIN)/python -m benchmarks.train_steps --json benchmarks/results/train_steps.json
 
 bench-scale: setup
 	$(BIN)/clirbench models install me5-small
-	$(BIN)/python benchmarks/scale.py --json benchmarks/results/scale.json
+	$(BIN)/python -m benchmarks.scale --json benchmarks/results/scale.json
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

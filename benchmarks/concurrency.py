@@ -6,7 +6,8 @@ same --out folder, so both write `toy/bm25s/results.json` after every pair. Afte
 file must hold all 16 pairs: a pair missing is a finished pair lost (before results files
 were locked and merged, 6 of 12 trials lost some). Both processes also build the same four
 indexes at once (the first trial; later trials reuse them).
-Run: `.venv/bin/python benchmarks/concurrency.py [--trials N]`.
+The target (no pair lost) is in benchmarks/expected/concurrency.yaml: missing it fails the run.
+Run: `.venv/bin/python -m benchmarks.concurrency [--trials N] [--json FILE]`.
 """
 
 import argparse
@@ -17,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.common import check_expected, write_json
 
 HALVES = [
     ",".join(f"{q}-{d}" for q in ("de", "en") for d in ("de", "en", "sw", "yo")),
@@ -45,6 +48,7 @@ def trial(root: Path, i: int, env: dict) -> tuple[int, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -57,7 +61,10 @@ def main() -> int:
             print(f"trial {i + 1:2d}: {PAIRS - lost:2d}/{PAIRS} pairs kept, {lost} lost ({seconds:.1f} s)")
     print(f"{args.trials} trials of two concurrent runs on disjoint pairs: {lost_total} finished pairs lost "
           f"({bad} trials with a loss)")
-    return 1 if lost_total else 0
+    out = {"trials": args.trials, "pairs_per_trial": PAIRS, "pairs_lost": lost_total, "trials_with_a_loss": bad}
+    met = check_expected("concurrency", out)
+    write_json(args.json, out)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

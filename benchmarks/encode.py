@@ -2,6 +2,10 @@
 sentence-transformers, measured in one run, in texts/s and in achieved GFLOP/s against the
 machine's matrix-multiply peak.
 
+  0. The host: a CPU without native bfloat16 (neither avx512_bf16 nor amx_bf16 among its flags)
+     emulates it, and a bfloat16 side there crawls (one ran over 15 minutes). There the bfloat16
+     sides, peak and accuracy settings are left out, with a note, and the default and its peer
+     are float32 (`--without-bf16` does the same on any host).
   1. Peak: a 2048x2048 matmul in float32 and in bfloat16 on this machine's threads, best of 10,
      measured at the start and the end of the run (the higher counts).
   2. Throughput of each side (its own process, so that peak memory is its own; the sides
@@ -21,13 +25,16 @@ machine's matrix-multiply peak.
   5. With --accuracy: RR@10 of float32, bfloat16, bfloat16+compile, int8 and OpenVINO's float32
      and bfloat16 on MLQA-R's 9 pairs en/hi/zh x en/hi/zh.
 
+The targets (the default's share of the peak and its ratio to the peer, the cached rerun, RR@10
+against float32) are in benchmarks/expected/encode.yaml, checked at the end of the run.
 Needs me5-small (`clirbench models install me5-small`) and MLQA-R (CLIRBENCH_LOCAL_DATA).
-Run: `make bench-encode` (about 20 minutes on 2 cores, 40 with --accuracy); `--json FILE` writes the figures.
+Run: `make bench-encode`, or `python -m benchmarks.encode` (about 20 minutes on 2 cores with
+native bfloat16, 40 with --accuracy; without it, float32 sides only, one round by default: about
+8 minutes at 2 cores' 48 texts/s); `--json FILE` writes the figures.
 """
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,11 +43,14 @@ from pathlib import Path
 
 import numpy as np
 
-LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
-PREFIX = "passage: "
-# clirbench sides: HFEncoder settings over me5-small's. The default on this CPU is
-# clirbench-bfloat16 (PyTorch, sdpa attention, 128 texts per call cut into forward passes of at
-# most 512 tokens with padding).
+from benchmarks.common import (REPO, against_peer, best_seconds, check_expected, describe, host, matmul_peaks,
+                               peak_rss_mb, print_table, ratio, write_json)
+from benchmarks.mlqa import ACCURACY_PAIRS, LANGS, against_float32, sentence_transformer
+from benchmarks.mlqa import PASSAGE_PREFIX as PREFIX
+
+# clirbench sides: HFEncoder settings over me5-small's. The default on a CPU with native bfloat16
+# is clirbench-bfloat16 (PyTorch, sdpa attention, 128 texts per call cut into forward passes of at
+# most 512 tokens with padding); clirbench-float32 on one without.
 NO_TOKEN_LIMIT = 10**9
 CLIRBENCH_SIDES = {
     "clirbench-float32": {"precision": "float32"},
@@ -56,8 +66,30 @@ CLIRBENCH_SIDES = {
     "clirbench-openvino-bfloat16-32-texts-no-token-limit": {"backend": "openvino", "precision": "bfloat16",
                                                            "batch_size": 32, "batch_tokens": NO_TOKEN_LIMIT},
 }
-# st-bfloat16 (its default 32 texts per batch) is the peer; batches of 16 were its fastest.
+# sentence-transformers at the default's precision is the peer: st-bfloat16 (its default 32
+# texts per batch; batches of 16 were its fastest) where bfloat16 is native, else st-float32.
 SIDES = ["st-float32", "st-bfloat16", "st-bfloat16-batch16", *CLIRBENCH_SIDES, "onnx-float32", "onnx-int8"]
+# --accuracy: RR@10 of these settings on MLQA-R's 9 pairs en/hi/zh x en/hi/zh.
+ACCURACY_SETTINGS = {"float32": {"precision": "float32"}, "bfloat16": {"precision": "bfloat16"},
+                     "int8": {"precision": "int8"}, "bfloat16-compile": {"precision": "bfloat16", "compile": True},
+                     "openvino-float32": {"backend": "openvino", "precision": "float32"},
+                     "openvino-bfloat16": {"backend": "openvino", "precision": "bfloat16"}}
+
+
+def uses_bf16(name: str) -> bool:
+    """Whether a side or an accuracy setting computes in bfloat16 (named so)."""
+    return "bfloat16" in name
+
+
+def host_plan(bf16: bool) -> dict:
+    """What this host measures: without native bfloat16 its bfloat16 sides would crawl (emulated:
+    one took over 15 minutes), so they, the bfloat16 peak and bfloat16's accuracy are left out,
+    and the default (clirbench's precision "auto") and its peer are float32."""
+    precision = "bfloat16" if bf16 else "float32"
+    return {"bf16_native": bf16, "precision": precision, "default": f"clirbench-{precision}",
+            "peer": f"st-{precision}", "peaks": ["float32", "bfloat16"] if bf16 else ["float32"],
+            "sides": [s for s in SIDES if bf16 or not uses_bf16(s)],
+            "accuracy": [s for s in ACCURACY_SETTINGS if bf16 or not uses_bf16(s)]}
 
 
 def sample_sentences(per_language: int) -> list[tuple[str, str, str]]:
@@ -74,43 +106,6 @@ def sample_sentences(per_language: int) -> list[tuple[str, str, str]]:
                 break
             out.append((doc.doc_id, doc.text, lang))
     return out
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def matmul_size(device: str) -> int:
-    """The side of the peak's square matmul: a GPU needs a large product to reach its peak."""
-    return 8192 if device.startswith("cuda") else 2048
-
-
-def matmul_peak_gflops(dtype_name: str, size: int = 2048, repeats: int = 10, device: str = "cpu") -> float:
-    """GFLOP/s of a size^3 matmul, best of `repeats` after two warm-ups (on a GPU each timed from
-    a synchronised start to a synchronised end)."""
-    import torch
-
-    dtype = getattr(torch, dtype_name)
-    a = torch.randn(size, size, device=device).to(dtype)
-    b = torch.randn(size, size, device=device).to(dtype)
-    for _ in range(2):
-        torch.mm(a, b)
-    best = float("inf")
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        torch.mm(a, b)
-        synchronize(device)
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
-
-
-def synchronize(device: str) -> None:
-    """Wait for a GPU's queued work (a timer around it would see only the launch)."""
-    if device.startswith("cuda"):
-        import torch
-
-        torch.cuda.synchronize()
 
 
 def token_lengths(texts: list[str]) -> list[int]:
@@ -133,24 +128,6 @@ def padding_waste(lengths: list[int], batch_size: int, batch_tokens: float = flo
         batch = ordered[i:i + batch_size]
         padded += sum(batch[rows[0]] * len(rows) for rows in token_passes(batch, batch_tokens))
     return padded / sum(lengths) - 1
-
-
-def write_json(path: Path | None, figures: dict) -> None:
-    """The figures to `path` (atomically: a run cut off keeps the file it had), when given."""
-    from clirbench.core.atomic import write_text_atomic
-
-    if path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(path, json.dumps(figures, indent=2) + "\n")
-
-
-def sentence_transformer(folder: Path, device: str = "cpu"):
-    """sentence-transformers over the me5-small folder: mean pooling and L2 normalisation, as E5."""
-    from sentence_transformers import SentenceTransformer, models
-
-    word = models.Transformer(str(folder), max_seq_length=512)
-    return SentenceTransformer(modules=[word, models.Pooling(word.get_word_embedding_dimension(), "mean"),
-                                        models.Normalize()], device=device)
 
 
 def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
@@ -268,9 +245,9 @@ def run_side(args) -> int:
 
 
 def measure_side(side: str, args, vectors_out: Path) -> dict | None:
-    cmd = [sys.executable, __file__, "--side", side, "--per-language", str(args.per_language),
+    cmd = [sys.executable, "-m", "benchmarks.encode", "--side", side, "--per-language", str(args.per_language),
            "--vectors-out", str(vectors_out)] + (["--batch-size", str(args.batch_size)] if args.batch_size else [])
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         print(f"  {side} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
         return None
@@ -294,34 +271,27 @@ def cached_rerun() -> tuple[float, float]:
 
 
 def search_speed(doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 100) -> tuple[float, float]:
+    """Seconds of exact top-k search, best of 3: faiss's IndexFlatIP (what `clirbench run` uses)
+    against its peer, a torch matmul and topk over the same vectors."""
     import faiss
     import torch
 
     index = faiss.IndexFlatIP(doc_vectors.shape[1])
     index.add(doc_vectors)
-    best = [float("inf"), float("inf")]
-    for _ in range(3):
-        start = time.perf_counter()
-        _, faiss_rows = index.search(query_vectors, k)
-        best[0] = min(best[0], time.perf_counter() - start)
-        start = time.perf_counter()
+    queries, docs = torch.from_numpy(query_vectors), torch.from_numpy(doc_vectors)
+
+    def with_torch():
         with torch.inference_mode():
-            _, torch_rows = torch.topk(torch.from_numpy(query_vectors) @ torch.from_numpy(doc_vectors).T, k, dim=1)
-        best[1] = min(best[1], time.perf_counter() - start)
-    agree = np.mean(faiss_rows[:, 0] == torch_rows[:, 0].numpy())
-    print(f"  top-1 agreement faiss vs torch: {agree:.4f}")
-    return best[0], best[1]
+            return torch.topk(queries @ docs.T, k, dim=1)
+
+    faiss_s, (_, faiss_rows) = best_seconds(lambda: index.search(query_vectors, k), 3, warm_ups=0)
+    torch_s, (_, torch_rows) = best_seconds(with_torch, 3, warm_ups=0)
+    print(f"  top-1 agreement faiss vs torch: {np.mean(faiss_rows[:, 0] == torch_rows[:, 0].numpy()):.4f}")
+    return faiss_s, torch_s
 
 
-ACCURACY_PAIRS = [f"{q}-{d}" for q in ("en", "hi", "zh") for d in ("en", "hi", "zh")]
-ACCURACY_SETTINGS = {"float32": {"precision": "float32"}, "bfloat16": {"precision": "bfloat16"},
-                     "int8": {"precision": "int8"}, "bfloat16-compile": {"precision": "bfloat16", "compile": True},
-                     "openvino-float32": {"backend": "openvino", "precision": "float32"},
-                     "openvino-bfloat16": {"backend": "openvino", "precision": "bfloat16"}}
-
-
-def accuracy() -> dict:
-    """RR@10 per pair of each precision on MLQA-R's en/hi/zh pairs (vectors encoded as `clirbench
+def accuracy(settings: list[str]) -> dict:
+    """RR@10 per pair of each of `settings` (float32 first) on MLQA-R's en/hi/zh pairs (vectors encoded as `clirbench
     run` encodes them), each one's largest difference from float32, and per pair how many
     questions changed RR@10 and a paired t-test of the change (scipy)."""
     from clirbench.models.me5_small import me5_small
@@ -332,8 +302,8 @@ def accuracy() -> dict:
     pairs = select_pairs(spec, ACCURACY_PAIRS)
     scores, per_query = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, settings in ACCURACY_SETTINGS.items():
-            encoder = me5_small(**settings, name=f"me5-small-{name}")
+        for name in settings:
+            encoder = me5_small(**ACCURACY_SETTINGS[name], name=f"me5-small-{name}")
             # Its own vector cache: cached vectors would carry the batching they were made with.
             report = run_task(spec, encoder, pairs, out_dir=Path(tmp) / name, cache_dir=Path(tmp) / "cache")
             scores[name] = {key: report.results.pairs[key].metrics["RR@10"] for key in ACCURACY_PAIRS}
@@ -341,57 +311,15 @@ def accuracy() -> dict:
     return against_float32(scores, per_query)
 
 
-def against_float32(scores: dict, per_query: dict) -> dict:
-    """Each setting's RR@10 (`scores`: setting -> pair -> mean; `per_query`: setting -> pair ->
-    question -> value) beside float32's: the largest difference over the pairs, and per pair the
-    questions whose RR@10 moved and a paired t-test of the move (scipy)."""
-    from scipy import stats
-
-    changed, p_values = {}, {}
-    for name in scores:
-        changed[name], p_values[name] = {}, {}
-        for key in ACCURACY_PAIRS:
-            reference = per_query["float32"][key]
-            a = np.array([reference[q] for q in reference])
-            b = np.array([per_query[name][key][q] for q in reference])
-            changed[name][key] = int(np.sum(a != b))
-            p_values[name][key] = float(stats.ttest_rel(b, a).pvalue) if changed[name][key] else 1.0
-    return {"rr10": scores, "max_abs_difference_from_float32": {
-        name: max(abs(scores[name][k] - scores["float32"][k]) for k in ACCURACY_PAIRS) for name in scores},
-        "questions_changed_from_float32": changed, "paired_t_test_p_vs_float32": p_values,
-        "questions": {key: len(per_query["float32"][key]) for key in ACCURACY_PAIRS}}
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-language", type=int, default=300, help="sentences per MLQA-R language (default 300)")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help="texts per batch (default: each side's own; 32, and 16 for ONNX Runtime)")
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--sides", nargs="+", default=SIDES, choices=SIDES, help="sides to measure (default: all)")
-    parser.add_argument("--accuracy", action="store_true", help="also score precisions on 9 MLQA-R pairs (minutes)")
-    parser.add_argument("--accuracy-only", action="store_true", help="only the scores of --accuracy")
-    parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
-    parser.add_argument("--vectors-out", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.side:
-        return run_side(args)
-    if args.accuracy_only:
-        out = {"accuracy": accuracy()}
-        print(json.dumps(out, indent=2))
-        write_json(args.json, out)
-        return 0
-
-    from clirbench.models.me5_small import installed
-    from clirbench.systems.dense.flops import encoder_flops
-    from clirbench.systems.hf_encoder import CPU_BATCH_SIZE, CPU_BATCH_TOKENS
+def measure_speed(args, sides: list[str], plan: dict, out: dict) -> np.ndarray | None:
+    """Each side's best texts/s and GFLOP/s against the matmul peak of the default's precision
+    and against the peer, into out["sides"] and out["default"]; the float32 side's vectors."""
     from transformers import AutoConfig
 
-    from clirbench.models.me5_small import install_dir
+    from clirbench.models.me5_small import install_dir, installed
+    from clirbench.systems.dense.flops import encoder_flops
+    from clirbench.systems.hf_encoder import CPU_BATCH_SIZE, CPU_BATCH_TOKENS
 
-    if not installed():
-        sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
     docs = sample_sentences(args.per_language)
     n = len(docs)
     lengths = token_lengths([text for _, text, _ in docs])
@@ -402,13 +330,13 @@ def main() -> int:
           f"length-sorted batches: " + ", ".join(f"{padding_waste(lengths, b):.1%} at {b}" for b in (8, 32, 128))
           + f"; {padding_waste(lengths, CPU_BATCH_SIZE, CPU_BATCH_TOKENS):.1%} in passes of at most {CPU_BATCH_TOKENS} "
           f"tokens of {CPU_BATCH_SIZE}-text calls (the CPU default)")
-    peaks = {"float32": matmul_peak_gflops("float32"), "bfloat16": matmul_peak_gflops("bfloat16")}
-    print(f"matmul peak (2048^2, start of run): float32 {peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f}")
+    peaks = matmul_peaks(plan["peaks"])
+    print("matmul peak (2048^2, start of run): " + ", ".join(f"{d} {g:.0f} GFLOP/s" for d, g in peaks.items()))
     best: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "vectors").mkdir()
         for r in range(args.repeats):
-            for side in args.sides:
+            for side in sides:
                 m = measure_side(side, args, Path(tmp) / "vectors" / f"{side}.npy")
                 if m is None:
                     continue
@@ -417,54 +345,106 @@ def main() -> int:
                 if side not in best or m["seconds"] < best[side]["seconds"]:
                     best[side] = m
         reference = np.load(Path(tmp) / "vectors" / "clirbench-float32.npy") if "clirbench-float32" in best else None
-        for side in best:
-            if reference is not None:
+        if reference is not None:
+            for side in best:
                 best[side]["min_cosine_to_float32"] = float(np.min(np.sum(reference * np.load(Path(tmp) / "vectors" / f"{side}.npy"), axis=1)))
-        doc_vectors = reference
-    for name in peaks:  # the higher of start and end: the machine's state can change in a run
-        peaks[name] = max(peaks[name], matmul_peak_gflops(name))
-    print(f"matmul peak (best of start and end): float32 {peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f}")
-    peer = n / best["st-bfloat16"]["seconds"] if "st-bfloat16" in best else None
-    print(f"\n{'side':<28} {'texts/s':>8} {'GFLOP/s':>8} {'% bf16 peak':>11} {'vs ST bf16':>10} {'peak RSS MB':>12} {'min cos fp32':>12}")
-    figures = {}
-    for side, m in best.items():
-        rate, gflops = n / m["seconds"], flops / m["seconds"] / 1e9
-        figures[side] = {"texts_per_s": rate, "gflops": gflops, "fraction_of_bf16_peak": gflops / peaks["bfloat16"],
-                         "vs_st_bf16": rate / peer if peer else None,
-                         **{k: v for k, v in m.items() if k not in ("seconds",)}}
-        cos = m.get("min_cosine_to_float32")
-        print(f"{side:<28} {rate:>8.1f} {gflops:>8.0f} {gflops / peaks['bfloat16']:>10.1%} "
-              f"{(f'{rate / peer:.2f}x' if peer else '-'):>10} {m['peak_rss_mb']:>12,.0f} {(f'{cos:.5f}' if cos is not None else '-'):>12}")
-    default = "clirbench-bfloat16"
-    out = {"texts": n, "mean_tokens": float(np.mean(lengths)), "gflop_total": flops / 1e9,
-           "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks["bfloat16"], "sides": figures}
-    if default in figures:
-        out["achieved_gflops"] = figures[default]["gflops"]
-        out["achieved_fraction_of_bf16_peak"] = figures[default]["fraction_of_bf16_peak"]
-        out["speedup_vs_sentence_transformers_bf16"] = figures[default]["vs_st_bf16"]
-        print(f"\nclirbench (bfloat16, the default on this CPU): {out['achieved_gflops']:.0f} GFLOP/s = "
-              f"{out['achieved_fraction_of_bf16_peak']:.0%} of the bfloat16 matmul peak (target >= 50%); "
-              f"{out['speedup_vs_sentence_transformers_bf16'] or float('nan'):.2f}x sentence-transformers under the same "
-              "bfloat16 autocast (target >= 1.5x)")
+    peaks = matmul_peaks(plan["peaks"], before=peaks)
+    print("matmul peak (best of start and end): " + ", ".join(f"{d} {g:.0f} GFLOP/s" for d, g in peaks.items()))
+    peak = peaks[plan["precision"]]
+    figures = {side: {"texts_per_s": n / m["seconds"], "gflops": flops / m["seconds"] / 1e9,
+                      "fraction_of_peak": flops / m["seconds"] / 1e9 / peak,
+                      **{k: v for k, v in m.items() if k != "seconds"}} for side, m in best.items()}
+    against_peer(figures, plan["peer"])
+    print()
+    print_table(figures, [("texts/s", 8, lambda r: f"{r['texts_per_s']:.1f}"), ("GFLOP/s", 8, lambda r: f"{r['gflops']:.0f}"),
+                          (f"% {plan['precision']} peak", 15, lambda r: f"{r['fraction_of_peak']:.1%}"),
+                          (f"vs {plan['peer']}", 14, lambda r: ratio(r["vs_peer"])),
+                          ("peak RSS MB", 12, lambda r: f"{r['peak_rss_mb']:,.0f}"),
+                          ("min cos fp32", 12, lambda r: f"{r['min_cosine_to_float32']:.5f}" if "min_cosine_to_float32" in r else "-")])
+    out.update({"texts": n, "mean_tokens": float(np.mean(lengths)), "gflop_total": flops / 1e9,
+                "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks.get("bfloat16"),
+                "peak_of": plan["precision"], "sides": figures})
+    default = figures.get(plan["default"])
+    if default:
+        out["default"] = {"side": plan["default"], "precision": default["precision"], "peer": plan["peer"],
+                          "gflops": default["gflops"], "fraction_of_peak": default["fraction_of_peak"],
+                          "vs_peer": default["vs_peer"]}
+        print(f"\nclirbench ({default['precision']}, the default on this CPU): {default['gflops']:.0f} GFLOP/s = "
+              f"{default['fraction_of_peak']:.0%} of the {plan['precision']} matmul peak; {ratio(default['vs_peer'])} "
+              f"sentence-transformers at the same precision ({plan['peer']}, measured in this run)")
+    return reference
 
-    if args.accuracy:
-        out["accuracy"] = accuracy()
+
+def cached_and_search(doc_vectors: np.ndarray, out: dict) -> None:
+    """The cached rerun, and faiss against torch search over the float32 vectors, into `out`."""
+    first, second = cached_rerun()
+    out["cached_rerun"] = {"first_seconds": first, "second_seconds": second, "fraction_of_first": second / first}
+    print(f"\ncached rerun (mlqa-r en-en, 6,264 passages + 1,148 questions): first {first:.1f} s, "
+          f"second {second:.2f} s = {100 * second / first:.1f}% of the first")
+    rng = np.random.default_rng(0)
+    queries = doc_vectors[rng.choice(len(doc_vectors), min(1000, len(doc_vectors)), replace=False)]
+    out["search"] = {}
+    for docs, label in [(doc_vectors, f"{len(doc_vectors):,} MLQA-R vectors"),
+                        (rng.standard_normal((200_000, doc_vectors.shape[1])).astype(np.float32), "200,000 random vectors")]:
+        k = min(100, len(docs))
+        faiss_s, torch_s = search_speed(np.ascontiguousarray(docs), np.ascontiguousarray(queries), k)
+        out["search"][label] = {"faiss_seconds": faiss_s, "torch_seconds": torch_s, "torch_over_faiss": torch_s / faiss_s}
+        print(f"search {len(queries):,} queries, top {k}, over {label}: faiss {faiss_s * 1000:.0f} ms, "
+              f"torch matmul+topk {torch_s * 1000:.0f} ms, torch/faiss {torch_s / faiss_s:.2f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--per-language", type=int, default=300, help="sentences per MLQA-R language (default 300)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="texts per batch (default: each side's own; 32, and 16 for ONNX Runtime)")
+    parser.add_argument("--repeats", type=int,
+                        help="rounds of the sides, the best counts (default 2; 1 without native bfloat16)")
+    parser.add_argument("--sides", nargs="+", choices=SIDES,
+                        help="sides to measure (default: all that this host computes natively)")
+    parser.add_argument("--accuracy", action="store_true", help="also score precisions on 9 MLQA-R pairs (minutes)")
+    parser.add_argument("--accuracy-only", action="store_true", help="only the scores of --accuracy")
+    parser.add_argument("--without-bf16", action="store_true",
+                        help="measure as on a CPU without native bfloat16: no bfloat16 side, peak or accuracy")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--side", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--vectors-out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.side:
+        return run_side(args)
+
+    from clirbench.models.me5_small import installed
+
+    if not installed():
+        sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
+    machine = host()
+    if args.without_bf16:
+        machine.update(bf16_native=False, bf16_flags=[], bf16_left_out_by="--without-bf16")
+    plan = host_plan(machine["bf16_native"])
+    if args.repeats is None:  # without native bfloat16 float32 is the fast path, and it is slow: one round
+        args.repeats = 2 if plan["bf16_native"] else 1
+    print(describe(machine))
+    wanted = args.sides or SIDES
+    sides = [s for s in wanted if s in plan["sides"]]
+    out: dict = {"host": machine}
+    if not plan["bf16_native"]:
+        out["left_out_without_bf16"] = [s for s in wanted if s not in sides] + [
+            f"accuracy: {s}" for s in ACCURACY_SETTINGS if s not in plan["accuracy"]]
+        print("note: no native bfloat16 here (" + ("--without-bf16" if args.without_bf16 else
+              "neither avx512_bf16 nor amx_bf16 among the CPU's flags") + "): emulated bfloat16 crawls, so the "
+              "bfloat16 sides, peak and accuracy are left out (" + ", ".join(out["left_out_without_bf16"])
+              + f"); the default and its peer are float32; {args.repeats} round(s) of the sides", flush=True)
+    if not args.accuracy_only:
+        doc_vectors = measure_speed(args, sides, plan, out)
+        write_json(args.json, out)
+        if doc_vectors is not None and args.sides is None:
+            cached_and_search(doc_vectors, out)
+    if args.accuracy or args.accuracy_only:
+        out["accuracy"] = accuracy(plan["accuracy"])
         print("\nRR@10 on MLQA-R, largest difference from float32 over the 9 pairs:",
               json.dumps(out["accuracy"]["max_abs_difference_from_float32"]))
+    check_expected("encode", out)
     write_json(args.json, out)
-
-    if doc_vectors is not None and set(args.sides) == set(SIDES):
-        first, second = cached_rerun()
-        print(f"\ncached rerun (mlqa-r en-en, 6,264 passages + 1,148 questions): first {first:.1f} s, "
-              f"second {second:.2f} s = {100 * second / first:.1f}% of the first (target < 5%): "
-              + ("met" if second / first < 0.05 else "NOT met"))
-        rng = np.random.default_rng(0)
-        queries = doc_vectors[rng.choice(len(doc_vectors), 1000, replace=False)]
-        for docs_, label in [(doc_vectors, f"{len(doc_vectors):,} MLQA-R vectors"),
-                             (rng.standard_normal((200_000, doc_vectors.shape[1])).astype(np.float32), "200,000 random vectors")]:
-            faiss_s, torch_s = search_speed(np.ascontiguousarray(docs_), np.ascontiguousarray(queries))
-            print(f"search 1,000 queries, top 100, over {label}: faiss {faiss_s * 1000:.0f} ms, "
-                  f"torch matmul+topk {torch_s * 1000:.0f} ms, torch/faiss {torch_s / faiss_s:.2f}x")
     return 0
 
 

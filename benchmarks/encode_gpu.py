@@ -23,13 +23,16 @@ so the work comes in two steps:
        other precisions and batch sizes; and a forward-only side (texts tokenised and on the GPU
        before timing) that shows what the GPU does without the host's work.
     3. RR@10 of float32, float16 and bfloat16 on the 9 pairs (exact inner-product search,
-       ties by document id, as `clirbench run`), each one's largest difference from float32.
+       ranked and scored by the evaluation layer as `clirbench run`: benchmarks.mlqa), each
+       one's largest difference from float32.
 Achieved GFLOP/s = forward FLOPs of the texts' real token lengths (clirbench.systems.dense.flops)
 / seconds. On a CPU the run works too (`--device cpu --limit N`): a check before a GPU run.
 
-  python benchmarks/encode_gpu.py pack [--out .device]
-  python benchmarks/encode_gpu.py run --pack .device --json results.json [--device cuda] [--accuracy]
-  python benchmarks/encode_gpu.py install --pack .device   # me5-small for benchmarks/train_steps.py there
+Its targets are in benchmarks/expected/encode_gpu.yaml, checked at the end of a run.
+
+  python -m benchmarks.encode_gpu pack [--out .device]
+  python -m benchmarks.encode_gpu run --pack .device --json results.json [--device cuda] [--accuracy]
+  python -m benchmarks.encode_gpu install --pack .device   # me5-small for benchmarks.train_steps there
 """
 
 import argparse
@@ -44,15 +47,11 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from benchmarks.common import (REPO, against_peer, best_seconds, check_expected, describe, host, host_bf16_native,
+                               matmul_peaks, matmul_size, print_table, ratio, write_json)
+from benchmarks.mlqa import (ACCURACY_PAIRS, LANGS, PASSAGE_PREFIX, QUERY_PREFIX, accuracy_of, mlqa_texts,
+                             sentence_transformer)
 
-from encode import (ACCURACY_PAIRS, LANGS, against_float32, matmul_peak_gflops, matmul_size,  # noqa: E402
-                    sentence_transformer, synchronize, write_json)
-from encode import PREFIX as PASSAGE_PREFIX  # noqa: E402
-
-ACCURACY_LANGS = sorted({lang for pair in ACCURACY_PAIRS for lang in pair.split("-")})
-QUERY_PREFIX = "query: "
 CONTAINER, TOKENIZER, TEXTS = "me5-small-q4-pruned.bin.gz", "tokenizer.json.gz", "mlqa-r.json.gz"
 ROW_CHECK_TEXTS = 40  # per language: built-from-pack vectors against the installed model's
 # side -> (who encodes, precision, texts per call). st-bfloat16 (sentence-transformers under
@@ -74,25 +73,6 @@ SIDES = {
 
 
 # --- pack (here) ---------------------------------------------------------------------------
-
-def mlqa_texts() -> dict:
-    import ir_datasets
-
-    from clirbench.data import register_all
-
-    register_all()
-    docs = {lang: [[d.doc_id, d.text] for d in ir_datasets.load(f"clirbench/mlqa-r/{lang}").docs_iter()]
-            for lang in LANGS}
-    queries, qrels = {}, {}
-    for pair in ACCURACY_PAIRS:
-        dataset = ir_datasets.load(f"clirbench/mlqa-r/{pair}")
-        queries[pair] = [[q.query_id, q.text] for q in dataset.queries_iter()]
-        qrels[pair] = {}
-        for r in dataset.qrels_iter():
-            if r.relevance > 0:
-                qrels[pair].setdefault(r.query_id, []).append(r.doc_id)
-    return {"docs": docs, "queries": queries, "qrels": qrels}
-
 
 def xquad_texts() -> list[str]:
     """Every question and candidate of XQuAD-R, with both prefixes: the training recipes' texts."""
@@ -229,24 +209,9 @@ def install_from_pack(folder: Path, force: bool) -> int:
 def device_precisions(device: str) -> list[str]:
     """Precisions with native matmuls here: float16 and bfloat16 on a CPU without them run in
     emulation (a 2048^3 bfloat16 matmul took 60 s on an AMD EPYC without AVX-512)."""
-    from clirbench.systems.hf_encoder import bf16_native
-
     if device == "cuda":
         return ["float32", "float16", "bfloat16"]
-    return ["float32", "bfloat16"] if bf16_native() else ["float32"]
-
-
-def timed(device: str, repeats: int, encode) -> tuple[float, np.ndarray]:
-    """Best seconds of `encode()` over `repeats` runs after one warm-up, and its output."""
-    encode()  # warm-up: kernels chosen, allocator filled
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        synchronize(device)
-        began = time.perf_counter()
-        out = encode()
-        synchronize(device)
-        best = min(best, time.perf_counter() - began)
-    return best, out
+    return ["float32", "bfloat16"] if host_bf16_native() else ["float32"]
 
 
 def side_sentence_transformers(model: Path, texts: list[str], device: str, precision: str, batch_size: int, repeats: int):
@@ -262,7 +227,7 @@ def side_sentence_transformers(model: Path, texts: list[str], device: str, preci
         with autocast:
             return st.encode(inputs, batch_size=batch_size, convert_to_numpy=True)
 
-    seconds, vectors = timed(device, repeats, encode)
+    seconds, vectors = best_seconds(encode, repeats, device)
     return seconds, np.asarray(vectors, dtype=np.float32)
 
 
@@ -277,7 +242,7 @@ def side_clirbench(model: Path, texts: list[str], device: str, settings: dict, r
     from clirbench.systems.dense.batching import DocumentEncoding
 
     encoding = DocumentEncoding(clirbench_encoder(model, device, **settings), "en")
-    return timed(device, repeats, lambda: encoding(texts))
+    return best_seconds(lambda: encoding(texts), repeats, device)
 
 
 def side_forward_only(model: Path, texts: list[str], device: str, precision: str, batch_size: int, repeats: int):
@@ -297,7 +262,7 @@ def side_forward_only(model: Path, texts: list[str], device: str, precision: str
         with torch.inference_mode():
             return [encoder.forward_pooled(batch) for batch in batches]
 
-    seconds, _ = timed(device, repeats, encode)
+    seconds, _ = best_seconds(encode, repeats, device)
     return seconds, None
 
 
@@ -309,49 +274,15 @@ def token_lengths(model: Path, texts: list[str], kept: set[int]) -> list[int]:
     for row in token_ids(tokenizer, texts):
         if not kept.issuperset(row):
             raise SystemExit(f"a text uses token ids the pack zeroed: {sorted(set(row) - kept)[:5]}; "
-                             "rebuild the pack (benchmarks/encode_gpu.py pack)")
+                             "rebuild the pack (python -m benchmarks.encode_gpu pack)")
         lengths.append(len(row))
     return lengths
-
-
-def rr_at_10(query_vectors: np.ndarray, qids: list[str], doc_vectors: np.ndarray, doc_ids: list[str],
-             qrels: dict[str, list[str]]) -> dict[str, float]:
-    """RR@10 per question: exact inner product, ties by document id (ascending), as the runner."""
-    scores = query_vectors @ doc_vectors.T
-    id_rank = np.argsort(np.argsort(np.asarray(doc_ids)))  # position of each id in sorted order
-    out = {}
-    for row, qid in enumerate(qids):
-        top = np.lexsort((id_rank, -scores[row]))[:10]
-        relevant = set(qrels.get(qid, ()))
-        out[qid] = next((1 / (rank + 1) for rank, i in enumerate(top) if doc_ids[i] in relevant), 0.0)
-    return out
 
 
 def accuracy(model: Path, texts: dict, device: str, precisions: list[str], batch_size: int | None = None) -> dict:
     sizes = {"batch_size": batch_size} if batch_size else {}
     return accuracy_of({p: lambda p=p: clirbench_encoder(model, device, precision=p, **sizes) for p in precisions},
                        texts)
-
-
-def accuracy_of(encoders: dict, texts: dict) -> dict:
-    """RR@10 of each encoder (`encoders`: name -> a function that makes it; one named float32)
-    on the 9 pairs of `texts` (mlqa_texts' layout), beside float32's (encode.against_float32)."""
-    from clirbench.systems.dense.batching import DocumentEncoding, encode_sorted
-
-    per_query = {}
-    for name, make in encoders.items():
-        encoder = make()
-        docs = {lang: DocumentEncoding(encoder, lang)([t for _, t in texts["docs"][lang]]) for lang in ACCURACY_LANGS}
-        per_query[name] = {}
-        for pair in ACCURACY_PAIRS:
-            q, d = pair.split("-")
-            qids = [qid for qid, _ in texts["queries"][pair]]
-            vectors = encode_sorted(encoder.encode_queries, [t for _, t in texts["queries"][pair]], q,
-                                    encoder.batch_size, "me5-small")
-            per_query[name][pair] = rr_at_10(vectors, qids, docs[d], [i for i, _ in texts["docs"][d]],
-                                             texts["qrels"][pair])
-    rr10 = {n: {pair: float(np.mean(list(v[pair].values()))) for pair in ACCURACY_PAIRS} for n, v in per_query.items()}
-    return against_float32(rr10, per_query)
 
 
 def run(args) -> int:
@@ -379,14 +310,16 @@ def run_in(args, work: Path) -> int:
         texts["queries"] = {pair: rows[:args.limit] for pair, rows in texts["queries"].items()}
     lengths = token_lengths(model, [PASSAGE_PREFIX + t for t in docs], set(texts["kept_token_ids"]))
     flops = encoder_flops(AutoConfig.from_pretrained(str(model)), lengths)
-    name = torch.cuda.get_device_name() if device == "cuda" else "cpu"
+    machine = host(device)
     size = matmul_size(device)
     precisions = device_precisions(device)
-    peaks = {d: matmul_peak_gflops(d, size, device=device) for d in precisions}
-    print(f"{name}: {len(docs):,} MLQA-R candidates, {np.mean(lengths):.1f} tokens on average, "
-          f"{flops / 1e12:.2f} TFLOP; matmul peak ({size}^3): "
-          + ", ".join(f"{d} {peaks[d]:,.0f} GFLOP/s" for d in precisions), flush=True)
+    peaks = matmul_peaks(precisions, device)
+    print(describe(machine))
+    print(f"{len(docs):,} MLQA-R candidates, {np.mean(lengths):.1f} tokens on average, {flops / 1e12:.2f} TFLOP; "
+          f"matmul peak ({size}^3): " + ", ".join(f"{d} {peaks[d]:,.0f} GFLOP/s" for d in precisions), flush=True)
     top = max(peaks.values())  # the bf16 peak where there is one: the fastest matmul here
+    # The peer: sentence-transformers under bfloat16 autocast, or in float32 on a CPU without bfloat16.
+    peer = "st-bfloat16" if "bfloat16" in precisions else "st-float32"
 
     def measure(who: str, precision: str, batch_size: int | None):
         if who == "st":
@@ -399,8 +332,9 @@ def run_in(args, work: Path) -> int:
         return {"peak_fp32_gflops": peaks["float32"], "peak_fp16_gflops": peaks.get("float16"),
                 "peak_bf16_gflops": peaks.get("bfloat16")}
 
-    out = {"device": name, "torch": torch.__version__, "texts": len(docs), "mean_tokens": float(np.mean(lengths)),
-           "gflop_total": flops / 1e9, "matmul_size": size, "repeats": args.repeats, **peak_fields()}
+    out = {"device": machine["gpu"] or "cpu", "host": machine, "torch": torch.__version__, "texts": len(docs),
+           "mean_tokens": float(np.mean(lengths)), "gflop_total": flops / 1e9, "matmul_size": size,
+           "repeats": args.repeats, "peer": peer, **peak_fields()}
     if args.accuracy_only:
         return report_accuracy(args, out, model, texts, device, precisions)
     figures, vectors = {}, {}
@@ -421,31 +355,33 @@ def run_in(args, work: Path) -> int:
                          "peak_gpu_memory_mb": torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else None}
         print(f"  {side:<32} {len(docs) / seconds:9.0f} texts/s {gflops:9.0f} GFLOP/s "
               f"{gflops / top:7.2%} of the matmul peak", flush=True)
-    for d in precisions:  # the higher of start and end
-        peaks[d] = max(peaks[d], matmul_peak_gflops(d, size, device=device))
+    peaks = matmul_peaks(precisions, device, before=peaks)
     top = max(peaks.values())
     reference = vectors.get("clirbench-float32")
-    peer = figures.get("st-bfloat16", {}).get("texts_per_s")
+    against_peer(figures, peer)
     for side, row in figures.items():
         row["fraction_of_bf16_peak"] = row["gflops"] / peaks["bfloat16"] if "bfloat16" in peaks else None
         row["fraction_of_peak"] = row["gflops"] / top
-        row["vs_st_bf16"] = row["texts_per_s"] / peer if peer else None
         if reference is not None and vectors[side] is not None:
             row["min_cosine_to_float32"] = float(np.min(np.sum(reference * vectors[side], axis=1)))
     out.update({**peak_fields(), "sides": figures})
     default = "clirbench-float16-batch256"  # HFEncoder's defaults on a GPU: float16, 256 texts a call
     if default in figures:
-        out["achieved_gflops"] = figures[default]["gflops"]
-        out["achieved_fraction_of_bf16_peak"] = figures[default]["fraction_of_bf16_peak"]
-        out["speedup_vs_sentence_transformers_bf16"] = figures[default]["vs_st_bf16"]
+        out["default"] = {"side": default, "peer": peer, "gflops": figures[default]["gflops"],
+                          "fraction_of_peak": figures[default]["fraction_of_peak"],
+                          "vs_peer": figures[default]["vs_peer"]}
     write_json(args.json, out)
-    print(f"\n{'side':<32} {'texts/s':>9} {'GFLOP/s':>9} {'% of peak':>11} {'vs ST bf16':>10} {'min cos fp32':>12}")
-    for side, row in figures.items():
-        ratio, cos = row["vs_st_bf16"], row.get("min_cosine_to_float32")
-        print(f"{side:<32} {row['texts_per_s']:>9.0f} {row['gflops']:>9.0f} {row['fraction_of_peak']:>10.2%} "
-              f"{(f'{ratio:.2f}x' if ratio else '-'):>10} {(f'{cos:.5f}' if cos is not None else '-'):>12}")
+    print()
+    print_table(figures, [("texts/s", 9, lambda r: f"{r['texts_per_s']:.0f}"), ("GFLOP/s", 9, lambda r: f"{r['gflops']:.0f}"),
+                          ("% of peak", 11, lambda r: f"{r['fraction_of_peak']:.2%}"),
+                          (f"vs {peer}", 14, lambda r: ratio(r["vs_peer"])),
+                          ("min cos fp32", 12, lambda r: f"{r['min_cosine_to_float32']:.5f}" if "min_cosine_to_float32" in r else "-")],
+                width=32)
     if args.accuracy:
         report_accuracy(args, out, model, texts, device, precisions)
+    else:
+        check_expected("encode_gpu", out)
+        write_json(args.json, out)
     return 0
 
 
@@ -454,6 +390,7 @@ def report_accuracy(args, out: dict, model: Path, texts: dict, device: str, prec
     out["accuracy"]["texts_per_call"] = args.batch_size or "the encoder's default"
     print("\nRR@10, largest difference from float32 over the 9 pairs:",
           json.dumps(out["accuracy"]["max_abs_difference_from_float32"]), flush=True)
+    check_expected("encode_gpu", out)
     write_json(args.json, out)
     return 0
 

@@ -4,7 +4,8 @@ Twenty results files are made from one real MLQA-R results file (default
 results/mlqa-r/bm25/results.json, from `make demo`): each a renamed copy whose per-query values
 are shuffled within each pair, so tables and t-tests do their full work. The app runs headless
 (streamlit.testing AppTest: the whole script, every tab) and the page is timed; best of three.
-Run: `make bench-leaderboard`.
+Run: `make bench-leaderboard`, or `python -m benchmarks.leaderboard_load`; its targets are in
+benchmarks/expected/leaderboard_load.yaml.
 """
 
 import argparse
@@ -12,10 +13,9 @@ import json
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchmarks.common import REPO, best_seconds, check_expected, write_json
 
 
 def make_systems(template: dict, count: int, out: Path) -> None:
@@ -41,20 +41,21 @@ def load_seconds(results_dir: Path) -> float:
     from streamlit.testing.v1 import AppTest
 
     os.environ["CLIRBENCH_RESULTS"] = str(results_dir)
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+
+    def load():
         app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=300).run()
-        best = min(best, time.perf_counter() - start)
         if app.exception:
             sys.exit(f"the app failed: {app.exception[0].value}")
-    return best
+
+    seconds, _ = best_seconds(load, 3, warm_ups=0)
+    return seconds
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", default=str(REPO / "results/mlqa-r/bm25/results.json"))
     parser.add_argument("--systems", type=int, default=20)
+    parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     template = Path(args.template)
     if not template.exists():
@@ -69,6 +70,10 @@ def main() -> int:
         tn = load_seconds(many)
     print(f"leaderboard load, {raw['task']}, {len(raw['pairs'])} pairs: 1 system {t1:.2f} s, "
           f"{args.systems} systems {tn:.2f} s ({tn / t1:.2f}x the time of one)")
+    out = {"task": raw["task"], "pairs": len(raw["pairs"]), "systems": args.systems, "one_system_seconds": t1,
+           "systems_seconds": tn, "ratio_to_one": tn / t1}
+    check_expected("leaderboard_load", out)
+    write_json(args.json, out)
     return 0
 
 

@@ -28,8 +28,11 @@ Without AVX-512 BF16 bfloat16 is emulated: its numbers are those of native bfloa
 rounded to bfloat16, products summed in float32), its times are not, and none are taken.
 About 10 minutes for `select` and 12 for `confirm` on 2 cores with AVX-512 BF16.
 
-  python benchmarks/precision_mix.py select --json benchmarks/results/precision_mix_select.json
-  python benchmarks/precision_mix.py confirm --from benchmarks/results/precision_mix_select.json \
+The target (`confirm`: the chosen mix within the bound on MLQA-R) is in
+benchmarks/expected/precision_mix.yaml, checked at the end of a run.
+
+  python -m benchmarks.precision_mix select --json benchmarks/results/precision_mix_select.json
+  python -m benchmarks.precision_mix confirm --from benchmarks/results/precision_mix_select.json \
       --json benchmarks/results/precision_mix_mlqa.json
 """
 
@@ -40,13 +43,9 @@ import time
 from functools import partial
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from encode import ACCURACY_PAIRS, write_json  # noqa: E402
-from encode_gpu import ACCURACY_LANGS, accuracy_of, mlqa_texts  # noqa: E402
-
-from clirbench.train.recipe import OpticalRecipe  # noqa: E402
+from benchmarks.common import check_expected, host_bf16_native, write_json
+from benchmarks.mlqa import ACCURACY_LANGS, ACCURACY_PAIRS, accuracy_of, mlqa_texts
+from clirbench.train.recipe import OpticalRecipe
 
 MIXES = ["last:1", "last:2", "last:4", "last:6", "first:2"]
 DEV_FRACTION = OpticalRecipe.model_fields["dev_fraction"].default  # the recipes' dev split
@@ -186,7 +185,7 @@ def chosen_mix(path: Path) -> str:
     try:
         mix = json.loads(path.read_text())["chosen"]["within_bound"]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise SystemExit(f"--from {path}: not the JSON of `precision_mix.py select` ({e}); run select first") from None
+        raise SystemExit(f"--from {path}: not the JSON of `python -m benchmarks.precision_mix select` ({e}); run select first") from None
     if mix is None:
         raise SystemExit(f"--from {path}: select chose no mix (none was within {BOUND} on the dev split); "
                          "nothing to confirm")
@@ -194,8 +193,6 @@ def chosen_mix(path: Path) -> str:
 
 
 def main() -> int:
-    from clirbench.systems.hf_encoder import bf16_native
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("select", help="score the mixes on XQuAD-R's dev split and choose one")
@@ -222,10 +219,17 @@ def main() -> int:
     if select:
         result["chosen"] = choose(result, mixes)
         print(f"chosen: {json.dumps(result['chosen'])}", flush=True)
-        if bf16_native():  # emulated bfloat16's times say nothing
+        if host_bf16_native():  # emulated bfloat16's times say nothing
             print(f"speed over the {where}'s candidates:", flush=True)
             candidates = [t for lang in ACCURACY_LANGS for _, t in texts["docs"][lang]]
             result["speed"] = speed(["float32", "bfloat16", *mixes, OPENVINO], candidates)
+        else:
+            print("note: no native bfloat16 here: the settings' speed is not measured (emulated bfloat16's "
+                  "times say nothing)", flush=True)
+    else:
+        result["chosen_mix"] = mixes[0]
+        result["chosen_mix_max_abs_difference"] = result["max_abs_difference_from_float32"][mixes[0]]
+    check_expected("precision_mix", result)
     write_json(args.json, result)
     return 0
 

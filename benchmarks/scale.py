@@ -21,7 +21,10 @@ layer, 384 dimensions): the full model would take about two hours per million pa
 2 cores. It makes the memory, streaming and index figures real at 1M, and it keeps the run
 under an hour. The full model's throughput is measured separately (phase me5).
 
-Run: `make bench-scale` (about 40 minutes on 2 cores). Smoke: `--docs 20000`.
+Its targets (memory, Ray's overhead, identical vectors) are in benchmarks/expected/scale.yaml,
+checked at the end of the run.
+Run: `make bench-scale`, or `python -m benchmarks.scale` (about 40 minutes on 2 cores). Smoke:
+`--docs 20000`.
 """
 
 import argparse
@@ -33,7 +36,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from encode import LANGS, peak_rss_mb  # benchmarks/ is this script's folder; the MLQA-R languages
+
+from benchmarks.common import REPO, check_expected, peak_rss_mb, write_json
+from benchmarks.mlqa import LANGS  # the MLQA-R languages
+
 DATASET = "clirbench-bench/synthetic"
 
 
@@ -251,12 +257,12 @@ PHASES = {"encode": phase_encode, "bm25": phase_bm25, "engine": phase_engine, "s
 
 
 def run_phase(args, phase: str, **extra) -> dict:
-    cmd = [sys.executable, __file__, "--phase", phase, "--work", str(args.work), "--docs", str(args.docs),
+    cmd = [sys.executable, "-m", "benchmarks.scale", "--phase", phase, "--work", str(args.work), "--docs", str(args.docs),
            "--engine-chunks", str(args.engine_chunks)]
     for key, value in extra.items():
         cmd += [f"--{key}", str(value)]
     print(f"[{time.strftime('%H:%M:%S')}] {phase} {extra or ''}", flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if proc.returncode != 0:
         sys.exit(f"phase {phase} failed:\n{proc.stderr[-4000:]}")
     out = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -338,9 +344,8 @@ def main() -> int:
     if "me5" in out:
         out["projection"] = projection(out["me5"])
     print(json.dumps(out, indent=2))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2) + "\n")
+    check_expected("scale", out)
+    write_json(args.json, out)
     return 0
 
 

@@ -9,8 +9,9 @@ teacher). A step's time runs from the end of the step before to the end of its o
 includes tokenisation, the loss (Sinkhorn for OPTICAL) and the optimiser; the first step is
 left out (warm-up). Dev scoring runs after the last step and is not counted.
 
-Run: `python benchmarks/train_steps.py [--steps 12] [--device auto|cpu|cuda] [--json FILE]` (about 5
-minutes on 2 cores; on a GPU machine, me5-small installed from benchmarks/encode_gpu.py's pack).
+Run: `python -m benchmarks.train_steps [--steps 12] [--device auto|cpu|cuda] [--json FILE]` (about 5
+minutes on 2 cores; on a GPU machine, me5-small installed from benchmarks.encode_gpu's pack). Its
+targets are in benchmarks/expected/train_steps.yaml, checked at the end of the run.
 """
 
 import argparse
@@ -21,12 +22,8 @@ from pathlib import Path
 
 import torch
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from encode import matmul_peak_gflops, matmul_size, write_json  # noqa: E402
-
-from clirbench.systems.dense.flops import encoder_flops  # noqa: E402
+from benchmarks.common import REPO, check_expected, describe, host, matmul_peaks, matmul_size, print_table, write_json
+from clirbench.systems.dense.flops import encoder_flops
 
 
 class FlopMeter:
@@ -86,24 +83,28 @@ def main() -> int:
     from clirbench.train.encoding import resolve_device
 
     device = resolve_device(args.device)
+    machine = host(device)
+    print(describe(machine), flush=True)
+    # bfloat16's peak only where it is native: emulated, a 2048^3 product takes about a minute.
+    dtypes = ["float32", "bfloat16"] if device == "cuda" or machine["bf16_native"] else ["float32"]
+    peaks = matmul_peaks(dtypes, device)
+    rows = {name: measure(REPO / "recipes" / f"{name}.yaml", args.steps, device) for name in ("optical", "contrastive")}
+    peaks = matmul_peaks(dtypes, device, before=peaks)
     size = matmul_size(device)
-
-    def peak(dtype: str) -> float:
-        return matmul_peak_gflops(dtype, size, device=device)
-
-    peaks = {"float32": peak("float32"), "bfloat16": peak("bfloat16")}
-    rows = [measure(REPO / "recipes" / f"{name}.yaml", args.steps, device) for name in ("optical", "contrastive")]
-    for name in peaks:
-        peaks[name] = max(peaks[name], peak(name))
-    where = torch.cuda.get_device_name() if device == "cuda" else "cpu"
-    print(f"{where}: matmul peak ({size}^3): float32 {peaks['float32']:.0f} GFLOP/s, bfloat16 {peaks['bfloat16']:.0f}")
-    print(f"{'recipe':<12} {'batch':>5} {'s/step':>7} {'GFLOP/step':>10} {'GFLOP/s':>8} {'% bf16 peak':>11}")
-    for row in rows:
-        row["fraction_of_bf16_peak"] = row["achieved_gflops"] / peaks["bfloat16"]
-        print(f"{row['recipe']:<12} {row['batch_size']:>5} {row['seconds_per_step']:>7.2f} {row['gflop_per_step']:>10.0f} "
-              f"{row['achieved_gflops']:>8.0f} {row['fraction_of_bf16_peak']:>10.1%}")
-    write_json(args.json, {"device": where, "torch": torch.__version__, "matmul_size": size,
-                           "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks["bfloat16"], "recipes": rows})
+    print(f"matmul peak ({size}^3): " + ", ".join(f"{d} {g:.0f} GFLOP/s" for d, g in peaks.items()))
+    for row in rows.values():
+        row["fraction_of_bf16_peak"] = row["achieved_gflops"] / peaks["bfloat16"] if "bfloat16" in peaks else None
+        row["fraction_of_fp32_peak"] = row["achieved_gflops"] / peaks["float32"]
+    print_table(rows, [("batch", 5, lambda r: str(r["batch_size"])), ("s/step", 7, lambda r: f"{r['seconds_per_step']:.2f}"),
+                       ("GFLOP/step", 10, lambda r: f"{r['gflop_per_step']:.0f}"),
+                       ("GFLOP/s", 8, lambda r: f"{r['achieved_gflops']:.0f}"),
+                       ("% bf16 peak", 11, lambda r: f"{r['fraction_of_bf16_peak']:.1%}" if r["fraction_of_bf16_peak"] else "-"),
+                       ("% fp32 peak", 11, lambda r: f"{r['fraction_of_fp32_peak']:.1%}")], first="recipe", width=12)
+    out = {"device": machine["gpu"] or "cpu", "host": machine, "torch": torch.__version__, "matmul_size": size,
+           "peak_fp32_gflops": peaks["float32"], "peak_bf16_gflops": peaks.get("bfloat16"), "recipes": list(rows.values())}
+    by_name = {**out, "recipes": rows}  # targets name a recipe's figures by its name
+    check_expected("train_steps", by_name)
+    write_json(args.json, {**out, "targets": by_name["targets"]})
     return 0
 
 

@@ -1,19 +1,17 @@
 """benchmarks/encode_gpu.py: what it carries to a GPU machine and how it scores there.
 
 The pack's pruned container must build the very model clirbench installs, for every text whose
-tokens it kept; and its RR@10 must be the runner's (ir-measures) on the same rankings."""
+tokens it kept; and its RR@10 (benchmarks.mlqa, through the evaluation layer) must be the
+runner's (`ordered`, then ir-measures) on the same scores."""
 
 import gzip
 import importlib.resources
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-import encode_gpu  # noqa: E402
+from benchmarks import encode_gpu, mlqa
 
 SENTENCES = ["How much protein should an adult eat per day?", "एक वयस्क को प्रतिदिन कितना प्रोटीन खाना चाहिए?",
              "成年人每天应该吃多少蛋白质？", "Nairobi ni mji mkuu wa Kenya."]
@@ -60,7 +58,7 @@ def test_pruned_container_builds_the_installed_model_for_kept_tokens(me5_small_b
 
 def test_rr_at_10_is_the_runners_on_the_same_scores():
     """Against the runner's own path: rankings in its one order (`ordered`: score, then doc id)
-    scored by clirbench.eval.metrics (ir-measures); scores rounded so that many tie."""
+    over whole rows, scored by clirbench.eval.metrics (ir-measures); scores rounded so that many tie."""
     from clirbench.core.contract import ordered
     from clirbench.eval.metrics import evaluate
     from clirbench.tasks.measures import task_measures
@@ -72,7 +70,7 @@ def test_rr_at_10_is_the_runners_on_the_same_scores():
     qids = [f"q{i}" for i in range(60)]
     doc_ids = [f"d{i:03d}" for i in rng.permutation(300)]  # ids not in row order
     qrels = {q: [doc_ids[j] for j in rng.choice(300, size=1 + i % 3, replace=False)] for i, q in enumerate(qids)}
-    ours = encode_gpu.rr_at_10(queries, qids, docs, doc_ids, qrels)
+    ours = mlqa.pair_rr_at_10(queries, qids, docs, doc_ids, qrels)
 
     scores = queries @ docs.T
     run = {q: ordered([(d, float(scores[i, j])) for j, d in enumerate(doc_ids)], 100) for i, q in enumerate(qids)}
@@ -87,8 +85,8 @@ def test_rr_at_10_breaks_ties_by_document_id():
     queries = np.ones((1, 2), dtype=np.float32)
     docs = np.ones((12, 2), dtype=np.float32)  # every score tied
     doc_ids = [f"d{i:02d}" for i in range(12)][::-1]  # rows in descending id order
-    assert encode_gpu.rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d02"]}) == {"q": 1 / 3}
-    assert encode_gpu.rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d10"]}) == {"q": 0.0}
+    assert mlqa.pair_rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d02"]}) == {"q": 1 / 3}
+    assert mlqa.pair_rr_at_10(queries, ["q"], docs, doc_ids, {"q": ["d10"]}) == {"q": 0.0}
 
 
 def test_a_text_with_a_zeroed_token_is_refused(me5_small_built):

@@ -78,3 +78,37 @@ def test_every_measure_sees_the_order_written_to_the_run_file(tmp_path):
     assert per_query["RR@10"]["q"] == 0.5
     assert per_query["nDCG@10"]["q"] == pytest.approx(1 / math.log2(3))
     assert per_query["AP"]["q"] == 0.5
+
+
+def test_a_score_matrix_is_ranked_in_the_one_order_of_whole_rows():
+    """score_matrix_rankings sorts only the documents that can reach the top k (all ties at the
+    k-th score included): the same rankings as `ordered` over every document of the row."""
+    import numpy as np
+
+    from clirbench.eval.metrics import score_matrix_rankings
+
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.standard_normal((40, 200)), 1).astype(np.float32)  # many exact ties
+    scores[:, 100:] = scores[:, :100]
+    scores[0] = 0.5  # a row of one score
+    doc_ids = [f"d{i:03d}" for i in rng.permutation(200)]
+    qids = [f"q{i}" for i in range(40)]
+    for k in (1, 10, 100, 199, 200, 500):
+        whole = {q: ordered([(d, float(s)) for d, s in zip(doc_ids, row)], k) for q, row in zip(qids, scores)}
+        assert score_matrix_rankings(qids, scores, doc_ids, k) == whole
+    with pytest.raises(ValueError, match="for 40 queries x 199 documents"):
+        score_matrix_rankings(qids, scores, doc_ids[:199])
+
+
+def test_a_score_matrix_is_scored_over_its_judged_queries():
+    import numpy as np
+
+    from clirbench.eval.metrics import evaluate_score_matrix, evaluate_scores
+
+    scores = np.array([[0.1, 0.9, 0.5], [0.3, 0.3, 0.2], [1.0, 0.0, 0.0]])
+    qrels = {"a": {"y": 1}, "b": {"x": 1, "z": 1}}  # c is not judged: not scored
+    means, per_query = evaluate_score_matrix(["RR@10", "AP"], ["a", "b", "c"], scores, ["y", "x", "z"], qrels)
+    # columns y, x, z. a: x .9, z .5, y .1 -> y third; b: x and y tie at .3, x first by id -> x first
+    assert per_query["RR@10"] == {"a": 1 / 3, "b": 1.0}
+    assert means["RR@10"] == pytest.approx((1 / 3 + 1) / 2)
+    assert evaluate_scores("AP", ["a", "b", "c"], scores, ["y", "x", "z"], qrels) == means["AP"]

@@ -1,16 +1,14 @@
 """benchmarks/precision_mix.py: the layers it keeps in float32 under bfloat16 autocast really
 run in float32 (all of them kept: float32's vectors), and a mix it cannot read is refused."""
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytest.importorskip("torch")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import precision_mix  # noqa: E402
+from benchmarks import precision_mix  # noqa: E402
 from tiny_models import build_tiny_xlmr, toy_texts  # noqa: E402
 
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings  # noqa: E402
@@ -71,7 +69,7 @@ def test_confirm_takes_what_select_chose(tmp_path):
     chosen.write_text('{"chosen": {"fewest_moved": null, "within_bound": null}}')
     with pytest.raises(SystemExit, match="select chose no mix"):
         precision_mix.chosen_mix(chosen)
-    with pytest.raises(SystemExit, match="not the JSON of `precision_mix.py select`"):
+    with pytest.raises(SystemExit, match="not the JSON of `python -m benchmarks.precision_mix select`"):
         precision_mix.chosen_mix(tmp_path / "missing.json")
 
 

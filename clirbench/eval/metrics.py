@@ -30,14 +30,42 @@ def evaluate(
     return means, per_query
 
 
-def evaluate_scores(measure: str, query_ids: list[str], scores, doc_ids: list[str],
-                    qrels: dict[str, dict[str, int]], k: int = 100) -> float:
-    """The mean of `measure` (e.g. "RR@10") over `query_ids`, from a (queries x documents) score
-    matrix: each row ranked in the one order of clirbench (`ordered`), top `k`, then ir-measures.
-    For scores computed outside a run, such as a recipe's dev score."""
+def score_matrix_rankings(query_ids: list[str], scores, doc_ids: list[str], k: int = 100) -> dict[str, Ranking]:
+    """Each row of a (queries x documents) score matrix as a ranking in the one order of
+    clirbench (`ordered`: score descending, exact ties by doc id), its first `k`. Only the
+    documents that can reach the first `k` are sorted: those scoring at least the row's k-th
+    highest score, every tie with it included, so the result is `ordered` over the whole row."""
+    import numpy as np
+
     from clirbench.core.contract import ordered
+
+    scores = np.asarray(scores)
+    if scores.ndim != 2 or scores.shape != (len(query_ids), len(doc_ids)):
+        raise ValueError(f"scores of shape {scores.shape} for {len(query_ids)} queries x {len(doc_ids)} documents")
+    if k < scores.shape[1]:
+        bounds = -np.partition(-scores, k - 1, axis=1)[:, k - 1]  # each row's k-th highest score
+    else:
+        bounds = np.full(len(query_ids), -np.inf)
+    return {qid: ordered([(doc_ids[j], float(row[j])) for j in np.flatnonzero(row >= bound)], k)
+            for qid, row, bound in zip(query_ids, scores, bounds)}
+
+
+def evaluate_score_matrix(measures: list[str], query_ids: list[str], scores, doc_ids: list[str],
+                          qrels: dict[str, dict[str, int]], k: int = 100,
+                          ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Mean and per-query values of `measures` (e.g. ["RR@10"]) over the judged queries among
+    `query_ids`, from a (queries x documents) score matrix: each row ranked in the one order of
+    clirbench (`score_matrix_rankings`), top `k`, then ir-measures. For scores computed outside
+    a run, such as a recipe's dev score or a benchmark's precision check."""
     from clirbench.tasks.measures import task_measures
 
-    run = {qid: ordered(list(zip(doc_ids, map(float, row))), k) for qid, row in zip(query_ids, scores)}
-    means, _ = evaluate(task_measures([measure], 1), {q: qrels[q] for q in query_ids}, run)
+    run = score_matrix_rankings(query_ids, scores, doc_ids, k)
+    return evaluate(task_measures(measures, 1), {q: qrels[q] for q in query_ids if q in qrels}, run)
+
+
+def evaluate_scores(measure: str, query_ids: list[str], scores, doc_ids: list[str],
+                    qrels: dict[str, dict[str, int]], k: int = 100) -> float:
+    """The mean of `measure` (e.g. "RR@10") over the judged queries among `query_ids`, from a
+    (queries x documents) score matrix (`evaluate_score_matrix`)."""
+    means, _ = evaluate_score_matrix([measure], query_ids, scores, doc_ids, qrels, k)
     return means[measure]
