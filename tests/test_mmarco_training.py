@@ -52,7 +52,7 @@ def test_mmarco_triples_train_a_model_with_cross_lingual_negatives(tmp_path, env
     pairs = manifest["pairs"]
     assert pairs["train_questions"] + pairs["dev_questions"] == 6 and pairs["languages"] == ["de", "en"]
     rows = [json.loads(line) for line in (model / "negatives.jsonl").read_text().splitlines()]
-    assert rows and all(r["pool"] == "cross-lingual" and r["doc_lang"] != r["query_lang"] for r in rows)
+    assert rows and all(r["pool"] == "cross-lingual" and r["doc_lang"] != r["positive_lang"] for r in rows)
     assert all(r["doc_id"] == f"{r['doc_lang']}/{r['doc_id'].split('/')[1]}" for r in rows)
     positives = {(q, p) for q, p, _ in TRIPLES}
     negatives = {(q, n) for q, _, n in TRIPLES}
@@ -60,7 +60,7 @@ def test_mmarco_triples_train_a_model_with_cross_lingual_negatives(tmp_path, env
         pid = int(r["doc_id"].split("/")[1])
         assert (r["query_id"], pid) in negatives and (r["query_id"], pid) not in positives  # the triple's own, never relevant
     # Query 100 has two triples: both negatives (1 and 3), k=1 keeps the first.
-    assert {(r["query_lang"], r["doc_id"]) for r in rows if r["query_id"] == "100"} <= {("de", "en/1"), ("en", "de/1")}
+    assert {(r["positive_lang"], r["doc_id"]) for r in rows if r["query_id"] == "100"} <= {("de", "en/1"), ("en", "de/1")}
 
 
 def test_missing_mmarco_files_are_named_not_a_traceback(tmp_path, cli):

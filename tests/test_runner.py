@@ -112,3 +112,18 @@ def test_an_unknown_collection_size_is_reported_not_swallowed():
     assert _docs_total(dataset, pair, notes) is None  # only the progress bar needs the size
     assert len(notes.notes) == 1 and "number of documents is unknown" in notes.notes[0]
     assert "metadata unreadable" in notes.notes[0] and pair.docs in notes.notes[0]
+
+
+def test_a_sample_of_queries_is_the_same_ids_in_every_pair_and_rescored_when_it_changes(tmp_path, build_log):
+    pairs = ["en-de", "en-sw"]
+    full = _run(CountingBm25s(), pairs, tmp_path, out="full").results.pairs
+    sampled = _run(CountingBm25s(), pairs, tmp_path, max_queries=2).results
+    kept = [set(sampled.pairs[k].per_query["RR@10"]) for k in pairs]
+    assert all(len(ids) == 2 for ids in kept) and kept[0] == kept[1]  # shared ids: the same sample
+    assert all(sampled.pairs[k].num_queries == 2 and sampled.pairs[k].data["query_sample"] for k in pairs)
+    for k in pairs:  # each sampled value is the full run's value of that query
+        assert all(full[k].per_query["RR@10"][q] == v for q, v in sampled.pairs[k].per_query["RR@10"].items())
+    # Asked without a sample, the pairs are scored again (not kept as if they were whole).
+    again = _run(CountingBm25s(), pairs, tmp_path)
+    assert sorted(again.ran) == sorted(pairs) and all(again.results.pairs[k].num_queries == full[k].num_queries
+                                                      for k in pairs)

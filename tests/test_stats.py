@@ -150,3 +150,44 @@ def test_corrections():
     assert stats.adjust([0.01, 0.04, 0.03], "bh") == pytest.approx(list(scipy_stats.false_discovery_control([0.01, 0.04, 0.03])))
     with pytest.raises(ValueError, match="holm"):
         stats.adjust([0.5], "bonferonni")
+
+
+def test_the_interaction_is_the_difference_of_the_printed_differences():
+    """Low pairs: A ahead by .2 on average; high pairs: ahead by .05. The difference of
+    differences is .15 whatever the pairs' sizes, its CI holds it, and the seed-level test
+    compares the seeds' low - high gaps."""
+    rng = np.random.default_rng(11)
+    ids = [f"q{i}" for i in range(200)]
+
+    def run(low_gain: float, high_gain: float, noise: float) -> dict:
+        out = {}
+        for pair, gain in (("hi-en", low_gain), ("vi-en", low_gain), ("de-en", high_gain), ("es-en", high_gain)):
+            base = rng.uniform(0, 1, size=len(ids))
+            out[pair] = {q: float(v + gain + rng.normal(0, noise)) for q, v in zip(ids, base)}
+        return out
+
+    b = run(0.0, 0.0, 0.0)
+    a = [{p: {q: b[p][q] + (0.2 if p in ("hi-en", "vi-en") else 0.05) + s * 0.01 for q in ids} for p in b}
+         for s in range(3)]
+    test = stats.interaction(a, [b], ["hi-en", "vi-en"], ["de-en", "es-en"], draws=2000)
+    low = stats.macro(stats.seed_mean([{k: r[k] for k in ("hi-en", "vi-en")} for r in a])) - stats.macro(
+        {k: b[k] for k in ("hi-en", "vi-en")})
+    high = stats.macro(stats.seed_mean([{k: r[k] for k in ("de-en", "es-en")} for r in a])) - stats.macro(
+        {k: b[k] for k in ("de-en", "es-en")})
+    assert test.diff == pytest.approx(low - high) == pytest.approx(0.15)
+    assert test.ci_low <= test.diff <= test.ci_high and test.n_clusters == 200
+    # Every seed shifts low and high alike: the gaps are equal across seeds, so there is nothing
+    # to test at seed level... except against B's single run, where the gap is a constant .15.
+    assert test.p_seed is None
+    noisy = [{p: {q: v + (rng.normal(0, 0.02) if p in ("hi-en", "vi-en") else 0.0) for q, v in r[p].items()}
+              for p in r} for r in a]
+    assert stats.interaction(noisy, [b], ["hi-en", "vi-en"], ["de-en", "es-en"], draws=500).p_seed < 0.05
+
+
+def test_no_interaction_gives_a_ci_around_zero():
+    rng = np.random.default_rng(12)
+    ids = [f"q{i}" for i in range(300)]
+    b = {p: {q: float(rng.uniform()) for q in ids} for p in ("hi-en", "de-en")}
+    a = {p: {q: v + 0.1 + float(rng.normal(0, 0.3)) for q, v in b[p].items()} for p in b}
+    test = stats.interaction([a], [b], ["hi-en"], ["de-en"], draws=2000)
+    assert test.ci_low < 0 < test.ci_high and test.p_seed is None

@@ -102,6 +102,9 @@ class ParsedFile:
     sentences: list[tuple[str, str]]  # (doc_id, sentence)
     questions: dict[str, str]  # question id -> question text
     answer_docs: dict[str, frozenset[str]]  # question id -> doc ids of answer sentences
+    # paragraph number (the middle part of a doc id) -> its article's number: a split by
+    # article keeps every paragraph, and every question on it, on one side.
+    article_of: tuple[int, ...] = ()
 
 
 def _answer_sentence(breaks: list[list[int]], start: int) -> int:
@@ -115,10 +118,11 @@ def _answer_sentence(breaks: list[list[int]], start: int) -> int:
 @lru_cache(maxsize=32)
 def _parse(path: Path, lang: str) -> ParsedFile:
     data = json.loads(path.read_text(encoding="utf-8"))
-    sentences, questions, answer_docs = [], {}, {}
+    sentences, questions, answer_docs, article_of = [], {}, {}, []
     paragraph = 0
-    for article in data["data"]:
+    for article_number, article in enumerate(data["data"]):
         for para in article["paragraphs"]:
+            article_of.append(article_number)
             ids = [f"{lang}-{paragraph}-{i}" for i in range(len(para["sentences"]))]
             sentences.extend(zip(ids, para["sentences"]))
             for qa in para["qas"]:
@@ -127,7 +131,7 @@ def _parse(path: Path, lang: str) -> ParsedFile:
                     ids[_answer_sentence(para["sentence_breaks"], a["answer_start"])] for a in qa["answers"]
                 )
             paragraph += 1
-    return ParsedFile(sentences, questions, answer_docs)
+    return ParsedFile(sentences, questions, answer_docs, tuple(article_of))
 
 
 def parsed(collection: LareqaCollection, lang: str) -> ParsedFile:

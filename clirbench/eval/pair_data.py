@@ -77,3 +77,20 @@ def judged_queries(pair: PairSpec, query_field: str | None) -> tuple[list[tuple[
         raise data_error(pair, e) from e
     judged = {qid for qid, _ in queries}
     return queries, {qid: rels for qid, rels in qrels.items() if qid in judged}
+
+
+def sample_queries(queries: list[tuple[str, str]], qrels: dict[str, dict[str, int]], size: int | None):
+    """The first `size` queries by a fixed hash of their ids (all where `size` is None): where
+    ids are shared across pairs (FLORES-200's sentences), every pair keeps the same ones."""
+    import hashlib
+
+    if size is None or len(queries) <= size:
+        return queries, qrels
+    kept = sorted(queries, key=lambda q: (hashlib.sha256(q[0].encode()).hexdigest(), q[0]))[:size]
+    ids = {qid for qid, _ in kept}
+    return [q for q in queries if q[0] in ids], {qid: rels for qid, rels in qrels.items() if qid in ids}
+
+
+def sample_label(size: int | None) -> str | None:
+    """How a results file records a sample of queries (None: every judged query)."""
+    return None if size is None else f"{size} queries, first by sha256 of the id"

@@ -23,7 +23,8 @@ from clirbench.core.progress import Progress
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.language_bias import PoolBias
 from clirbench.eval.rankings import CheckedIndex
-from clirbench.eval.pair_data import data_error, judged_queries, load_dataset, pool_documents, without_data
+from clirbench.eval.pair_data import (data_error, judged_queries, load_dataset, pool_documents, sample_label,
+                                      sample_queries, without_data)
 from clirbench.systems.dense.retriever import as_retriever
 from clirbench.eval.trec import write_run
 from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
@@ -270,10 +271,13 @@ def run_task(
     search: str = "flat",
     engine=None,
     skip_missing: bool = False,
+    max_queries: int | None = None,
 ) -> RunReport:
     """Score `plugin` on `pairs` of `spec`; `search` is the faiss index of a dense encoder, and
     `engine` (`clirbench.systems.dense.engines`) encodes its documents (default: this process).
-    `skip_missing` skips the pairs whose data is not here while others' is (a whole task run)."""
+    `skip_missing` skips the pairs whose data is not here while others' is (a whole task run).
+    `max_queries`: score a fixed sample of each pair's queries (`sample_queries`); a pair
+    recorded with another sample is scored again."""
     started = time.time()
     register_all()
     clock = _ModelClock(progress or Progress())
@@ -297,7 +301,9 @@ def run_task(
     if skip_missing:
         report.no_data = without_data(pairs)
         pairs = [p for p in pairs if p.key not in report.no_data]
-    todo = [p for p in pairs if force or p.key not in results.pairs]
+    sample = sample_label(max_queries)
+    todo = [p for p in pairs if force or p.key not in results.pairs
+            or results.pairs[p.key].data.get("query_sample") != sample]
     todo_keys = {p.key for p in todo}
     for p in pairs:
         if p.key not in todo_keys:
@@ -310,13 +316,13 @@ def run_task(
         by_docs.setdefault(p.docs, []).append(p)
     with PairSaver(path, results) as saver:
         for group in by_docs.values():
-            _run_group(group, plugin, spec, results, saver, report, clock, cache_dir)
+            _run_group(group, plugin, spec, results, saver, report, clock, cache_dir, max_queries)
     report.model_calls = plugin.model_calls()
     return report
 
 
 def _run_group(group: list[PairSpec], plugin: Retriever, spec: TaskSpec, results: ResultsFile, saver: PairSaver,
-               report: RunReport, clock: _ModelClock, cache_dir: Path) -> None:
+               report: RunReport, clock: _ModelClock, cache_dir: Path, max_queries: int | None = None) -> None:
     """The pairs that search one document collection, through one opened index."""
     progress, path, measures = clock, saver.path, spec.measures()
     before = dict(clock.seconds)
@@ -329,7 +335,7 @@ def _run_group(group: list[PairSpec], plugin: Retriever, spec: TaskSpec, results
     try:
         for pair in group:
             progress.pair_started(pair)
-            queries, qrels = judged_queries(pair, spec.query_field)
+            queries, qrels = sample_queries(*judged_queries(pair, spec.query_field), max_queries)
             start, before = time.perf_counter(), dict(clock.seconds)
             bias = None
             if pair.pool:
@@ -350,7 +356,8 @@ def _run_group(group: list[PairSpec], plugin: Retriever, spec: TaskSpec, results
             result = PairResult(
                 query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
                 query_set=pair.query_set, num_queries=len(queries), num_docs=num_docs,
-                data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels},
+                data={"queries": pair.queries, "docs": pair.docs, "qrels": pair.qrels,
+                      **({"query_sample": sample_label(max_queries)} if max_queries else {})},
                 run_file=str(run_file),
                 seconds={"index": round(index_seconds, 3), "search": round(search_seconds, 3), **in_model},
                 metrics=means, per_query=per_query,

@@ -207,6 +207,54 @@ def compare(a_runs: list[dict[str, dict[str, float]]], b_runs: list[dict[str, di
                 p_seed, (len(a_runs), len(b_runs)))
 
 
+@dataclass(frozen=True)
+class Interaction:
+    """A difference of differences: (A - B over the first column's pairs) - (A - B over the
+    second's), e.g. "helps low-resource languages more than high-resource ones"."""
+
+    diff: float
+    ci_low: float
+    ci_high: float
+    p_seed: float | None
+    n_clusters: int
+    n_seeds: tuple[int, int]
+
+
+def interaction(a_runs: list[dict[str, dict[str, float]]], b_runs: list[dict[str, dict[str, float]]],
+                first: list[str], second: list[str], cluster_of=None, draws: int = DRAWS,
+                seed: int = SEED) -> Interaction:
+    """(A - B on the pairs `first`) - (A - B on the pairs `second`), each a printed macro
+    difference. Question level: a cluster-bootstrap 95% CI of that very statistic (a cluster's
+    queries in both columns drawn together; no sign-flip p, whose null, A and B exchangeable,
+    is not "no interaction"). Seed level: Welch's t-test of A's seeds' (first - second) macro
+    gaps against B's (one-sample against a single untrained run)."""
+    def side(runs, keys):
+        return [{k: r[k] for k in keys} for r in runs]
+
+    parts = [paired(seed_mean(side(a_runs, keys)), seed_mean(side(b_runs, keys)), cluster_of) for keys in (first, second)]
+    keys = sorted(set(parts[0].clusters) | set(parts[1].clusters))
+    index = {k: i for i, k in enumerate(keys)}
+    rows, present, weights = [], [], []
+    for sign, part in zip((1.0, -1.0), parts):
+        columns = [index[c] for c in part.clusters]
+        for r in range(len(part.pairs)):
+            row, has = np.zeros(len(keys)), np.zeros(len(keys), dtype=bool)
+            row[columns], has[columns] = sign * part.diff[r], part.present[r]
+            rows.append(row)
+            present.append(has)
+        weights += list(part.weights)
+    # Weights sum to 1 within each column: the statistic is the first macro gap minus the second.
+    data = Paired([f"{i}" for i in range(len(rows))], keys, np.array(rows), np.array(present), np.array(weights))
+    low, high = bootstrap_ci(data, draws, seed)
+
+    def gaps(runs):
+        return [macro({k: r[k] for k in parts[0].pairs}, dict(zip(parts[0].pairs, parts[0].weights)))
+                - macro({k: r[k] for k in parts[1].pairs}, dict(zip(parts[1].pairs, parts[1].weights))) for r in runs]
+
+    p_seed = welch_p(gaps(a_runs), gaps(b_runs)) if len(a_runs) > 1 or len(b_runs) > 1 else None
+    return Interaction(data.observed, low, high, p_seed, len(keys), (len(a_runs), len(b_runs)))
+
+
 def clusters(query_ids: str, pairs: dict):
     """`cluster_of(pair key, query id)` for a task's pairs (pair key -> PairResult): the query id
     itself where ids are shared across pairs; else the id within the language of its question set

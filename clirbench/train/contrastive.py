@@ -6,6 +6,7 @@ questions and passages; `towers: query` trains the question tower only and keeps
 with the frozen base: its cached document vectors, the very ones evaluation uses, are
 read, never re-encoded."""
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,15 +14,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from clirbench.core.atomic import write_text_atomic
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import default_cache_dir
 from clirbench.data import register_all
+from clirbench.eval.metrics import evaluate_scores
 from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.systems.registry import load_model
 from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_device, resolve_precision
 from clirbench.train.hybrid_batches import hybrid_batch
 from clirbench.train.loop import StepReport, run_loop, seed_everything
-from clirbench.train.negatives import EncoderMiner, mine, read_negatives, triple_negatives, write_negatives
+from clirbench.train.negatives import (EncoderMiner, mine, negative_stats, read_negatives, triple_negatives,
+                                      write_negatives)
 from clirbench.train.recipe import ContrastiveRecipe
 from clirbench.train.retrieval_data import ParallelQuestion, RetrievalCorpus, Triple, lareqa_corpus, mmarco_corpus
 
@@ -99,45 +103,61 @@ def _base_passage_vectors(base: HFEncoder, collection: str, corpus: RetrievalCor
 
 
 def _negatives(recipe: ContrastiveRecipe, corpus: RetrievalCorpus, triples: list[Triple],
-               train: list[ParallelQuestion], out_dir: Path, log: Callable[[str], None]) -> dict[tuple[str, str], list[str]]:
-    """(question id, question language) -> its hard negatives, mined once and kept as JSONL."""
+               train: list[ParallelQuestion], out_dir: Path, log: Callable[[str], None]) -> tuple[dict, dict]:
+    """((question id, positive's language) -> its hard negatives, the pool's statistics), mined
+    once and kept as JSONL beside the statistics."""
     if recipe.negatives.pool == "none":
-        return {}
-    path = out_dir / "negatives.jsonl"
-    if not path.exists():
+        return {}, {}
+    path, stats_path = out_dir / "negatives.jsonl", out_dir / "negatives-stats.json"
+    if not (path.exists() and stats_path.exists()):
         pool, k = recipe.negatives.pool, recipe.negatives.k
         log(f"mining {pool} hard negatives with {recipe.negatives.miner}")
         if recipe.negatives.miner == TRIPLES_MINER:
-            write_negatives(path, triple_negatives(corpus, triples, train, pool, k))
+            found, hardness = triple_negatives(corpus, triples, train, pool, k), {}
         else:
             miner = EncoderMiner(load_model(recipe.negatives.miner), recipe.collection, default_cache_dir())
-            write_negatives(path, mine(corpus, train, miner, pool, k))
+            found, hardness = mine(corpus, train, miner, pool, k, recipe.negatives.match)
+        write_text_atomic(stats_path, json.dumps({**negative_stats(found, corpus, train), **hardness}, indent=1))
+        write_negatives(path, found)
     out: dict[tuple[str, str], list[str]] = {}
     for n in read_negatives(path):
-        out.setdefault((n.query_id, n.query_lang), []).append(n.doc_id)
-    return out
+        out.setdefault((n.query_id, n.positive_lang), []).append(n.doc_id)
+    return out, json.loads(stats_path.read_text())
 
 
-def _dev_score(dual: DualEncoder, corpus: RetrievalCorpus, dev: list[ParallelQuestion]) -> Callable[[], float | None]:
-    """Dev questions of every language against every candidate of every language; RR@10 of
-    the first answer, in any language, averaged."""
-    doc_ids = list(corpus.documents)
+DEV_MEASURES = {"mAP (pool)": "dev questions of every language against the dev articles' sentences of every language "
+                              "(every answer, in any language, relevant)",
+                "RR@10 (X->Y)": "dev questions of X against the dev articles' sentences of Y, macro over the X != Y pairs"}
 
-    def score() -> float | None:
+
+def _dev_score(dual: DualEncoder, corpus: RetrievalCorpus, dev: list[ParallelQuestion]) -> Callable[[], dict | None]:
+    """The dev measures (DEV_MEASURES) on the held-out articles, ranked and measured by the
+    evaluation layer. Candidates are the dev articles' sentences: none was a training positive
+    or negative, and encoding them (shared towers) takes seconds, not minutes."""
+    doc_ids = corpus.documents_of_groups({q.group for q in dev}) or list(corpus.documents)
+    doc_lang = np.array([corpus.documents[d][1] for d in doc_ids])
+
+    def score() -> dict | None:
         if not dev:
             return None
         dual.model.eval()
         with torch.no_grad():
-            docs = torch.cat([dual.passages(doc_ids[i:i + 64]) for i in range(0, len(doc_ids), 64)])
-            rr = []
-            for lang in corpus.langs:
-                q = torch.cat([dual.questions([x.text[lang] for x in dev[i:i + 64]]) for i in range(0, len(dev), 64)])
-                top = torch.topk(q @ docs.T, 10, dim=1).indices.tolist()
-                for question, row in zip(dev, top):
-                    relevant = question.relevant()
-                    rr.append(next((1 / r for r, i in enumerate(row, start=1) if doc_ids[i] in relevant), 0.0))
+            docs = torch.cat([dual.passages(doc_ids[i:i + 64]) for i in range(0, len(doc_ids), 64)]).float().numpy()
+            pool_ap, cross_rr = [], []
+            for x in corpus.langs:
+                q = torch.cat([dual.questions([d.text[x] for d in dev[i:i + 64]]) for i in range(0, len(dev), 64)])
+                scores = q.float().numpy() @ docs.T
+                qids = [d.qid for d in dev]
+                pool_ap.append(evaluate_scores("AP", qids, scores, doc_ids,
+                                               {d.qid: {doc: 1 for doc in d.relevant()} for d in dev}, k=len(doc_ids)))
+                for y in corpus.langs:
+                    if y != x:
+                        keep = doc_lang == y
+                        cross_rr.append(evaluate_scores(
+                            "RR@10", qids, scores[:, keep], [d for d, k in zip(doc_ids, keep) if k],
+                            {d.qid: {doc: 1 for doc in d.positives[y]} for d in dev}, k=10))
         dual.model.train()
-        return float(np.mean(rr))
+        return {"mAP (pool)": float(np.mean(pool_ap)), "RR@10 (X->Y)": float(np.mean(cross_rr))}
 
     return score
 
@@ -161,7 +181,7 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
     if len(train) < recipe.batch_size:
         raise ClirbenchError(f"{len(train)} training questions for batches of {recipe.batch_size}",
                              "lower batch_size or raise limit")
-    negatives = _negatives(recipe, corpus, triples, train, out_dir, log)
+    negatives, negatives_stats = _negatives(recipe, corpus, triples, train, out_dir, log)
     dual = DualEncoder(recipe, recipe.base, corpus)
 
     def loss_at(step: int) -> torch.Tensor:
@@ -169,7 +189,7 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
         queries = [e.question.text[e.query_lang] for e in examples]
         passages = [e.question.positives[e.doc_lang][0] for e in examples]
         for e in examples:  # hard negatives after the positives: they only add columns
-            passages += negatives.get((e.question.qid, e.query_lang), [])
+            passages += negatives.get((e.question.qid, e.doc_lang), [])  # beside the positive, in its language
         return dual.loss(queries, passages, [e.question.relevant() for e in examples])
 
     dev_score = _dev_score(dual, corpus, dev)
@@ -178,11 +198,14 @@ def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callabl
     folder = write_model_folder(model_dir, recipe, dual.base, dual.model, dual.tokenizer, state, {
         "kind": "contrastive", "documents": "teacher" if recipe.towers == "query" else "own",
         "student_languages": None, "training_data": TRAINING_DATA[recipe.collection], "adapted_from": recipe.base,
-        "pairs": {"train_questions": len(train), "dev_questions": len(dev), "languages": corpus.langs},
-        "negatives": {"pool": recipe.negatives.pool, "k": recipe.negatives.k, "miner": recipe.negatives.miner},
-        "dev": {"measure": "RR@10, dev questions of every language against the candidates of every language",
+        "pairs": {"train_questions": len(train), "dev_questions": len(dev), "languages": corpus.langs,
+                  "dev_groups": sorted({q.group for q in dev})},
+        "negatives": {"pool": recipe.negatives.pool, "k": recipe.negatives.k, "miner": recipe.negatives.miner,
+                      "match": recipe.negatives.match, "stats": negatives_stats},
+        "dev": {"measure": "; ".join(f"{name}: {text}" for name, text in DEV_MEASURES.items()),
                 "by_step": state["dev"], "teacher": untrained},
     })
-    if (out_dir / "negatives.jsonl").exists():
-        shutil.copy(out_dir / "negatives.jsonl", folder / "negatives.jsonl")  # beside the model, to audit
+    for audit in ("negatives.jsonl", "negatives-stats.json"):  # beside the model, to audit
+        if (out_dir / audit).exists():
+            shutil.copy(out_dir / audit, folder / audit)
     return folder

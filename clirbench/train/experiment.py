@@ -3,12 +3,14 @@
 skipped, so an interrupted experiment resumes. The report (Markdown and PNG) is written by
 `clirbench.train.report`."""
 
+import fnmatch
 import json
 import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.locking import save_record_run
@@ -41,7 +43,11 @@ class ExperimentSpec(BaseModel):
     recipe: str = Field(description="the base recipe, relative to this file")
     task: str
     pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all (language pairs), "
-                                   "all+pool (and the multilingual pool's), or a list of pair keys")
+                                   "all+pool (and the multilingual pool's), or a list of pair keys and "
+                                   "patterns (`*-eng_Latn`: every language into English)")
+    queries_per_pair: int | None = Field(
+        None, ge=1, description="score a fixed sample of each pair's queries (the same ids in every pair "
+        "where ids are shared): FLORES-R's 204 languages x 204 sentences cost 40k encodings a model")
     seeds: list[int] = Field(min_length=1)
     baseline: str = Field(description="the condition the others are tested against")
     # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained;
@@ -75,7 +81,22 @@ def _pairs(spec: ExperimentSpec):
         return task, task.pairs()
     if spec.pairs == "cross-lingual":
         return task, [p for p in task.pairs() if p.cross_lingual]
-    return task, select_pairs(task, spec.pairs)
+    keys = [p.key for p in task.pairs()]
+    wanted = [k for item in spec.pairs for k in (fnmatch.filter(keys, item) if set(item) & set("*?[") else [item])]
+    if not wanted:
+        raise ClirbenchError(f"experiment {spec.name}: field `pairs`: {spec.pairs} match no pair of {task.name}",
+                             f"e.g. {keys[0]}, or a pattern such as *-{task.pairs()[0].doc_lang}")
+    return task, select_pairs(task, wanted)
+
+
+def trained_elsewhere(recipe, experiments_dir: Path) -> Path | None:
+    """A finished model of this very recipe (same digest) that another experiment trained: the
+    hybrid grid's alpha 0.5 is the hard-negative grid's `none`, trained once."""
+    for manifest in sorted(experiments_dir.glob("*/*/model/clirbench-model.yaml")):
+        text = manifest.read_text(encoding="utf-8")
+        if recipe.digest() in text and yaml.safe_load(text).get("recipe_digest") == recipe.digest():
+            return manifest.parent
+    return None
 
 
 SMOKE_STEPS = 4
@@ -137,11 +158,17 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                 log(f"{key}: the base model {base}, untrained")
             else:
                 recipe = load_recipe(recipe_path, [*condition_overrides, f"seed={seed}", *overrides])
-                log(f"{key}: training ({recipe.max_steps} steps)")
-                model_dir = train(recipe, runs_dir / f"{condition}-seed{seed}", on_step=on_step, log=log)
+                own_dir = runs_dir / f"{condition}-seed{seed}"
+                model_dir = None if (own_dir / "model").exists() else trained_elsewhere(recipe, runs_dir.parent)
+                if model_dir is not None:
+                    log(f"{key}: the same recipe was trained at {model_dir}")
+                else:
+                    log(f"{key}: training ({recipe.max_steps} steps)")
+                    model_dir = train(recipe, own_dir, on_step=on_step, log=log)
                 system = StudentEncoder(model_dir)
                 manifest = str(model_dir / "clirbench-model.yaml")
-            report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir)
+            report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir,
+                              max_queries=spec.queries_per_pair)
             if not report.ran and not report.skipped:  # nothing it can score (dict+bm25 without a dictionary)
                 log(f"{key}: left out, no pair applies ({'; '.join(sorted(set(report.not_applicable.values())))})")
                 continue

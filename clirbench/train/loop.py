@@ -34,6 +34,11 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def rounded(score: float | dict[str, float]) -> float | dict[str, float]:
+    """A dev score as it is recorded: one measure, or several by name (4 decimals)."""
+    return {name: round(v, 4) for name, v in score.items()} if isinstance(score, dict) else round(score, 4)
+
+
 def linear_schedule(optimizer, warmup: int, total: int):
     return torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: (s + 1) / (warmup + 1) if s < warmup else max(0.0, (total - s) / max(1, total - warmup)))
@@ -55,7 +60,7 @@ def finished_model(model_dir: Path, recipe) -> bool:
 
 
 def run_loop(model: torch.nn.Module, loss_at: Callable[[int], torch.Tensor], recipe, out_dir: Path,
-             dev: Callable[[], float | None], on_step: Callable[[StepReport], None] = lambda r: None,
+             dev: Callable[[], float | dict[str, float] | None], on_step: Callable[[StepReport], None] = lambda r: None,
              log: Callable[[str], None] = print) -> dict:
     """Train `model` for `recipe.max_steps` steps, the loss of step s being `loss_at(s)` (a
     function of the step alone, so a resumed run sees the same batches). Returns the run's
@@ -87,11 +92,11 @@ def run_loop(model: torch.nn.Module, loss_at: Callable[[int], torch.Tensor], rec
         done += recipe.batch_size
         state["losses"].append(round(loss.item(), 6))
         if recipe.dev_every and (step + 1) % recipe.dev_every == 0 and (score := dev()) is not None:
-            state["dev"][str(step + 1)] = round(score, 4)
+            state["dev"][str(step + 1)] = rounded(score)
         state["step"] = step + 1
         if state["step"] % recipe.checkpoint_every == 0 or state["step"] == recipe.max_steps:
             checkpoints.save(root, state["step"], model, optimizer, scheduler, {k: v for k, v in state.items() if k != "step"})
         on_step(StepReport(step + 1, recipe.max_steps, state["losses"][-1], done / (time.perf_counter() - started)))
     if str(recipe.max_steps) not in state["dev"] and (score := dev()) is not None:
-        state["dev"][str(recipe.max_steps)] = round(score, 4)
+        state["dev"][str(recipe.max_steps)] = rounded(score)
     return state

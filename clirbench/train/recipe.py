@@ -84,7 +84,8 @@ class _Loop(_Strict):
     grad_clip: float = Field(1.0, gt=0)
     max_length: int = Field(64, ge=8)
     precision: Literal["auto", "float32", "bfloat16"] = "auto"
-    dev_fraction: float = Field(0.1, ge=0, lt=1, description="share of question ids held out for dev")
+    dev_fraction: float = Field(0.1, ge=0, lt=1, description="share held out for dev: of bitext pairs (OPTICAL), of "
+                                "articles (contrastive on XQuAD-R: questions share paragraphs), of queries (mMARCO)")
     checkpoint_every: int = Field(50, ge=1)
     dev_every: int = Field(0, ge=0, description="dev score every N steps (0: at the end only)")
 
@@ -136,6 +137,8 @@ class HardNegatives(_Strict):
     k: int = Field(1, ge=1, description="hard negatives per question")
     miner: str = Field("me5-small", description="the encoder that mines them (the same for every pool); "
                        "`triples`: mMARCO's own BM25 negatives, the same passages in the pool's languages")
+    match: bool = Field(True, description="cap every pool at the lower of the monolingual and cross-lingual best "
+                        "scores, so that pools differ in language, not in hardness (train/negatives.py)")
 
 
 class ContrastiveRecipe(_Loop):

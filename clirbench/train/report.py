@@ -174,12 +174,102 @@ def _significance(by_condition: dict[str, list[ResultsFile]], comparisons: list[
     return rows
 
 
+def _interactions(by_condition: dict[str, list[ResultsFile]], comparisons: list[tuple[str, str]],
+                  columns: dict[str, list[str]], correction: str = CORRECTION) -> list[dict]:
+    """Does a condition's gain over another differ between low- and high-resource query
+    languages? (A - B on `low (query)`) - (A - B on `high (query)`), per comparison and measure
+    (clirbench.eval.stats.interaction); seed-level p adjusted over these tests."""
+    low, high = columns.get(LEVELS[1]), columns.get(LEVELS[0])
+    if not (low and high):
+        return []
+    first = next(iter(by_condition.values()))[0]
+    info = {k: p for runs in by_condition.values() for r in runs for k, p in r.pairs.items()}
+    cluster_of = stats.clusters(load_task(first.task).query_ids, info)
+    rows = []
+    for condition, baseline in comparisons:
+        if not all(_covers(by_condition[c], low + high) for c in (condition, baseline)):
+            continue
+        for measure in MEASURES:
+            test = stats.interaction(_per_query(by_condition[condition], low + high, measure),
+                                     _per_query(by_condition[baseline], low + high, measure), low, high, cluster_of)
+            rows.append({"condition": condition, "against": baseline, "measure": measure, "diff": test.diff,
+                         "ci_low": test.ci_low, "ci_high": test.ci_high, "p_seed": test.p_seed,
+                         "seeds": list(test.n_seeds), "n": test.n_clusters})
+    seeded = [i for i, r in enumerate(rows) if r["p_seed"] is not None]
+    adjusted = dict(zip(seeded, stats.adjust([rows[i]["p_seed"] for i in seeded], correction)))
+    for i, row in enumerate(rows):
+        row["p_seed_adjusted"] = adjusted.get(i)
+        excludes_zero = row["ci_low"] > 0 or row["ci_high"] < 0
+        row["significant"] = bool(excludes_zero and (row["p_seed_adjusted"] is None or row["p_seed_adjusted"] < ALPHA))
+    return rows
+
+
+def _interaction_section(rows: list[dict]) -> list[str]:
+    if not rows:
+        return []
+    table = [[f"`{t['condition']}`", f"`{t['against']}`", t["measure"], f"{t['diff']:+.4f}",
+              f"[{t['ci_low']:+.4f}, {t['ci_high']:+.4f}]", "-" if t["p_seed"] is None else f"{t['p_seed']:.2e}",
+              "-" if t["p_seed_adjusted"] is None else f"{t['p_seed_adjusted']:.2e}",
+              f"{t['seeds'][0]} vs {t['seeds'][1]}", str(t["n"]), "yes" if t["significant"] else "no"] for t in rows]
+    return ["## Low against high resource (interaction)", "",
+            "Does a condition's difference from another depend on the resource level of the query language? The "
+            "difference of differences: (condition - against, on `low (query)`) - (condition - against, on "
+            "`high (query)`), both printed cells above. Positive: the condition gains more (or loses less) on "
+            "low-resource languages. Question level: a cluster-bootstrap 95% CI of that statistic (a question's "
+            "pairs in both columns drawn together). Seed level: Welch's t-test of the seeds' low - high gaps "
+            f"(one-sample against a single untrained run), {CORRECTION.title()}-adjusted over this table; "
+            "`significant` needs the CI to exclude 0 and the adjusted seed-level p < 0.05.", "",
+            _table(["condition", "against", "measure", "difference of differences", "95% CI", "p (seeds)",
+                    f"p adj. ({CORRECTION})", "seeds", "questions", "significant"], table), ""]
+
+
+def _negatives_section(manifests: dict[str, list[dict]], conditions: list[str]) -> list[str]:
+    """What each condition's mined pool held (the student manifests' `negatives.stats`)."""
+    rows = []
+    for condition in conditions:
+        found = [m["negatives"]["stats"] for m in manifests.get(condition, [])
+                 if m.get("negatives", {}).get("stats")]
+        if not found:
+            continue
+        languages: dict[str, int] = defaultdict(int)
+        for f in found:
+            for lang, n in f["languages"].items():
+                languages[lang] += n
+        total = sum(languages.values())
+        cosines = [f["mean_cosine"] for f in found if f.get("mean_cosine") is not None]
+        best = {side: [f[f"best_{side}_cosine"] for f in found if f"best_{side}_cosine" in f]
+                for side in ("monolingual", "cross-lingual")}
+        rows.append([f"`{condition}`", f"{np.mean([f['count'] for f in found]):,.0f}",
+                     f"{np.mean(cosines):.4f}" if cosines else "-",
+                     *(f"{np.mean(v):.4f}" if v else "-" for v in best.values()),
+                     f"{np.mean([f['share_positive_language'] for f in found]):.4f}",
+                     f"{np.mean([f['share_same_paragraph'] for f in found]):.4f}",
+                     ", ".join(f"{lang} {n / total:.3f}" for lang, n in sorted(languages.items()))])
+    if not rows:
+        return []
+    return ["## Mined negatives", "",
+            "Per condition, mean over its runs: negatives per run; their mean cosine to the question (the miner's "
+            "language-neutral query vector); before the hardness cap, the mean best cosine each pool offered "
+            "(monolingual: the positive's language; cross-lingual: the others); the share in the positive's "
+            "language and from the positive's paragraph; and the share of each language.", "",
+            _table(["condition", "negatives", "mean cosine", "best monolingual (uncapped)",
+                    "best cross-lingual (uncapped)", "in the positive's language", "from its paragraph",
+                    "languages"], rows), ""]
+
+
 def _sizes(manifest: dict) -> tuple[int, int]:
     """(training, dev) examples a trained run used: bitext pairs (OPTICAL) or questions (contrastive)."""
     sizes = manifest["pairs"]
     if "train_questions" in sizes:
         return sizes["train_questions"], sizes["dev_questions"]
     return sum(v["train"] for v in sizes.values()), sum(v["dev"] for v in sizes.values())
+
+
+def _dev_text(scores: list) -> str:
+    """Dev scores of a condition's runs, averaged: one measure, or several by name."""
+    if isinstance(scores[0], dict):
+        return ", ".join(f"{name} {np.mean([s[name] for s in scores]):.4f}" for name in scores[0])
+    return f"{np.mean(scores):.4f}"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -412,16 +502,17 @@ def write_report(record_path: Path) -> Path:
             overrides = [f"system {overrides['system']}, untrained"]
         dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
         dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
+        dev_text = (_dev_text([d for d in dev if d is not None]) if any(d is not None for d in dev) else "-") \
+            + (f" (untrained {_dev_text([dev_teacher])})" if dev_teacher is not None else "")
         sizes = {_sizes(m) for m in ms}
         peaks = [p for p in peak_mb[condition] if p is not None]
         rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained base model",
                      str(len(by_condition[condition])), str(ms[0]["steps"]) if ms else "-",
                      " or ".join(f"{t:,} / {d:,}" for t, d in sorted(sizes)) or "-",
-                     (f"{np.mean([d for d in dev if d is not None]):.4f}" if any(d is not None for d in dev) else "-")
-                     + (f" (untrained {dev_teacher:.4f})" if dev_teacher is not None else ""),
+                     dev_text,
                      f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
     parts += [_table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
-                      "dev RR@10 (the dev measure below)", "minutes per run (train + score)",
+                      "dev score (the dev measure below)", "minutes per run (train + score)",
                       "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
     dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
     parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
@@ -466,13 +557,16 @@ def write_report(record_path: Path) -> Path:
     parts += [_table(["condition", "against", "measure", "column", "difference", "95% CI", "p (questions)",
                       f"p adj. ({CORRECTION})", "p (seeds)", f"p adj. ({CORRECTION})", "seeds", "questions",
                       "significant"], rows), ""]
+    interactions = _interactions(by_condition, comparisons, columns)
+    parts += _interaction_section(interactions)
+    parts += _negatives_section(manifests, conditions)
     parts += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     findings = out_dir / "FINDINGS.md"  # written by hand after reading the numbers above
     if findings.exists():
         parts += [findings.read_text(encoding="utf-8").strip(), ""]
     summary = {c: {m: {col: (list(cells[c][m][col][:2]) if cells[c][m][col][2] else None) for col in columns}
                    for m in MEASURES} for c in conditions}
-    write_text_atomic(out_dir / "summary.json", json.dumps({"stats": summary, "tests": tests}, indent=1) + "\n")
+    write_text_atomic(out_dir / "summary.json", json.dumps({"stats": summary, "tests": tests, **({"interactions": interactions} if interactions else {})}, indent=1) + "\n")
     report = out_dir / "report.md"
     write_text_atomic(report, "\n".join(parts))
     return report

@@ -1,14 +1,19 @@
 """Parallel retrieval data for contrastive training: each question id exists in several
 languages, with its answer sentences (positives) in each; every sentence of every language is
-a candidate. Offline the source is XQuAD-R (never MLQA-R: it is the evaluation set); the split
-into training and dev question ids is the fixed hash of `bitext.in_dev`."""
+a candidate. Offline the source is XQuAD-R (never MLQA-R: it is the evaluation set).
+
+The dev split is by article (a group of paragraphs): XQuAD's questions share paragraphs, and a
+split by question id put every dev question on a paragraph that training had seen, with half of
+their English answer sentences among the training positives. mMARCO has no paragraphs: each
+query is its own group."""
+
+import hashlib
 
 from dataclasses import dataclass, field
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.data import lareqa
 from clirbench.data.availability import describe_missing, missing_files
-from clirbench.train.bitext import in_dev
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,8 @@ class ParallelQuestion:
     qid: str
     text: dict[str, str]  # language -> the question in it
     positives: dict[str, tuple[str, ...]]  # language -> ids of its answer sentences there
+    paragraph: str = ""  # the paragraph its answers are in ("" where there are none: mMARCO)
+    group: str = ""  # the unit of the dev split: XQuAD-R's article, else the question itself
 
     def relevant(self) -> set[str]:
         """Every answer sentence, in any language: never a negative."""
@@ -27,11 +34,28 @@ class RetrievalCorpus:
     langs: list[str]
     documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc id -> (text, language)
     questions: list[ParallelQuestion] = field(default_factory=list)
+    doc_paragraph: dict[str, str] = field(default_factory=dict)  # doc id -> its paragraph, where known
+    paragraph_group: dict[str, str] = field(default_factory=dict)  # paragraph -> its group (article)
+
+    def dev_groups(self, dev_fraction: float) -> set[str]:
+        """The groups held out: round(fraction x groups) of them (at least one), the first by a
+        fixed hash, so the split never moves and its size is exact (48 articles would give 2 to 9
+        by a threshold)."""
+        groups = sorted({q.group or q.qid for q in self.questions},
+                        key=lambda g: (hashlib.sha256(g.encode()).hexdigest(), g))
+        # At least one group where there is a dev fraction and more than one group (a small `limit`).
+        size = max(1, round(dev_fraction * len(groups))) if dev_fraction > 0 and len(groups) > 1 else 0
+        return set(groups[:size])
 
     def split(self, dev_fraction: float) -> tuple[list[ParallelQuestion], list[ParallelQuestion]]:
-        train = [q for q in self.questions if not in_dev(q.qid, dev_fraction)]
-        dev = [q for q in self.questions if in_dev(q.qid, dev_fraction)]
+        held_out = self.dev_groups(dev_fraction)
+        train = [q for q in self.questions if (q.group or q.qid) not in held_out]
+        dev = [q for q in self.questions if (q.group or q.qid) in held_out]
         return train, dev
+
+    def documents_of_groups(self, groups: set[str]) -> list[str]:
+        """The candidates whose paragraph is in one of `groups` (XQuAD-R's articles), in id order."""
+        return sorted(d for d, para in self.doc_paragraph.items() if self.paragraph_group.get(para) in groups)
 
     def documents_in(self, lang: str) -> list[str]:
         return [doc_id for doc_id, (_, doc_lang) in self.documents.items() if doc_lang == lang]
@@ -45,11 +69,17 @@ def lareqa_corpus(langs: list[str], collection: str = "xquad-r", limit: int | No
     corpus = RetrievalCorpus(sorted(langs))
     for lang, parsed in files.items():
         corpus.documents.update({doc_id: (text, lang) for doc_id, text in parsed.sentences})
+        # Doc ids are `{lang}-{paragraph}-{sentence}`; paragraphs are numbered alike in every
+        # language (XQuAD-R's files are translations of one file).
+        corpus.doc_paragraph.update({doc_id: doc_id.split("-")[1] for doc_id, _ in parsed.sentences})
+        corpus.paragraph_group.update({str(p): f"article-{a}" for p, a in enumerate(parsed.article_of)})
     shared = set.intersection(*(set(f.questions) for f in files.values()))
     for qid in sorted(shared)[:limit]:
+        positives = {lang: tuple(sorted(f.answer_docs[qid])) for lang, f in files.items()}
+        paragraph = corpus.doc_paragraph[next(iter(positives.values()))[0]]
         corpus.questions.append(ParallelQuestion(
-            qid, {lang: f.questions[qid] for lang, f in files.items()},
-            {lang: tuple(sorted(f.answer_docs[qid])) for lang, f in files.items()}))
+            qid, {lang: f.questions[qid] for lang, f in files.items()}, positives,
+            paragraph, corpus.paragraph_group[paragraph]))
     return corpus
 
 
