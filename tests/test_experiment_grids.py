@@ -36,3 +36,39 @@ def test_a_recipe_trained_by_another_grid_is_found_by_its_digest(tmp_path):
     (model / "clirbench-model.yaml").write_text(yaml.safe_dump({"recipe_digest": recipe.digest()}))
     assert trained_elsewhere(recipe, tmp_path) == model
     assert trained_elsewhere(other, tmp_path) is None
+
+
+def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bundle(tmp_path, env):
+    """`task: null` (experiments/contrastive-settings.yaml): settings chosen on dev alone."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from tiny_models import build_tiny_xlmr
+
+    if not (Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "xquad-r").is_dir():
+        pytest.skip("the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
+    tiny = build_tiny_xlmr(tmp_path / "tiny")
+    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(REPO / "experiments/contrastive-settings.yaml"),
+               "--smoke", "--set", f"base=hf:{tiny}", "--set", "precision=float32", "--set", "languages=[de, en]",
+               "--set", "limit=100"]  # 3 articles: one held out for dev
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path / "trained/experiments/contrastive-settings-smoke"
+    record = json.loads((folder / "report/conditions.json").read_text())
+    assert record["task"] is None and len(record["runs"]) == 4
+    assert all(run["results"] is None for run in record["runs"].values())
+    report = (folder / "report/report.md").read_text()
+    assert "No task is scored" in report and "| `tau-0.05-lr-3e-5` |" in report and "mAP (pool) 0." in report
+    dev = json.loads((folder / "report/summary.json").read_text())["dev"]
+    assert all(0 <= scores[0]["mAP (pool)"] <= 1 for scores in dev.values())
+    for trained in folder.iterdir():
+        if trained.name != "report":
+            shutil.rmtree(trained)
+    again = subprocess.run([*command, "--report-only"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert (folder / "report/report.md").read_text() == report

@@ -15,6 +15,7 @@ def add_parser(sub):
 
 def main(args) -> int:
     from clirbench.api import default_train_out, get_recipe, train_recipe
+    from clirbench.train.loop import rounded
 
     recipe = get_recipe(args.recipe, args.set or [])  # a bad recipe is reported before the bar starts
     out = args.out or default_train_out(args.recipe, recipe)
@@ -28,6 +29,6 @@ def main(args) -> int:
         trained = train_recipe(recipe, out, on_step=on_step, log=lambda m: progress.console.log(m))
     manifest, dev = trained.manifest, trained.manifest.dev
     console.print(f"model: {trained.folder}\n  steps {manifest.steps}, loss {manifest.loss['first']} -> "
-                  f"{manifest.loss['mean_last_10']} (mean of the last 10)\n  dev RR@10 by step: {dev['by_step']} "
-                  f"(teacher: {dev.get('teacher')})\nscore it: clirbench run --model {trained.folder} --task mlqa-r")
+                  f"{manifest.loss['mean_last_10']} (mean of the last 10)\n  dev by step: {dev['by_step']} "
+                  f"(untrained: {rounded(t) if (t := dev.get('teacher')) is not None else '-'})\nscore it: clirbench run --model {trained.folder} --task mlqa-r")
     return 0

@@ -41,7 +41,8 @@ class ExperimentSpec(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
     recipe: str = Field(description="the base recipe, relative to this file")
-    task: str
+    task: str | None = Field(description="the task every run is scored on; null: a dev-only grid (recipe "
+                             "settings chosen on the recipe's dev split, no task scored)")
     pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all (language pairs), "
                                    "all+pool (and the multilingual pool's), or a list of pair keys and "
                                    "patterns (`*-eng_Latn`: every language into English)")
@@ -126,7 +127,7 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
     `smoke`: a few steps on a few pairs, the first seed, 2 pairs of the task."""
     path = Path(path)
     spec = load_experiment(path)
-    task, pairs = _pairs(spec)
+    task, pairs = _pairs(spec) if spec.task else (None, [])
     recipe_path = (path.parent / spec.recipe).resolve()
     if smoke:
         overrides = [*smoke_overrides(recipe_path), *overrides]
@@ -135,11 +136,13 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
     results_dir = runs_dir / "results"
     record_path = out_dir / "conditions.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    record.update({"experiment": spec.model_dump(mode="json"), "overrides": list(overrides), "task": task.name,
+    record.update({"experiment": spec.model_dump(mode="json"), "overrides": list(overrides), "task": task.name if task else None,
                    "pairs": [p.key for p in pairs], "results_dir": str(results_dir)})
     record.setdefault("runs", {})
     for condition, condition_overrides in spec.conditions.items():
         trained = isinstance(condition_overrides, list)
+        if task is None and not trained:  # a dev-only grid: the untrained base's dev score is in every manifest
+            continue
         for seed in spec.seeds if trained else [None]:
             key = condition if seed is None else f"{condition}/seed{seed}"
             started = time.perf_counter()
@@ -167,6 +170,13 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                     model_dir = train(recipe, own_dir, on_step=on_step, log=log)
                 system = StudentEncoder(model_dir)
                 manifest = str(model_dir / "clirbench-model.yaml")
+            if task is None:
+                record["runs"][key] = {"condition": condition, "seed": seed, "system": system.meta.name,
+                                       "results": None, "manifest": manifest,
+                                       "seconds": record["runs"].get(key, {}).get("seconds", 0.0)
+                                       + round(time.perf_counter() - started, 1), "peak_rss_mb": peak_rss_mb()}
+                record = save_record_run(record_path, record, key)
+                continue
             report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir,
                               max_queries=spec.queries_per_pair)
             if not report.ran and not report.skipped:  # nothing it can score (dict+bm25 without a dictionary)

@@ -199,7 +199,7 @@ def _interactions(by_condition: dict[str, list[ResultsFile]], comparisons: list[
     adjusted = dict(zip(seeded, stats.adjust([rows[i]["p_seed"] for i in seeded], correction)))
     for i, row in enumerate(rows):
         row["p_seed_adjusted"] = adjusted.get(i)
-        excludes_zero = row["ci_low"] > 0 or row["ci_high"] < 0
+        excludes_zero = row["ci_low"] > 1e-9 or row["ci_high"] < -1e-9  # not a float's rounding of 0
         row["significant"] = bool(excludes_zero and (row["p_seed_adjusted"] is None or row["p_seed_adjusted"] < ALPHA))
     return rows
 
@@ -268,7 +268,8 @@ def _sizes(manifest: dict) -> tuple[int, int]:
 def _dev_text(scores: list) -> str:
     """Dev scores of a condition's runs, averaged: one measure, or several by name."""
     if isinstance(scores[0], dict):
-        return ", ".join(f"{name} {np.mean([s[name] for s in scores]):.4f}" for name in scores[0])
+        # Sorted by name: the bundle stores dicts with sorted keys, and a report regenerates from it.
+        return ", ".join(f"{name} {np.mean([s[name] for s in scores]):.4f}" for name in sorted(scores[0]))
     return f"{np.mean(scores):.4f}"
 
 
@@ -421,26 +422,71 @@ def _runs(record: dict, out_dir: Path) -> dict[str, tuple[ResultsFile, dict | No
     bundled beside the report, so that it can be committed), else from that bundle: a report
     is regenerated from the repository alone."""
     bundle = out_dir / RUNS_BUNDLE
-    here = all(Path(run["results"]).exists() and (not run["manifest"] or Path(run["manifest"]).exists())
-               for run in record["runs"].values())
+    here = all((not run["results"] or Path(run["results"]).exists())
+               and (not run["manifest"] or Path(run["manifest"]).exists()) for run in record["runs"].values())
     if not here:
         if not bundle.exists():
-            missing = next(run["results"] for run in record["runs"].values() if not Path(run["results"]).exists())
+            missing = next(path for run in record["runs"].values() for path in (run["results"], run["manifest"])
+                           if path and not Path(path).exists())
             raise ClirbenchError(f"{out_dir}: the runs' results (e.g. {missing}) are not here, and there is no {RUNS_BUNDLE}",
                                  "rerun the experiment (finished runs are skipped), or restore the report folder")
         stored = json.loads(gzip.decompress(bundle.read_bytes()))
         if lacking := [key for key in record["runs"] if key not in stored]:
             raise ClirbenchError(f"{bundle} lacks the runs {', '.join(lacking)} of {out_dir / 'conditions.json'}, and "
                                  "their results are not here", "rerun the experiment (finished runs are skipped)")
-        return {key: (parse_results(stored[key]["results"]), stored[key]["manifest"]) for key in record["runs"]}
-    runs = {key: (load_results(Path(run["results"])),
+        return {key: (parse_results(stored[key]["results"]) if stored[key]["results"] else None, stored[key]["manifest"])
+                for key in record["runs"]}
+    runs = {key: (load_results(Path(run["results"])) if run["results"] else None,
                   yaml.safe_load(Path(run["manifest"]).read_text()) if run["manifest"] else None)
             for key, run in record["runs"].items()}
-    packed = json.dumps({key: {"results": _bundled(r), "manifest": m} for key, (r, m) in runs.items()},
+    packed = json.dumps({key: {"results": _bundled(r) if r else None, "manifest": m} for key, (r, m) in runs.items()},
                         sort_keys=True, separators=(",", ":"))
     # mtime 0: the same runs give the same bytes.
     write_bytes_atomic(bundle, gzip.compress(packed.encode(), compresslevel=9, mtime=0))
     return runs
+
+
+def _conditions_section(spec: dict, conditions: list[str], manifests: dict, seconds: dict, peak_mb: dict) -> list[str]:
+    """What each condition is, how many runs, steps, examples, dev score, time and memory."""
+    rows = []
+    for condition in conditions:
+        ms = manifests.get(condition, [])
+        overrides = spec["conditions"][condition]
+        if isinstance(overrides, dict):
+            overrides = [f"system {overrides['system']}, untrained"]
+        dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
+        dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
+        dev_text = (_dev_text([d for d in dev if d is not None]) if any(d is not None for d in dev) else "-") \
+            + (f" (untrained {_dev_text([dev_teacher])})" if dev_teacher is not None else "")
+        sizes = {_sizes(m) for m in ms}
+        peaks = [p for p in peak_mb[condition] if p is not None]
+        rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained base model",
+                     str(len(seconds[condition])), str(ms[0]["steps"]) if ms else "-",
+                     " or ".join(f"{t:,} / {d:,}" for t, d in sorted(sizes)) or "-",
+                     dev_text,
+                     f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
+    parts = ["## Conditions", "", _table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
+                      "dev score (the dev measure below)", "minutes per run (train + score)",
+                      "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
+    dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
+    parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
+              "the task's scores below are never used to choose.", ""] if dev_measures else []
+    return parts
+
+
+def _dev_only_report(out_dir: Path, spec: dict, conditions: list[str], manifests: dict, seconds: dict,
+                     peak_mb: dict) -> Path:
+    """A grid scored on no task (`task: null`): recipe settings compared on the dev split alone."""
+    parts = [f"# Experiment `{spec['name']}`", "", spec.get("description", "").strip(), "",
+             f"No task is scored: a dev-only grid; seeds {spec['seeds']}.", ""]
+    parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
+    findings = out_dir / "FINDINGS.md"
+    if findings.exists():
+        parts += [findings.read_text(encoding="utf-8").strip(), ""]
+    dev = {c: [m["dev"]["by_step"].get(str(m["steps"])) for m in manifests[c]] for c in conditions}
+    write_text_atomic(out_dir / "summary.json", json.dumps({"dev": dev}, indent=1) + "\n")
+    write_text_atomic(out_dir / "report.md", "\n".join(parts))
+    return out_dir / "report.md"
 
 
 def write_report(record_path: Path) -> Path:
@@ -460,6 +506,8 @@ def write_report(record_path: Path) -> Path:
         if manifest:
             manifests[run["condition"]].append(manifest)
     conditions = [c for c in spec["conditions"] if c in by_condition]
+    if record["task"] is None:
+        return _dev_only_report(out_dir, spec, conditions, manifests, seconds, peak_mb)
     # Every pair some run scored; a condition that lacks one of a column's pairs has no cell there.
     info = {k: p for runs in by_condition.values() for r in runs for k, p in r.pairs.items()}
     pairs = [k for k in record["pairs"] if k in info]
@@ -493,30 +541,7 @@ def write_report(record_path: Path) -> Path:
              f"Task `{record['task']}`, {len(pairs)} pairs ({spec['pairs'] if isinstance(spec['pairs'], str) else 'listed'});"
              f" seeds {spec['seeds']}; baseline `{spec['baseline']}`. Overrides for every run: "
              f"{', '.join(record['overrides']) or 'none'}.", ""]
-    parts += ["## Conditions", ""]
-    rows = []
-    for condition in conditions:
-        ms = manifests.get(condition, [])
-        overrides = spec["conditions"][condition]
-        if isinstance(overrides, dict):
-            overrides = [f"system {overrides['system']}, untrained"]
-        dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
-        dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
-        dev_text = (_dev_text([d for d in dev if d is not None]) if any(d is not None for d in dev) else "-") \
-            + (f" (untrained {_dev_text([dev_teacher])})" if dev_teacher is not None else "")
-        sizes = {_sizes(m) for m in ms}
-        peaks = [p for p in peak_mb[condition] if p is not None]
-        rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained base model",
-                     str(len(by_condition[condition])), str(ms[0]["steps"]) if ms else "-",
-                     " or ".join(f"{t:,} / {d:,}" for t, d in sorted(sizes)) or "-",
-                     dev_text,
-                     f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
-    parts += [_table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
-                      "dev score (the dev measure below)", "minutes per run (train + score)",
-                      "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
-    dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
-    parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
-              "the task's scores below are never used to choose.", ""] if dev_measures else []
+    parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
     for measure in MEASURES:
         parts += [f"## {measure} by query language (mean ± std over seeds)", "",
                   f"Macro average over the scored pairs of each query language; `high (query)` / `low (query)`: "
