@@ -72,3 +72,22 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
                            timeout=600)
     assert again.returncode == 0, again.stderr
     assert (folder / "report/report.md").read_text() == report
+
+
+def test_a_committed_report_regenerates_byte_for_byte_from_the_repository_alone(tmp_path, env):
+    """experiments/results/optical-afriqa-hau: its runs are bundled beside the report, so
+    `--report-only` needs no trained folder (none is under this test's working folder)."""
+    import shutil
+    import subprocess
+    import sys
+
+    committed = REPO / "experiments/results/optical-afriqa-hau"
+    shutil.copytree(committed, tmp_path / "report")
+    done = subprocess.run([sys.executable, "-m", "clirbench.cli", "experiment",
+                           str(REPO / "experiments/optical-afriqa-hau.yaml"), "--report-only",
+                           "--out", str(tmp_path / "report")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "trained").exists()
+    for name in ("report.md", "summary.json", "runs.json.gz"):
+        assert (tmp_path / "report" / name).read_bytes() == (committed / name).read_bytes(), name

@@ -177,7 +177,9 @@ def macro(values: dict[str, dict[str, float]], weights: dict[str, float] | None 
     """The printed cell: (weighted) macro average over pairs of per-pair means."""
     pairs = [p for p, v in values.items() if v]
     w = np.array([1.0 if weights is None else weights[p] for p in pairs])
-    return float(w @ [np.mean(list(values[p].values())) for p in pairs] / w.sum())
+    # Summed in query-id order: the same bits whether the values come from a results file or
+    # from a report's bundle (stored with sorted keys).
+    return float(w @ [np.mean([values[p][q] for q in sorted(values[p])]) for p in pairs] / w.sum())
 
 
 def seed_mean(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
