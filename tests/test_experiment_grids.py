@@ -91,3 +91,22 @@ def test_a_committed_report_regenerates_byte_for_byte_from_the_repository_alone(
     assert not (tmp_path / "trained").exists()
     for name in ("report.md", "summary.json", "runs.json.gz"):
         assert (tmp_path / "report" / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_a_task_of_many_languages_is_reported_by_resource_class_not_language():
+    from types import SimpleNamespace
+
+    from clirbench.tasks import load_task
+    from clirbench.train.report import LEVELS, MAX_LANGUAGE_COLUMNS, _columns
+
+    def info(pairs):
+        return {p.key: SimpleNamespace(query_lang=p.query_lang, doc_lang=p.doc_lang, pool=False, query_set=None)
+                for p in pairs}
+
+    into_english = [p for p in load_task("flores-r").pairs() if p.doc_lang == "eng_Latn"]
+    columns = _columns(info(into_english), [p.key for p in into_english], set())
+    assert not any(name in columns for name in ("hau_Latn", "zul_Latn"))  # 204 languages: no column each
+    assert set(LEVELS) <= set(columns) and sum(name.startswith("class ") for name in columns) >= 5
+    assert len(columns["all"]) == len(into_english) == len(columns["X->en"])
+    few = into_english[:MAX_LANGUAGE_COLUMNS]
+    assert all(p.query_lang in _columns(info(few), [p.key for p in few], set()) for p in few)

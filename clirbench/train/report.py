@@ -33,6 +33,7 @@ MEASURES = ("RR@10", "AP")
 ALPHA = stats.ALPHA
 CORRECTION = "holm"
 LEVELS = ("high (query)", "low (query)")
+MAX_LANGUAGE_COLUMNS = 12
 
 
 def _english(code: str) -> bool:
@@ -71,7 +72,9 @@ def _columns(info: dict, pairs: list[str], teacher_only: set[str]) -> dict[str, 
     for key in pairs:
         if not info[key].pool:
             by_lang[info[key].query_lang].append(key)
-    columns = {lang: keys for lang, keys in sorted(by_lang.items())}
+    # A column per query language while a table can show them (MLQA-R's 7, AfriQA-R's 8); FLORES-R's
+    # 204 go by resource class only (their values stay in the bundle), and are not tested one by one.
+    columns = {lang: keys for lang, keys in sorted(by_lang.items())} if len(by_lang) <= MAX_LANGUAGE_COLUMNS else {}
     trained = {lang: keys for lang, keys in by_lang.items() if lang not in teacher_only}
     for level, column in zip(("high", "low"), LEVELS):
         columns[column] = [k for lang, keys in trained.items() if language(lang).resource_level == level for k in keys]
@@ -97,7 +100,7 @@ def _covers(runs: list[ResultsFile], keys: list[str]) -> bool:
 
 def _low_languages(columns: dict[str, list[str]], info: dict) -> str:
     langs = {info[k].query_lang for k in columns.get(LEVELS[1], [])}
-    return " and ".join(sorted(langs))
+    return " and ".join(sorted(langs)) if len(langs) <= MAX_LANGUAGE_COLUMNS else f"{len(langs)} languages are"
 
 
 def _translation_gap(by_condition: dict[str, list[ResultsFile]], conditions: list[str], info: dict,
@@ -551,6 +554,11 @@ def write_report(record_path: Path) -> Path:
                      if any(c.startswith("class ") for c in columns) else "")
                   + (f", {', '.join(sorted(teacher_only))} questions left out (the teacher encodes them in every "
                      f"condition; their own column shows them)" if teacher_only else "")
+                  + (f"; {n_langs} query languages, shown by resource class only (each language's values are in "
+                     f"runs.json.gz)" if (n_langs := len({info[k].query_lang for k in pairs})) > MAX_LANGUAGE_COLUMNS
+                     else "")
+                  + (f"; each pair scores a sample of its queries ({sample})"
+                     if (sample := next((info[k].data.get("query_sample") for k in pairs), None)) else "")
                   + f". Std: sample std over seeds. "
                   f"`*`: differs from `{spec['baseline']}` at {CORRECTION.title()}-adjusted p < {ALPHA} both over "
                   f"questions and, where there are seeds, over seeds (see Paired tests).", ""]
