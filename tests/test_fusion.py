@@ -107,3 +107,33 @@ def test_fusion_rules_by_hand():
     assert rrf == {"q1": {"a": 1 / 61, "b": 1 / 62 + 1 / 61, "c": 1 / 62}}  # q9 is not asked for
     # One run alone keeps its own transformed scores.
     assert fuse(runs[:1], "sum", ["q1"]) == {"q1": {"a": 1.0, "b": 0.0}}
+
+
+def test_a_fusion_refuses_a_results_file_of_other_settings(cli, tmp_path):
+    """One rule with the runner (clirbench.eval.results.start_results): a fused results file
+    recorded with another fingerprint is refused without --force (fusion used to start afresh
+    silently, dropping its pairs); --force replaces it, and keeps none of the old pairs."""
+    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "sw-en,en-en")
+    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en")
+    cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en,en-en")
+    path = tmp_path / "results/toy/fuse-rrf:bm25s+hashed-ngrams/results.json"
+    fused = read_results(path)
+    assert set(fused["pairs"]) == {"sw-en", "en-en"}
+    fingerprint = fused["model_fingerprint"]
+    fused["model_fingerprint"] = "recorded-with-other-components"
+    path.write_text(json.dumps(fused))
+
+    proc = cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en", check=False)
+    assert proc.returncode == 2 and "with other settings or measures" in proc.stderr and "--force" in proc.stderr
+    assert read_results(path)["model_fingerprint"] == "recorded-with-other-components"  # untouched
+    proc = cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en", check=False)
+    assert proc.returncode == 2 and "with other settings or measures" in proc.stderr
+
+    cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en", "--force")
+    replaced = read_results(path)
+    assert replaced["model_fingerprint"] == fingerprint
+    assert set(replaced["pairs"]) == {"sw-en"}  # the en-en of the other settings is not kept beside it
+    assert replaced["pairs"]["sw-en"]["metrics"] == fused["pairs"]["sw-en"]["metrics"]
+    # Same settings, no --force: the fused pairs stay and the missing one is added.
+    cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en,en-en")
+    assert set(read_results(path)["pairs"]) == {"sw-en", "en-en"}

@@ -95,3 +95,22 @@ def test_a_gzipped_results_file_is_read_where_no_plain_one_stands(tmp_path):
     found = collect([out])
     assert len(found.for_task("toy")) == 1 and not found.warnings  # the plain file stands for the gzipped one
     shutil.rmtree(out)
+
+
+def test_force_keeps_an_unreadable_gzipped_results_file_beside_the_new_one(tmp_path):
+    """start_results (the runner's and fusion's one rule) on a committed `results.json.gz` that
+    cannot be read: refused, and with --force kept as `results.json.gz.unreadable-*` (the copy
+    used to be taken of the absent `results.json`, a FileNotFoundError)."""
+    from clirbench.core.errors import ClirbenchError
+    from clirbench.eval.results import parse_results, start_results
+
+    path = tmp_path / "results" / "wikiclir" / "bm25s" / "results.json"
+    path.parent.mkdir(parents=True)
+    path.with_name("results.json.gz").write_bytes(b"not gzip")
+    fresh = parse_results({**VERSION_1, "pairs": {}})
+    with pytest.raises(ClirbenchError, match="not a gzipped"):
+        start_results(path, fresh, force=False)
+    notes = []
+    assert start_results(path, fresh, force=True, note=notes.append) is fresh
+    kept = list(path.parent.glob("results.json.gz.unreadable-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == b"not gzip" and kept[0].name in notes[0]

@@ -15,10 +15,11 @@ from clirbench.core.names import path_name
 from clirbench.eval.metrics import evaluate
 from clirbench.eval.pair_data import judged_queries
 from clirbench.eval.rank_fusion import fuse
-from clirbench.eval.trec import read_run, write_run
+from clirbench.eval.trec import read_run
 from clirbench.core.contract import ModelMeta, ordered
-from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
-                                    run_file_of, PairSaver, stored_results, writing_runs)
+from clirbench.core.progress import Progress
+from clirbench.eval.results import (PairResult, PairSaver, ResultsFile, load_results, now, remove_debris, results_path,
+                                    start_results, stored_results, write_pair_run)
 from clirbench.tasks import PairSpec, TaskSpec
 
 METHODS = {"rrf": "reciprocal rank fusion (k=60)", "sum": "sum of min-max-normalised scores (CombSUM)"}
@@ -85,8 +86,10 @@ def _read_run(path: Path, pair: str, system: str, qids: set[str]) -> dict[str, d
 
 
 def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_dir: Path, method: str = "rrf",
-               force: bool = False) -> tuple[ResultsFile, Path, list[str]]:
-    """Fuse `systems` on every pair all of them have; returns (results, path, pairs skipped)."""
+               force: bool = False, progress: Progress | None = None) -> tuple[ResultsFile, Path, list[str]]:
+    """Fuse `systems` on every pair all of them have; returns (results, path, pairs skipped).
+    A results file of this fusion recorded with other settings is refused unless `force`
+    (clirbench.eval.results.start_results, the runner's rule)."""
     started = time.time()
     register_all()
     if method not in METHODS:
@@ -105,14 +108,15 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
     path = results_path(out_dir, spec.name, name)
     remove_debris(path, started)
     fingerprint = "+".join(c.model_fingerprint for c in components) + f":{method}"
-    results = load_results(path) if stored_results(path).exists() else None
-    if results is None or results.model_fingerprint != fingerprint:  # --force reruns pairs, keeps the others
-        results = ResultsFile(task=spec.name, task_description=spec.description,
-                              metrics=[m.name for m in spec.measures()],
-                              measures={m.name: m.definition for m in spec.measures()},
-                              model=meta, model_fingerprint=fingerprint,
-                              versions=components[0].versions,
-                              created=now(), updated=now())
+    fresh = ResultsFile(task=spec.name, task_description=spec.description,
+                        metrics=[m.name for m in spec.measures()],
+                        measures={m.name: m.definition for m in spec.measures()},
+                        model=meta, model_fingerprint=fingerprint,
+                        versions=components[0].versions,
+                        created=now(), updated=now())
+    # As the runner: a stored fusion of other components, method or measures is refused unless
+    # --force, which replaces it; with --force the selected pairs are fused again, the others kept.
+    results = start_results(path, fresh, force, (progress or Progress()).note)
     measures = spec.measures()
     skipped = []
     with PairSaver(path, results) as saver:  # merged with what another process wrote meanwhile
@@ -137,9 +141,7 @@ def _fuse_pair(pair: PairSpec, spec: TaskSpec, measures, first: PairResult, runs
     components = [_read_run(run_path, pair.key, system, judged) for system, run_path in runs.items()]
     run = {qid: ordered(docs.items(), spec.top_k) for qid, docs in fuse(components, method, list(qrels)).items()}
     seconds = time.perf_counter() - start
-    run_file = run_file_of(pair.key)
-    with writing_runs(path):
-        write_run(path.parent / run_file, run, name)
+    run_file = write_pair_run(path, pair.key, run, name)
     means, per_query = evaluate(measures, qrels, run)
     return PairResult(
         query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,

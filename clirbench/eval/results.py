@@ -4,8 +4,9 @@ Files of an older schema version are migrated when read (as MTEB's results loade
 results already computed are never lost to an upgrade; the next save writes the new version."""
 
 import gzip
+import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -20,6 +21,7 @@ from clirbench.core.locking import locked, stale_temporaries
 from clirbench.core.textfiles import parse_json, read_json
 from clirbench.core.contract import ModelMeta
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME, path_name
+from clirbench.eval.trec import write_run
 from clirbench.tasks import POOL
 from clirbench.tasks.measures import known_measures, parse_measure, resolve_measure, without_threshold
 
@@ -233,6 +235,37 @@ def _same_settings(a: ResultsFile, b: ResultsFile) -> bool:
     return (a.task, a.model_fingerprint, a.metrics, a.measures) == (b.task, b.model_fingerprint, b.metrics, b.measures)
 
 
+def start_results(path: Path, fresh: ResultsFile, force: bool,
+                  note: Callable[[str], None] = lambda message: None) -> ResultsFile:
+    """The results file a run (of a system, or of a fusion) goes on with: `fresh` (this run's
+    task, measures, system, fingerprint and versions, no pairs) where none is stored; else the
+    stored one, whose pairs stay, with `fresh`'s system description and versions. A stored file
+    of another fingerprint or other measures is refused (its pairs cannot stand beside the new
+    ones), and replaced by `fresh` with `force`; an unreadable one too, kept beside it first.
+    `note` tells what --force did to an unreadable file."""
+    if not stored_results(path).exists():
+        return fresh
+    try:
+        old = load_results(path)
+    except ClirbenchError:
+        if not force:
+            raise
+        # --force starts afresh; the unreadable file is kept beside it, never lost.
+        stored = stored_results(path)  # results.json, or the results.json.gz read in its place
+        aside = stored.with_name(f"{stored.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
+        shutil.copy2(stored, aside)
+        note(f"{path} could not be read: kept as {aside.name}; --force starts it afresh")
+        return fresh
+    if old.model_fingerprint != fresh.model_fingerprint or (old.metrics, old.measures) != (fresh.metrics, fresh.measures):
+        if force:  # other settings: the old pairs cannot stand beside the new ones
+            return fresh
+        raise ClirbenchError(f"{path} holds results of {old.model.name} with other settings or measures",
+                             "rerun with --force to replace them, or use another --out folder")
+    # --force reruns the selected pairs; the other pairs' results stay.
+    old.model, old.versions = fresh.model, fresh.versions
+    return old
+
+
 def save_results(path: Path, results: ResultsFile, finished: Iterable[str] = ()) -> None:
     """Write `results` after this process finished the pairs `finished`. Several processes may
     write one file (two `clirbench run`s on other pairs of the task, into one --out): under
@@ -302,6 +335,15 @@ def writing_runs(path: Path) -> Iterator[None]:
     file left in runs/ while nobody holds it is debris (see remove_debris)."""
     with locked(path):
         yield
+
+
+def write_pair_run(path: Path, pair_key: str, run: dict, system: str) -> Path:
+    """Write the TREC run of the pair `pair_key` beside the results file `path`, under its
+    lock; returns the run file relative to `path` (a PairResult's `run_file`)."""
+    run_file = run_file_of(pair_key)
+    with writing_runs(path):
+        write_run(path.parent / run_file, run, system)
+    return run_file
 
 
 def remove_debris(path: Path, started: float) -> list[Path]:

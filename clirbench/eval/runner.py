@@ -26,9 +26,8 @@ from clirbench.eval.rankings import CheckedIndex
 from clirbench.eval.pair_data import (data_error, judged_queries, load_dataset, pool_documents, sample_label,
                                       sample_queries, without_data)
 from clirbench.systems.dense.retriever import as_retriever
-from clirbench.eval.trec import write_run
-from clirbench.eval.results import (PairResult, ResultsFile, load_results, now, remove_debris, results_path,
-                                    run_file_of, PairSaver, stored_results, writing_runs)
+from clirbench.eval.results import (PairResult, PairSaver, ResultsFile, now, remove_debris, results_path, start_results,
+                                    write_pair_run)
 from clirbench.tasks import PairSpec, TaskSpec
 
 
@@ -238,26 +237,7 @@ def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, p
         model=plugin.meta, model_fingerprint=plugin.fingerprint(), versions=_versions(plugin, progress),
         created=now(), updated=now(),
     )
-    if not stored_results(path).exists():
-        return fresh
-    try:
-        old = load_results(path)
-    except ClirbenchError:
-        if not force:
-            raise
-        # --force starts afresh; the unreadable file is kept beside it, never lost.
-        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%dT%H%M%S')}")
-        shutil.copy2(path, aside)
-        progress.note(f"{path} could not be read: kept as {aside.name}; --force starts it afresh")
-        return fresh
-    if old.model_fingerprint != fresh.model_fingerprint or (old.metrics, old.measures) != (fresh.metrics, fresh.measures):
-        if force:  # other settings: the old pairs cannot stand beside the new ones
-            return fresh
-        raise ClirbenchError(f"{path} holds results of {old.model.name} with other settings or measures",
-                             "rerun with --force to replace them, or use another --out folder")
-    # --force reruns the selected pairs; the other pairs' results stay.
-    old.model, old.versions = fresh.model, fresh.versions
-    return old
+    return start_results(path, fresh, force, progress.note)
 
 
 def run_task(
@@ -349,9 +329,7 @@ def _run_group(group: list[PairSpec], plugin: Retriever, spec: TaskSpec, results
             for role, s in clock.since(before).items():
                 in_model[role] = in_model.get(role, 0.0) + s
             in_model = {role: round(s, 3) for role, s in in_model.items()}
-            run_file = run_file_of(pair.key)
-            with writing_runs(path):
-                write_run(path.parent / run_file, run, plugin.meta.name)
+            run_file = write_pair_run(path, pair.key, run, plugin.meta.name)
             means, per_query = evaluate(measures, qrels, run)
             result = PairResult(
                 query_lang=pair.query_lang, doc_lang=pair.doc_lang, resource_level=pair.resource_level,
