@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clirbench.core.contract import Encoder, Retriever
-from clirbench.core.paths import default_cache_dir, usable_folder
+from clirbench.core.paths import default_cache_dir, default_results_dir, usable_folder
 from clirbench.tasks import PairSpec, TaskSpec
 
 if TYPE_CHECKING:  # what the answers are; imported when they are made (the leaderboard's pandas is not cheap)
@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # what the answers are; imported when they are made (the lead
     from clirbench.leaderboard.board import Leaderboard
     from clirbench.systems.student import StudentManifest
 
-DEFAULT_OUT = Path("results")  # where `clirbench run` writes unless told (--out), relative to the working folder
 
 
 def get_task(name: str | Path | TaskSpec) -> TaskSpec:
@@ -89,14 +88,15 @@ def _asked(pairs: list[PairSpec], results: ResultsFile) -> list[str]:
 
 
 def fuse(systems: Sequence[str], task: str | TaskSpec, pairs: str | Sequence[str] | None = None,
-         out_dir: Path | str = DEFAULT_OUT, method: str = "rrf", force: bool = False) -> Results:
+         out_dir: Path | str | None = None, method: str = "rrf", force: bool = False) -> Results:
     """Fuse the runs of `systems`, already run on `task` into `out_dir` (RRF, or "sum": CombSUM),
     on the pairs they all have; written beside them as `fuse-<method>:<a>+<b>`."""
     from clirbench.eval.fusion import run_fusion
 
     spec = get_task(task)
     selected = _select(spec, pairs)
-    results, path, skipped = run_fusion(spec, list(systems), selected, Path(out_dir), method, force)
+    out_dir = Path(out_dir) if out_dir is not None else default_results_dir()
+    results, path, skipped = run_fusion(spec, list(systems), selected, out_dir, method, force)
     return Results(results, path, _asked(selected, results), not_fused=skipped)
 
 
@@ -130,14 +130,14 @@ class Evaluation:
 
 
 def prepare(system: str | Retriever | Encoder, task: str | TaskSpec, pairs: str | Sequence[str] | None = None,
-            out_dir: Path | str = DEFAULT_OUT, *, force: bool = False, cache_dir: Path | str | None = None,
+            out_dir: Path | str | None = None, *, force: bool = False, cache_dir: Path | str | None = None,
             search: str = "flat", engine=None, address: str | None = None, workers: int | None = None,
             fusion: str = "rrf") -> Evaluation:
     """`evaluate`'s arguments resolved and checked, in the order `clirbench run` checks them
     (folders, task, pairs, fusion, engine, system), before any work."""
     from clirbench.eval.fusion import parse_fusion, systems_with_results
 
-    out_dir = usable_folder(Path(out_dir), "out_dir")
+    out_dir = usable_folder(Path(out_dir) if out_dir is not None else default_results_dir(), "out_dir")
     usable_folder(Path(cache_dir) if cache_dir else default_cache_dir(),
                   "$CLIRBENCH_CACHE" if "CLIRBENCH_CACHE" in os.environ and not cache_dir else "cache_dir")
     spec = get_task(task)
@@ -158,12 +158,13 @@ def prepare(system: str | Retriever | Encoder, task: str | TaskSpec, pairs: str 
 
 
 def evaluate(system: str | Retriever | Encoder, task: str | TaskSpec, pairs: str | Sequence[str] | None = None,
-             out_dir: Path | str = DEFAULT_OUT, *, force: bool = False, cache_dir: Path | str | None = None,
+             out_dir: Path | str | None = None, *, force: bool = False, cache_dir: Path | str | None = None,
              search: str = "flat", engine=None, address: str | None = None, workers: int | None = None,
              fusion: str = "rrf", progress: Progress | None = None) -> Results:
     """Score `system` on `task` (its `pairs`: a list or "en-hi,hi-en"; default: every pair whose
     data is here), as `clirbench run` does: TREC runs and results.json under
-    `out_dir/<task>/<system>/`; pairs already there are kept, not rerun, unless `force`.
+    `out_dir/<task>/<system>/` (default: ./results, or the first folder of $CLIRBENCH_RESULTS:
+    where `leaderboard` reads); pairs already there are kept, not rerun, unless `force`.
     `system` may be `fuse:a+b` (systems already run on the task; `fusion`: rrf or sum).
     Dense encoders: `search` (flat, ivfpq, hnsw), `engine` ("local", "ray" with `address` and
     `workers`, or an engine object). `progress`: a clirbench.core.progress.Progress to draw."""
@@ -173,15 +174,20 @@ def evaluate(system: str | Retriever | Encoder, task: str | TaskSpec, pairs: str
 
 def leaderboard(task: str, *, metric: str | None = None, by: str = "pair", view: str = "scores",
                 results: Sequence[Path | str] | None = None, baseline: str | None = None, correction: str = "bh",
-                common_pairs: bool = False, warn: Callable[[str], None] | None = None) -> Leaderboard:
+                common_pairs: bool = False, with_experiments: bool = False,
+                warn: Callable[[str], None] | None = None) -> Leaderboard:
     """The leaderboard of `task` as `clirbench leaderboard` prints it: `.rows()` (or `.scores()`,
     a table with averages first), `.summary()`, `.best_group()`, `.comparison()` (with
-    `baseline`). `results`: results folders (default: results/ and submissions/*/results/, ...);
-    files that cannot be shown are skipped with a warning (`warn`, default: Python's warnings)."""
+    `baseline`). `results`: the results folders to read, each must exist (default: where
+    `evaluate` writes, ./results or $CLIRBENCH_RESULTS, and submissions/*/results/);
+    `with_experiments`: also trained/experiments/*/results/ (smoke runs never); files that
+    cannot be shown are skipped with a warning (`warn`, default: Python's warnings)."""
     from clirbench.leaderboard.board import build_leaderboard
+    from clirbench.leaderboard.collect import result_roots
 
-    return build_leaderboard(task, [Path(p) for p in results] if results else None, metric=metric, by=by,
-                             view=view, baseline=baseline, correction=correction, common=common_pairs, warn=warn)
+    roots = result_roots([Path(p) for p in results] if results else None, with_experiments)
+    return build_leaderboard(task, roots, metric=metric, by=by, view=view, baseline=baseline,
+                             correction=correction, common=common_pairs, warn=warn)
 
 
 @dataclass

@@ -1,16 +1,22 @@
-"""The clirbench leaderboard: `streamlit run leaderboard/app.py`.
+"""The clirbench leaderboard: `streamlit run leaderboard/app.py [-- --results DIR ... --with-experiments]`.
 
-Reads the results files that `clirbench run` writes (results/, submissions/*/results/ and
-the trained models of trained/experiments/*/results/, or the folders in $CLIRBENCH_RESULTS); never imports plugin code. The tables come from
-clirbench.leaderboard, the same code as `clirbench leaderboard`.
+Reads the results files where `clirbench run` writes them (./results) and submissions/*/results/,
+or only the folders of $CLIRBENCH_RESULTS, as `clirbench leaderboard` does; `--results`
+reads other folders instead, `--with-experiments` adds trained/experiments/*/results/ (smoke
+runs never). Never imports plugin code. The tables come from clirbench.leaderboard, the same
+code as `clirbench leaderboard`.
 """
+
+import argparse
+import sys
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit import config as st_config
 
-from clirbench.leaderboard.collect import collect, default_roots
+from clirbench.core.errors import ClirbenchError
+from clirbench.leaderboard.collect import collect, describe_roots, result_roots
 from clirbench.leaderboard.escape import escape_markdown as md
 from clirbench.leaderboard.export import frame_text, render
 from clirbench.leaderboard.significance import best_group, compare, describe, difference_grid
@@ -31,7 +37,17 @@ if not st_config.is_manually_set("client.toolbarMode"):
 st.set_page_config(page_title="clirbench leaderboard", layout="wide")
 st.title("clirbench: cross-lingual retrieval leaderboard")
 
-found = collect(known_tasks=set(task_files()))
+# The command's options, after `--` (streamlit run leaderboard/app.py -- --with-experiments).
+_options = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+_options.add_argument("--results", nargs="+", action="extend")
+_options.add_argument("--with-experiments", action="store_true")
+OPTIONS, _ = _options.parse_known_args(sys.argv[1:])
+try:
+    ROOTS = result_roots(OPTIONS.results, OPTIONS.with_experiments)
+except ClirbenchError as e:
+    st.error(md(f"{e.message}. {e.hint}"))
+    st.stop()
+found = collect(ROOTS, known_tasks=set(task_files()))
 # Every string from a results file (names, descriptions, notes, sources, training data, pair
 # keys, versions) reaches Markdown through md(): it is shown as text, never rendered as markup
 # (an image link in a description made the reader's browser fetch a remote address).
@@ -40,7 +56,7 @@ for warning in found.warnings:
 if not found.results:
     st.info("No results yet. Make some with\n\n"
             "    clirbench run --model bm25 --task mlqa-r\n\n"
-            f"(the app reads {', '.join(str(r) for r in default_roots())}), then reload this page.")
+            f"then reload this page. The app reads {md(describe_roots(ROOTS))}.")
     st.stop()
 
 BY_LABELS = {"language pair": "pair", "query language": "query", "document language": "doc"}
@@ -56,6 +72,8 @@ with st.sidebar:
     by = BY_LABELS[st.radio("Columns", list(BY_LABELS))]
     systems = [r.model.name for r in results]
     baseline = st.selectbox("Baseline", systems, index=systems.index("bm25") if "bm25" in systems else 0)
+    st.caption(f"Results read from {md(describe_roots(ROOTS))}; other folders: "
+               "`streamlit run leaderboard/app.py -- --results DIR --with-experiments`")
 
 spec = load_task(task)
 if lacking:

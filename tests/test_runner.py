@@ -72,9 +72,9 @@ def test_a_results_file_refuses_other_settings(tmp_path):
     _run(CountingBm25s.__mro__[1](), ["en-sw"], tmp_path)  # bm25s, k1=0.9
     from clirbench.systems.bm25s_retriever import Bm25sRetriever
 
-    with pytest.raises(ClirbenchError, match="other settings or measures") as e:
+    with pytest.raises(ClirbenchError, match="from another version: its settings") as e:
         _run(Bm25sRetriever(k1=1.2), ["de-sw"], tmp_path)
-    assert "--force" in e.value.hint
+    assert "k1: 0.9 -> 1.2" in e.value.message and "--force" in e.value.hint and "bm25s-v2" in e.value.hint
     report = _run(Bm25sRetriever(k1=1.2), ["de-sw"], tmp_path, force=True)
     assert set(report.results.pairs) == {"de-sw"}  # the k1=0.9 pair is not kept beside k1=1.2
     assert report.results.model.parameters["k1"] == 1.2

@@ -240,7 +240,7 @@ def test_changed_submission_code_is_encoded_afresh(cli, tmp_path):
 
     (subs / "words/plugin.py").write_text(PLUGIN.format(hashed=True))
     refused = cli(*args, "--out", "out", extra_env=env, check=False)
-    assert refused.returncode == 2 and "other settings" in refused.stderr and "--force" in refused.stderr
+    assert refused.returncode == 2 and "its code (or a file it ships) changed" in refused.stderr and "--force" in refused.stderr
     forced = cli(*args, "--out", "out", "--force", extra_env=env)
     assert "8 documents encoded, 6 queries encoded" in forced.stderr  # not the old code's cached vectors
     fresh = cli(*args, "--out", "fresh", "--cache-dir", str(tmp_path / "fresh-cache"), extra_env=env)

@@ -234,7 +234,7 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
     # The trained models reach the leaderboard like any system, with their recipe and seed.
     from clirbench.leaderboard.collect import collect, default_roots
 
-    students = [r.model for r in collect(default_roots(tmp_path)).for_task("toy") if r.model.parameters.get("recipe")]
+    students = [r.model for r in collect(default_roots(tmp_path, with_experiments=True)).for_task("toy") if r.model.parameters.get("recipe")]
     assert sorted((m.parameters["recipe"], m.parameters["seed"]) for m in students) == sorted([("optical", 0), ("optical", 1)] * 2)
     assert all(m.training_data and m.adapted_from == f"hf:{teacher}" for m in students)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from clirbench.cli.render import console
+from clirbench.cli.render import add_out, console
 from clirbench.core.errors import ClirbenchError
 
 
@@ -12,7 +12,7 @@ def add_parser(sub):
     p = sub.add_parser("compare", help="a run's scores beside published ones, pair by pair (e.g. MTEB's Tatoeba)")
     p.add_argument("--model", required=True)
     p.add_argument("--task", required=True)
-    p.add_argument("--out", default="results", help="the folder the run wrote to")
+    add_out(p, "the folder the run wrote to")
     p.add_argument("--published", required=True, help="a references JSON file (clirbench/tasks/references/)")
     p.add_argument("--field", default="accuracy", help="the published field to compare (default: accuracy)")
     p.add_argument("--metric", help="the run's measure to compare (default: the task's primary measure)")

@@ -1,6 +1,6 @@
 """`clirbench fuse --task TASK --systems A B ...`: fuse the runs of systems already run on a task."""
 
-from clirbench.cli.render import check_folders, print_not_fused, print_results
+from clirbench.cli.render import add_out, check_folders, print_not_fused, print_results
 
 
 def add_parser(sub):
@@ -11,7 +11,7 @@ def add_parser(sub):
     p.add_argument("--method", dest="fusion", default="rrf", choices=["rrf", "sum"],
                    help="reciprocal rank fusion (k=60, default) or the sum of min-max-normalised scores")
     p.add_argument("--pairs", help="comma-separated pairs to fuse (default: all that every system has)")
-    p.add_argument("--out", default="results", help="results folder of the systems, and of the fusion (default: results/)")
+    add_out(p, "results folder of the systems, and of the fusion")
     p.add_argument("--force", action="store_true", help="fuse again pairs already fused")
     return p
 

@@ -19,7 +19,13 @@ def add_parser(sub):
     p.add_argument("--view", default="scores", choices=["scores", "summary"],
                    help="scores: one measure by pair or language (default); summary: mAP over monolingual pairs, "
                         "cross-lingual pairs and the multilingual pool, and the rank distance, beside published rows")
-    p.add_argument("--results", nargs="+", help="results folders (default: results/ and submissions/*/results/)")
+    p.add_argument("--results", nargs="+", action="extend", metavar="DIR",
+                   help="read these results folders instead of the default (may be repeated; each must exist). "
+                        "Default: where `clirbench run` writes, ./results, and submissions/*/results/; "
+                        "or only the folders of $CLIRBENCH_RESULTS where it is set")
+    p.add_argument("--with-experiments", action="store_true",
+                   help="also the models `clirbench experiment` trained (trained/experiments/*/results/); "
+                        "smoke runs (*-smoke) never appear unless named with --results")
     p.add_argument("--baseline", metavar="SYSTEM",
                    help="also each system's difference from SYSTEM per column, with its paired sign-flip test "
                         "(--correction, * = significant); with --format md/csv/latex, that table alone")
@@ -36,7 +42,8 @@ def main(args) -> int:
     from clirbench.leaderboard.tables import PAIRS
 
     board = leaderboard(args.task, metric=args.metric, by=args.by, view=args.view, results=args.results,
-                        baseline=args.baseline, correction=args.correction, common_pairs=args.common_pairs, warn=warn)
+                        baseline=args.baseline, correction=args.correction, common_pairs=args.common_pairs,
+                        with_experiments=args.with_experiments, warn=warn)
     if board.shared_pairs is not None:
         err_console.print(f"{len(board.shared_pairs)} pair(s) that all {len(board.results)} systems ran: "
                           f"{', '.join(board.shared_pairs)}", highlight=False, soft_wrap=True)

@@ -76,6 +76,15 @@ def print_not_fused(results) -> None:
         err_console.print(f"not fused (a system has no results there): {', '.join(results.not_fused)}")
 
 
+def add_out(parser, what: str) -> None:
+    """--out, whose default is the folder the leaderboard reads: one rule for run, show, fuse, compare."""
+    from clirbench.core.paths import default_results_dir
+
+    parser.add_argument("--out", default=str(default_results_dir()),
+                        help=f"{what} (default: ./results, or the first folder of $CLIRBENCH_RESULTS: "
+                             "where `clirbench leaderboard` and the app read)")
+
+
 def check_folders(args) -> None:
     """--out (and --cache-dir) usable, checked before any work: not found after the indexing."""
     from clirbench.core.paths import default_cache_dir, usable_folder

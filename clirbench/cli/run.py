@@ -1,6 +1,6 @@
 """`clirbench run --model SYSTEM --task TASK`: score a system on a task (clirbench.api.evaluate)."""
 
-from clirbench.cli.render import RichProgress, bar, check_folders, err_console, print_not_fused, print_results
+from clirbench.cli.render import RichProgress, add_out, bar, check_folders, err_console, print_not_fused, print_results
 
 
 def add_parser(sub):
@@ -13,7 +13,7 @@ def add_parser(sub):
                         "or fuse:<a>+<b>[+...] to fuse systems already run on the task")
     p.add_argument("--task", required=True, help="task name (`clirbench tasks` lists them) or a task YAML file")
     p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
-    p.add_argument("--out", default="results", help="output folder (default: results/)")
+    add_out(p, "output folder")
     p.add_argument("--force", action="store_true",
                    help="rerun the selected pairs even if they have results (other pairs keep theirs)")
     p.add_argument("--cache-dir", help="index and vector cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")

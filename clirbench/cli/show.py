@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from clirbench.cli.render import console
+from clirbench.cli.render import add_out, console
 from clirbench.core.errors import ClirbenchError
 
 
@@ -10,7 +10,7 @@ def add_parser(sub):
     p = sub.add_parser("show", help="print the table of results already written")
     p.add_argument("--model", required=True)
     p.add_argument("--task", required=True)
-    p.add_argument("--out", default="results")
+    add_out(p, "the folder the run wrote to")
     p.add_argument("--metric", help="measure of the language matrix (default: the task's primary measure)")
     return p
 

@@ -309,6 +309,15 @@ def language(code: str) -> Language:
     return found if found is not None else _resolve(code)
 
 
+def language_key(code: str) -> str | None:
+    """The code that spellings of one language meet on (`sw`, `swa`, `swh_Latn`: `sw`), as the
+    Joshi table is matched; None for a code that names no language."""
+    try:
+        return _key(_parse(code))
+    except (ClirbenchError, ValueError, LookupError):
+        return None
+
+
 def pair_resource_level(query_lang: str, doc_lang: str) -> str:
     """A pair is low-resource when either side is: that side limits what a system can do."""
     levels = {language(query_lang).resource_level, language(doc_lang).resource_level}

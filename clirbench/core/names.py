@@ -36,3 +36,11 @@ def key_path(key: str, what: str) -> Path:
         raise ClirbenchError(f"{what} {key!r} is not a cache key", "return `<name>/<fingerprint>` from index_key()")
     return Path(*(path_name(part, what, hint="return `<name>/<fingerprint>` from index_key()")
                   for part in key.split("/")))
+
+
+def did_you_mean(name: str, known) -> str:
+    """" (did you mean X?)" for a near miss of `name` among `known` (difflib), else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""

@@ -1,6 +1,7 @@
 """Where clirbench keeps things outside the repository."""
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -12,6 +13,18 @@ def default_cache_dir() -> Path:
 def models_dir() -> Path:
     """Models that `clirbench models install` builds: $CLIRBENCH_MODELS, else <cache>/models."""
     return Path(os.environ.get("CLIRBENCH_MODELS", default_cache_dir() / "models"))
+
+
+def results_dirs_from_env() -> list[Path]:
+    """The folders $CLIRBENCH_RESULTS names (separated by os.pathsep, `~` expanded); [] if unset."""
+    return [Path(p).expanduser() for p in os.environ.get("CLIRBENCH_RESULTS", "").split(os.pathsep) if p]
+
+
+def default_results_dir() -> Path:
+    """Where `clirbench run` writes and `show`, `leaderboard` and the app read unless told: the
+    first folder of $CLIRBENCH_RESULTS, else ./results (in the working folder)."""
+    named = results_dirs_from_env()
+    return named[0] if named else Path("results")
 
 
 def submissions_dir() -> Path:
@@ -44,4 +57,10 @@ def usable_folder(path: Path, what: str) -> Path:
         raise ClirbenchError(f"{what} {path} {where} not a folder", hint)
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ClirbenchError(f"{what} {path}: cannot write in {existing} (permission denied)", hint)
+    # Permissions are not the whole answer: root may "write" in /proc or on a read-only mount,
+    # and only making a folder there says no. A probe folder is made and removed at once.
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".clirbench-probe-", dir=existing))
+    except OSError as e:
+        raise ClirbenchError(f"{what} {path}: cannot make a folder in {existing} ({e.strerror or e})", hint) from None
     return path

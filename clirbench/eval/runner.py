@@ -237,7 +237,38 @@ def _start_results(spec: TaskSpec, plugin: Retriever, path: Path, force: bool, p
         model=plugin.meta, model_fingerprint=plugin.fingerprint(), versions=_versions(plugin, progress),
         created=now(), updated=now(),
     )
-    return start_results(path, fresh, force, progress.note)
+    try:
+        return start_results(path, fresh, force, progress.note)
+    except ClirbenchError as e:
+        raise _other_version(path, fresh) or e from None
+
+
+def _other_version(path: Path, fresh: ResultsFile) -> ClirbenchError | None:
+    """Where the stored results at `path` are of another version of the system (or of other
+    measures): an error that says what changed (code, settings, measures) and how to keep both
+    versions on the board. None where the file is not that case (unreadable: its own error)."""
+    from clirbench.eval.results import load_results
+
+    try:
+        old = load_results(path)
+    except ClirbenchError:
+        return None
+    if (old.model_fingerprint, old.metrics, old.measures) == (fresh.model_fingerprint, fresh.metrics, fresh.measures):
+        return None
+    name, before, after = old.model.name, old.model.parameters, fresh.model.parameters
+    changed = ["its code (or a file it ships)"] if before.get("code_sha256") != after.get("code_sha256") else []
+    settings = sorted(k for k in {*before, *after} - {"code_sha256"} if before.get(k, "unset") != after.get(k, "unset"))
+    if settings:
+        changed.append("its settings (" + ", ".join(f"{k}: {before.get(k, 'unset')} -> {after.get(k, 'unset')}"
+                                                    for k in settings[:3]) + (", ..." if len(settings) > 3 else "") + ")")
+    if old.model_fingerprint != fresh.model_fingerprint and not changed:
+        changed.append("its fingerprint (its weights or index format)")
+    if (old.metrics, old.measures) != (fresh.metrics, fresh.measures):
+        changed.append(f"the task's measures ({', '.join(old.metrics)} -> {', '.join(fresh.metrics)})")
+    return ClirbenchError(
+        f"{path} holds results of {name} from another version: {' and '.join(changed)} changed",
+        f"to keep both versions on the board, give this one another `name:` (e.g. {name}-v2; a submission's folder "
+        "is renamed to match); or rerun with --force to replace the old results, or use another --out folder")
 
 
 def run_task(

@@ -11,7 +11,8 @@ import pandas as pd
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.eval.results import ResultsFile
-from clirbench.leaderboard.collect import Collected, collect
+from clirbench.core.paths import default_results_dir
+from clirbench.leaderboard.collect import Collected, collect, default_roots, describe_roots
 from clirbench.leaderboard.significance import DEFAULT_CORRECTION, BestGroup, Comparison, best_group, compare
 from clirbench.leaderboard.tables import By, ScoreTable, common_pairs, default_measure, score_table
 from clirbench.tasks import load_task, task_files
@@ -96,17 +97,19 @@ def _with_measure(found: Collected, task: str, metric: str | None, view: str,
 def build_leaderboard(task: str, roots: list[Path] | None = None, metric: str | None = None, by: By = "pair",
                       view: str = "scores", baseline: str | None = None, correction: str = DEFAULT_CORRECTION,
                       common: bool = False, warn: Callable[[str], None] | None = None) -> Leaderboard:
-    """The leaderboard of `task` from the results files under `roots` (default: results/,
-    submissions/*/results/, ...: `collect`). Files that cannot be shown are skipped, each with a
-    call of `warn` (default: a Python warning)."""
+    """The leaderboard of `task` from the results files under `roots` (default: `default_roots`,
+    ./results and submissions/*/results/, or $CLIRBENCH_RESULTS). Files that cannot be shown are
+    skipped, each with a call of `warn` (default: a Python warning)."""
     warn = warn or _warn
+    roots = roots if roots is not None else default_roots()
     found = collect(roots, known_tasks=set(task_files()))
     for warning in found.warnings:
         warn(warning)
     if not found.for_task(task):
-        raise ClirbenchError(f"no results for task {task!r}"
-                             + (f" (tasks with results: {', '.join(found.tasks())})" if found.tasks() else ""),
-                             f"make some: `clirbench run --model bm25 --task {task}`")
+        raise ClirbenchError(f"no results for task {task!r} in {describe_roots(roots)}"
+                             + (f"; tasks with results there: {', '.join(found.tasks())}" if found.tasks() else ""),
+                             f"make some: `clirbench run --model bm25 --task {task}` (it writes to "
+                             f"{default_results_dir()}/), or name the folder that holds them with --results DIR")
     results, metric = _with_measure(found, task, metric, view, warn)
     if baseline and baseline not in {r.model.name for r in results}:
         raise ClirbenchError(f"baseline {baseline!r} has no results for task {task!r}",

@@ -1,12 +1,11 @@
 """Find and read results files, skipping (with a warning) the ones that cannot be shown."""
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from clirbench.core.paths import submissions_dir, submissions_dirs
+from clirbench.core.paths import default_results_dir, results_dirs_from_env, submissions_dirs
 from clirbench.core.errors import ClirbenchError
 from clirbench.eval.results import ResultsFile, describe_invalid, parse_results, read_results_json
 
@@ -23,18 +22,50 @@ class Collected:
         return [r for _, r in self.results if r.task == task]
 
 
-def default_roots(base: Path | None = None) -> list[Path]:
-    """$CLIRBENCH_RESULTS (folders separated by ':'), else, in `base` (default: the folder that
-    holds the repository's submissions/), results/, submissions/*/results/ and the trained models
-    that `clirbench experiment` scored (trained/experiments/*/results/); then <folder>/*/results/
-    of every folder that $CLIRBENCH_SUBMISSIONS_DIR adds (it adds: it never moves results/)."""
-    if os.environ.get("CLIRBENCH_RESULTS"):
-        return [Path(p) for p in os.environ["CLIRBENCH_RESULTS"].split(os.pathsep) if p]
-    base = base if base is not None else submissions_dir().parent
-    extra = [root for root in submissions_dirs()[1:] if root.resolve() != (base / "submissions").resolve()]
-    return [base / "results", *sorted((base / "submissions").glob("*/results")),
-            *sorted((base / "trained" / "experiments").glob("*/results")),
-            *(folder for root in extra for folder in sorted(root.glob("*/results")))]
+SMOKE = "-smoke"  # `clirbench experiment --smoke` runs: trained/experiments/<name>-smoke/, never on the board
+
+
+def experiment_roots(base: Path | None = None) -> list[Path]:
+    """The results of the models that `clirbench experiment` trained and scored:
+    trained/experiments/*/results/ in `base` (default: the working folder), smoke runs left out."""
+    folder = (base if base is not None else Path()) / "trained" / "experiments"
+    return [p for p in sorted(folder.glob("*/results")) if not p.parent.name.endswith(SMOKE)]
+
+
+def default_roots(base: Path | None = None, with_experiments: bool = False) -> list[Path]:
+    """Where the leaderboard looks unless told: the folders of $CLIRBENCH_RESULTS (separated by
+    ':'), else the folder `clirbench run` writes to (results/ in `base`, default: the working
+    folder), the repository's submissions/*/results/ and <folder>/*/results/ of every folder that
+    $CLIRBENCH_SUBMISSIONS_DIR adds. `with_experiments`: also `experiment_roots(base)`."""
+    experiments = experiment_roots(base) if with_experiments else []
+    named = results_dirs_from_env()
+    if named:
+        return [*named, *experiments]
+    results = base / "results" if base is not None else default_results_dir()
+    folders = [root for root in submissions_dirs() if root.is_dir()]
+    submitted = [folder for root in dict.fromkeys(r.resolve() for r in folders) for folder in sorted(root.glob("*/results"))]
+    return [results, *submitted, *experiments]
+
+
+def result_roots(named: list[Path] | None = None, with_experiments: bool = False) -> list[Path]:
+    """The folders a leaderboard reads: `named` (each must exist: a typo is an error, not an
+    empty board) or else `default_roots()`; `with_experiments` adds the experiments' results."""
+    if not named:
+        return default_roots(with_experiments=with_experiments)
+    for folder in named:
+        if not Path(folder).is_dir():
+            what = "is not a folder" if Path(folder).exists() else "does not exist"
+            raise ClirbenchError(f"results folder {folder} {what}",
+                                 "give a folder that `clirbench run --out` wrote to (default: ./results, "
+                                 "or $CLIRBENCH_RESULTS), or leave --results out")
+    return [*map(Path, named), *(experiment_roots() if with_experiments else [])]
+
+
+def describe_roots(roots: list[Path], limit: int = 6) -> str:
+    """The folders searched, each with whether it exists (the first `limit`, then a count)."""
+    shown = [f"{root} ({'exists' if Path(root).is_dir() else 'does not exist'})" for root in roots[:limit]]
+    rest = len(roots) - limit
+    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "") if roots else "none"
 
 
 def _read(path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None]:

@@ -230,8 +230,10 @@ class HFEncoder(Encoder):
             "give a local folder (hf:/path/to/model)"
         if local:
             hint = "check the folder holds config.json, weights and tokenizer files"
-        elif model.startswith(("/", ".", "~")):  # a path, not a hub ID
-            hint = f"there is no folder {model}: check the path" + (f" in {where}" if where else "")
+        elif model.startswith(("/", ".", "~")):  # a path, not a hub ID: the hub library's words would mislead
+            return ClirbenchError(f"cannot load transformers model {model!r}: there is no folder {model}",
+                                  "check the path" + (f" in {where}" if where else "") + "; a hub ID has no leading "
+                                  f"'/', '.' or '~' ({'model: ' if where else 'hf:'}intfloat/multilingual-e5-small)")
         else:
             hint = f"no model hub here? {folder}, or for me5-small run `clirbench models install me5-small`"
         return ClirbenchError(f"cannot load transformers model {model!r}: {str(error).splitlines()[0]}", hint)

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.names import MAX_LENGTH, SAFE_NAME
+from clirbench.core.names import MAX_LENGTH, SAFE_NAME, did_you_mean
 from clirbench.core.paths import submissions_dir
 from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
 from clirbench.systems.construct import construct
@@ -158,9 +158,10 @@ def load_plugin(name: str) -> Retriever | Encoder:
         return _hf(settings_from_mapping(Path(name), raw))
     if ":" in name:
         return _instantiate(_module_attr(name), f"plugin {name!r}")
+    known = available_models()
     raise ClirbenchError(
-        f"unknown model {name!r}",
-        f"use one of: {', '.join(available_models()) or '(none installed)'}, "
-        "a submission folder (submission.yaml + plugin), hf:<model id or folder>, an encoder settings .yaml, "
-        "or module:attr",
+        f"unknown model {name!r}{did_you_mean(name, known)}",
+        f"use one of: {', '.join(known) or '(none installed)'}; a submission elsewhere: its folder's path, or add "
+        "the folder that holds it to $CLIRBENCH_SUBMISSIONS_DIR to use its name; hf:<model id or folder>, "
+        "an encoder settings .yaml, or module:attr",
     )

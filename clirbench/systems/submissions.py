@@ -4,6 +4,7 @@ and `plugin.py` (the code). See submissions/README.md."""
 import ast
 import hashlib
 import importlib.util
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.names import did_you_mean
 from clirbench.core.paths import submissions_dirs
 from clirbench.systems.construct import construct
 from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
@@ -129,6 +131,22 @@ def code_digest(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _no_such_plugin(folder: Path, field: str, module) -> ClirbenchError:
+    """`plugin: file.py:Name` where the file (imported fine) defines no `Name`: the classes (and
+    functions, which may be factories) that it does define."""
+    file_name, _, attr = field.partition(":")
+    own = [n for n, obj in vars(module).items() if isinstance(obj, type) and obj.__module__ == module.__name__]
+    functions = [n for n, obj in vars(module).items() if inspect.isfunction(obj) and obj.__module__ == module.__name__
+                 and not n.startswith("_")]
+    defined = (f"it defines the class{'es' if len(own) > 1 else ''} {', '.join(own)}" if own else "it defines no class") + (
+        f" and the functions {', '.join(functions)}" if functions else "")
+    plugins = [n for n in own if issubclass(vars(module)[n], (Encoder, Retriever))] or own
+    hint = (f"set `plugin: {file_name}:{plugins[0]}`" if len(plugins) == 1 else
+            f"set `plugin: {file_name}:<one of them>`, the class (or function) that makes the plugin")
+    return ClirbenchError(f"{folder / 'submission.yaml'}: field `plugin`: {file_name} has no {attr!r}"
+                          f"{did_you_mean(attr, own + functions)}; {defined}", hint)
+
+
 def load_submission(name: str) -> Retriever | Encoder:
     """A submission by name, or from a path to its folder."""
     folder = _folder(name)
@@ -145,11 +163,13 @@ def load_submission(name: str) -> Retriever | Encoder:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-        factory = getattr(module, attr)
     except Exception as e:
         sys.modules.pop(module_name, None)
         raise ClirbenchError(f"submission {name!r}: {code} failed to import: {type(e).__name__}: {e}",
                              "run `python " + str(code) + "` to see the traceback; install what it needs") from None
+    factory = getattr(module, attr, None)
+    if factory is None:
+        raise _no_such_plugin(folder, sub.plugin, module)
     plugin = construct(factory, sub.settings, str(folder / "submission.yaml"), "settings")
     if not isinstance(plugin, (Retriever, Encoder)):
         raise ClirbenchError(f"submission {name!r}: {sub.plugin} gave a {type(plugin).__name__}",

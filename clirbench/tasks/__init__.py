@@ -20,9 +20,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from clirbench.core.errors import ClirbenchError
+from clirbench.core.names import did_you_mean
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.tasks.measures import TaskMeasure, known_measures, task_measures
-from clirbench.core.languages import LANGUAGES, language, pair_resource_class, pair_resource_level
+from clirbench.core.languages import LANGUAGES, language, language_key, pair_resource_class, pair_resource_level
 
 # The built-in tasks ship inside the package (package data), so an installed clirbench finds them.
 BUILTIN_TASKS_DIR = Path(__file__).resolve().parent
@@ -273,7 +274,8 @@ def load_task(name_or_path: str) -> TaskSpec:
         return load_task_file(Path(name_or_path))
     files = task_files()
     if name_or_path not in files:
-        raise ClirbenchError(f"unknown task {name_or_path!r}", f"use one of: {', '.join(files) or '(none found)'}")
+        raise ClirbenchError(f"unknown task {name_or_path!r}{did_you_mean(name_or_path, files)}",
+                             f"use one of: {', '.join(files) or '(none found)'}, or the path of a task YAML file")
     return load_task_file(files[name_or_path])
 
 
@@ -291,8 +293,41 @@ def select_pairs(spec: TaskSpec, wanted: list[str] | None) -> list[PairSpec]:
                              "or leave --pairs out for all of them")
     unknown = [w for w in wanted if w not in by_key]
     if unknown:
-        raise ClirbenchError(
-            f"task {spec.name} has no pair(s) {', '.join(unknown)}",
-            f"valid pairs: {', '.join(by_key)}",
-        )
+        raise _no_such_pairs(spec, unknown, list(by_key))
     return [by_key[w] for w in wanted]
+
+
+def task_languages(spec: TaskSpec) -> list[str]:
+    """Every language code of a task's pairs (queries, documents, translations, pools), sorted."""
+    codes = {c for g in spec.pair_groups for c in [*g.query_langs, *g.doc_langs, g.query_translation] if c}
+    return sorted(codes | {c for g in spec.pool_groups for c in [*g.query_langs, *g.pool_langs]})
+
+
+def _no_such_pairs(spec: TaskSpec, unknown: list[str], valid: list[str]) -> ClirbenchError:
+    """Pairs `spec` lacks: where a side is not a language of the task, say so and which tasks have
+    it; else the near misses and the valid pairs."""
+    own = task_languages(spec)
+    sides = [side for key in unknown for side in key.rpartition(":")[2].split("-")]
+    foreign = list(dict.fromkeys(side for side in sides if side not in own and side != POOL))
+    message = f"task {spec.name} has no pair(s) {', '.join(unknown)}"
+    if not foreign:
+        return ClirbenchError(message + (did_you_mean(unknown[0], valid) if len(unknown) == 1 else ""),
+                              f"valid pairs: {', '.join(valid)}")
+    shown = " ".join(own[:30]) + (f" and {len(own) - 30} more" if len(own) > 30 else "")
+    where = []
+    for code in foreign:
+        try:
+            label, key = f"{language(code).name} ({code})", language_key(code)
+        except ClirbenchError:  # not a language code at all
+            label, key = code, None
+        having = []
+        for name, path in task_files().items():
+            try:
+                other = load_task_file(path)
+            except ClirbenchError:
+                continue
+            having += [f"{name} ({c})" for c in task_languages(other) if key is not None and language_key(c) == key][:1]
+        where.append(f"tasks with {label}: {', '.join(having)}" if having else f"no task has {label}")
+    return ClirbenchError(f"{message}: {', '.join(foreign)} {'is' if len(foreign) == 1 else 'are'} not "
+                          f"{'a language' if len(foreign) == 1 else 'languages'} of {spec.name} ({shown})",
+                          f"{'; '.join(where)}; or pick pairs of {spec.name}'s languages, e.g. {', '.join(valid[:3])}")
