@@ -81,7 +81,11 @@ def test_unknown_task_and_pair_list_the_valid_ones():
     assert "mlqa-r" in e.value.hint
     with pytest.raises(ClirbenchError) as e:
         select_pairs(load_task("toy"), ["en-sw", "en-xx"])
-    assert "en-xx" in e.value.message and "sw-yo" in e.value.hint
+    # A side that is no language of the task: said so, not every pair listed (issue 29).
+    assert "en-xx: xx is not a language of toy (de en sw yo)" in e.value.message and "no task has xx" in e.value.hint
+    with pytest.raises(ClirbenchError) as e:
+        select_pairs(load_task("afriqa-r"), ["hau-fr"])  # both its languages, not a pair of it
+    assert "did you mean hau-en" in e.value.message and "fon-fr" in e.value.hint
 
 
 def test_zero_shot_is_yes_no_or_unknown():
