@@ -42,11 +42,11 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
     """`task: null` (experiments/contrastive-settings.yaml): settings chosen on dev alone."""
     import json
     import os
-    import shutil
     import subprocess
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
+    from experiment_helpers import regenerate_alone
     from tiny_models import build_tiny_xlmr
 
     if not (Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "xquad-r").is_dir():
@@ -65,13 +65,7 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
     assert "No task is scored" in report and "| `tau-0.05-lr-3e-5` |" in report and "mAP (pool) 0." in report
     dev = json.loads((folder / "report/summary.json").read_text())["dev"]
     assert all(0 <= scores[0]["mAP (pool)"] <= 1 for scores in dev.values())
-    for trained in folder.iterdir():
-        if trained.name != "report":
-            shutil.rmtree(trained)
-    again = subprocess.run([*command, "--report-only"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=600)
-    assert again.returncode == 0, again.stderr
-    assert (folder / "report/report.md").read_text() == report
+    regenerate_alone(folder, command, tmp_path, env)
 
 
 def test_a_committed_report_regenerates_byte_for_byte_from_the_repository_alone(tmp_path, env):

@@ -2,7 +2,6 @@
 
 import math
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from clirbench.train.hybrid_batches import CROSS_LINGUAL, MONOLINGUAL, hybrid_ba
 from clirbench.train.retrieval_data import ParallelQuestion
 
 sys.path.insert(0, str(Path(__file__).parent))
+from experiment_helpers import regenerate_alone  # noqa: E402
 from tiny_models import build_tiny_xlmr  # noqa: E402
 
 LANGS = ["ar", "de", "en", "es", "hi", "vi", "zh"]
@@ -194,15 +194,7 @@ def test_the_hybrid_batches_experiment_smoke_runs_with_no_low_resource_pairs(tmp
     assert "| `alpha-0.5` |" in report and "| low (query) |" not in report and "| high (query) |" in report
     assert (folder / "report/RR_at_10_by_alpha.png").exists()
     # The report regenerates from its folder alone (the runs bundled beside it), byte for byte.
-    summary = (folder / "report/summary.json").read_bytes()
-    for trained in folder.iterdir():
-        if trained.name != "report":
-            shutil.rmtree(trained)
-    again = subprocess.run([*command, "--report-only"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=600)
-    assert again.returncode == 0, again.stderr
-    assert (folder / "report/report.md").read_text() == report
-    assert (folder / "report/summary.json").read_bytes() == summary
+    regenerate_alone(folder, command, tmp_path, env)
 
 
 def test_an_in_batch_passage_holding_the_questions_answer_is_not_its_negative():
@@ -222,14 +214,20 @@ def test_an_in_batch_passage_holding_the_questions_answer_is_not_its_negative():
 
 
 def test_the_report_finds_a_sweep_and_the_teacher_only_languages():
+    from clirbench.systems.student_manifest import StudentManifest
     from clirbench.train.report import _sweep, teacher_only_languages
 
-    spec = {"conditions": {"base": None, "alpha-0": ["alpha=0.0"], "alpha-1": ["alpha=1"]}}
-    assert _sweep(spec, ["base", "alpha-0", "alpha-1"]) == ("alpha", {"alpha-0": 0.0, "alpha-1": 1.0})
-    pools = {"conditions": {"base": None, "none": ["negatives.pool=none"], "mixed": ["negatives.pool=mixed", "k=2"]}}
+    grid = {"base": None, "alpha-0": ["alpha=0.0"], "alpha-1": ["alpha=1"]}
+    assert _sweep(grid, ["base", "alpha-0", "alpha-1"]) == ("alpha", {"alpha-0": 0.0, "alpha-1": 1.0})
+    pools = {"base": None, "none": ["negatives.pool=none"], "mixed": ["negatives.pool=mixed", "k=2"]}
     assert _sweep(pools, ["base", "none", "mixed"]) is None
-    assert teacher_only_languages([{"student_languages": ["de", "hi"]}], {"de", "en", "hi"}) == {"en"}
-    assert teacher_only_languages([{"student_languages": None}], {"de", "en"}) == set()
+
+    def manifest(**fields):
+        return StudentManifest.parse({"name": "s", "kind": "optical-student", "teacher": "t", "teacher_fingerprint": "f",
+                                      "recipe_digest": "d", "weights_sha256": "w", **fields})
+
+    assert teacher_only_languages([manifest(student_languages=["de", "hi"])], {"de", "en", "hi"}) == {"en"}
+    assert teacher_only_languages([manifest(student_languages=None)], {"de", "en"}) == set()
     # An English teacher's student also encodes the questions its teacher cannot read (zero-shot).
-    english_teacher = {"student_languages": ["hau"], "teacher_languages": ["en"]}
+    english_teacher = manifest(student_languages=["hau"], teacher_languages=["en"])
     assert teacher_only_languages([english_teacher], {"ar", "en", "hau"}) == {"en"}
