@@ -18,7 +18,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from clirbench.core.atomic import write_bytes_atomic, write_text_atomic
 from clirbench.core.errors import ClirbenchError
@@ -27,7 +26,9 @@ from clirbench.eval import stats
 from clirbench.eval.results import ResultsFile, load_results, parse_results
 from clirbench.eval.summary import AP_POOL, RANK_DISTANCE, run_summary
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
+from clirbench.systems.student_manifest import StudentManifest, manifest_data
 from clirbench.tasks import load_task
+from clirbench.train.experiment_record import RECORD, ExperimentRecord, ExperimentSpec, SystemCondition
 
 MEASURES = ("RR@10", "AP")
 ALPHA = stats.ALPHA
@@ -49,17 +50,17 @@ DIRECTIONS = {
 }
 
 
-def teacher_only_languages(manifests: list[dict], query_langs: set[str]) -> set[str]:
+def teacher_only_languages(manifests: list[StudentManifest], query_langs: set[str]) -> set[str]:
     """Query languages that no trained model encodes itself (the teacher does, in every condition):
     not a student's language, and one its teacher reads (an English teacher's student encodes
     Arabic questions zero-shot)."""
     trained: set[str] = set()
     for m in manifests:
-        if m.get("student_languages") is None:
+        if m.student_languages is None:
             return set()
-        trained |= set(m["student_languages"])
-        if m.get("teacher_languages") is not None:
-            trained |= query_langs - set(m["teacher_languages"])
+        trained |= set(m.student_languages)
+        if m.teacher_languages is not None:
+            trained |= query_langs - set(m.teacher_languages)
     return query_langs - trained if manifests else set()
 
 
@@ -226,12 +227,11 @@ def _interaction_section(rows: list[dict]) -> list[str]:
                     f"p adj. ({CORRECTION})", "seeds", "questions", "significant"], table), ""]
 
 
-def _negatives_section(manifests: dict[str, list[dict]], conditions: list[str]) -> list[str]:
+def _negatives_section(manifests: dict[str, list[StudentManifest]], conditions: list[str]) -> list[str]:
     """What each condition's mined pool held (the student manifests' `negatives.stats`)."""
     rows = []
     for condition in conditions:
-        found = [m["negatives"]["stats"] for m in manifests.get(condition, [])
-                 if m.get("negatives", {}).get("stats")]
+        found = [m.negatives["stats"] for m in manifests.get(condition, []) if (m.negatives or {}).get("stats")]
         if not found:
             continue
         languages: dict[str, int] = defaultdict(int)
@@ -258,14 +258,6 @@ def _negatives_section(manifests: dict[str, list[dict]], conditions: list[str]) 
             _table(["condition", "negatives", "mean cosine", "best monolingual (uncapped)",
                     "best cross-lingual (uncapped)", "in the positive's language", "from its paragraph",
                     "languages"], rows), ""]
-
-
-def _sizes(manifest: dict) -> tuple[int, int]:
-    """(training, dev) examples a trained run used: bitext pairs (OPTICAL) or questions (contrastive)."""
-    sizes = manifest["pairs"]
-    if "train_questions" in sizes:
-        return sizes["train_questions"], sizes["dev_questions"]
-    return sum(v["train"] for v in sizes.values()), sum(v["dev"] for v in sizes.values())
 
 
 def _dev_text(scores: list) -> str:
@@ -320,12 +312,13 @@ def _plots(out_dir: Path, cells: dict, columns: list[str], conditions: list[str]
     return files
 
 
-def _sweep(spec: dict, conditions: list[str]) -> tuple[str, dict[str, float]] | None:
-    """(field, condition -> value) when every trained condition sets the same one numeric
-    field (a sweep, such as alpha), else None."""
+def _sweep(grid: dict, conditions: list[str]) -> tuple[str, dict[str, float]] | None:
+    """(field, condition -> value) when every trained condition of `grid` (an experiment's
+    conditions: name -> overrides) sets the same one numeric field (a sweep, such as alpha),
+    else None."""
     fields, values = set(), {}
     for condition in conditions:
-        overrides = spec["conditions"][condition]
+        overrides = grid[condition]
         if not isinstance(overrides, list):  # an untrained model or system
             continue
         if len(overrides) != 1:
@@ -420,74 +413,86 @@ def _bundled(results: ResultsFile) -> dict:
     return data
 
 
-def _runs(record: dict, out_dir: Path) -> dict[str, tuple[ResultsFile, dict | None]]:
+def _runs(record: ExperimentRecord, out_dir: Path) -> dict[str, tuple[ResultsFile | None, StudentManifest | None]]:
     """Each run's results and manifest: from the runs' own files where they are here (then
-    bundled beside the report, so that it can be committed), else from that bundle: a report
-    is regenerated from the repository alone."""
+    bundled beside the report, so that it can be committed; each manifest as its file holds
+    it), else from that bundle: a report is regenerated from the repository alone."""
     bundle = out_dir / RUNS_BUNDLE
-    here = all((not run["results"] or Path(run["results"]).exists())
-               and (not run["manifest"] or Path(run["manifest"]).exists()) for run in record["runs"].values())
+    here = all((not run.results or Path(run.results).exists())
+               and (not run.manifest or Path(run.manifest).exists()) for run in record.runs.values())
     if not here:
         if not bundle.exists():
-            missing = next(path for run in record["runs"].values() for path in (run["results"], run["manifest"])
+            missing = next(path for run in record.runs.values() for path in (run.results, run.manifest)
                            if path and not Path(path).exists())
             raise ClirbenchError(f"{out_dir}: the runs' results (e.g. {missing}) are not here, and there is no {RUNS_BUNDLE}",
                                  "rerun the experiment (finished runs are skipped), or restore the report folder")
         stored = json.loads(gzip.decompress(bundle.read_bytes()))
-        if lacking := [key for key in record["runs"] if key not in stored]:
-            raise ClirbenchError(f"{bundle} lacks the runs {', '.join(lacking)} of {out_dir / 'conditions.json'}, and "
+        if lacking := [key for key in record.runs if key not in stored]:
+            raise ClirbenchError(f"{bundle} lacks the runs {', '.join(lacking)} of {out_dir / RECORD}, and "
                                  "their results are not here", "rerun the experiment (finished runs are skipped)")
-        return {key: (parse_results(stored[key]["results"]) if stored[key]["results"] else None, stored[key]["manifest"])
-                for key in record["runs"]}
-    runs = {key: (load_results(Path(run["results"])) if run["results"] else None,
-                  yaml.safe_load(Path(run["manifest"]).read_text()) if run["manifest"] else None)
-            for key, run in record["runs"].items()}
+        return {key: (parse_results(stored[key]["results"]) if stored[key]["results"] else None,
+                      _manifest(stored[key]["manifest"], bundle)) for key in record.runs}
+    runs = {key: (load_results(Path(run.results)) if run.results else None,
+                  manifest_data(Path(run.manifest).parent) if run.manifest else None)
+            for key, run in record.runs.items()}
     packed = json.dumps({key: {"results": _bundled(r) if r else None, "manifest": m} for key, (r, m) in runs.items()},
                         sort_keys=True, separators=(",", ":"))
     # mtime 0: the same runs give the same bytes.
     write_bytes_atomic(bundle, gzip.compress(packed.encode(), compresslevel=9, mtime=0))
-    return runs
+    return {key: (r, _manifest(m, Path(record.runs[key].manifest)) if m is not None else None)
+            for key, (r, m) in runs.items()}
 
 
-def _conditions_section(spec: dict, conditions: list[str], manifests: dict, seconds: dict, peak_mb: dict) -> list[str]:
+def _manifest(raw, where: Path) -> StudentManifest | None:
+    if raw is None:
+        return None
+    try:
+        return StudentManifest.parse(raw)
+    except ValueError as e:  # a ValidationError too
+        raise ClirbenchError(f"{where}: a run's manifest is malformed ({e})",
+                             "rerun the experiment's run, or restore the file") from None
+
+
+def _conditions_section(spec: ExperimentSpec, conditions: list[str], manifests: dict[str, list[StudentManifest]],
+                        seconds: dict, peak_mb: dict) -> list[str]:
     """What each condition is, how many runs, steps, examples, dev score, time and memory."""
     rows = []
     for condition in conditions:
         ms = manifests.get(condition, [])
-        overrides = spec["conditions"][condition]
-        if isinstance(overrides, dict):
-            overrides = [f"system {overrides['system']}, untrained"]
-        dev = [m["dev"]["by_step"].get(str(m["steps"])) for m in ms]
-        dev_teacher = next((m["dev"]["teacher"] for m in ms if m["dev"]["teacher"] is not None), None)
+        overrides = spec.conditions[condition]
+        if isinstance(overrides, SystemCondition):
+            overrides = [f"system {overrides.system}, untrained"]
+        dev = [m.final_dev() for m in ms]
+        dev_teacher = next((m.dev.teacher for m in ms if m.dev and m.dev.teacher is not None), None)
         dev_text = (_dev_text([d for d in dev if d is not None]) if any(d is not None for d in dev) else "-") \
             + (f" (untrained {_dev_text([dev_teacher])})" if dev_teacher is not None else "")
-        sizes = {_sizes(m) for m in ms}
+        sizes = {m.sizes() for m in ms}
         peaks = [p for p in peak_mb[condition] if p is not None]
         rows.append([f"`{condition}`", ", ".join(overrides) if overrides else "untrained base model",
-                     str(len(seconds[condition])), str(ms[0]["steps"]) if ms else "-",
+                     str(len(seconds[condition])), str(ms[0].steps) if ms else "-",
                      " or ".join(f"{t:,} / {d:,}" for t, d in sorted(sizes)) or "-",
                      dev_text,
                      f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
     parts = ["## Conditions", "", _table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
                       "dev score (the dev measure below)", "minutes per run (train + score)",
                       "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
-    dev_measures = sorted({m["dev"]["measure"] for ms in manifests.values() for m in ms})
+    dev_measures = sorted({m.dev.measure for ms in manifests.values() for m in ms if m.dev})
     parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
               "the task's scores below are never used to choose.", ""] if dev_measures else []
     return parts
 
 
-def _dev_only_report(out_dir: Path, spec: dict, conditions: list[str], manifests: dict, seconds: dict,
-                     peak_mb: dict) -> Path:
+def _dev_only_report(out_dir: Path, spec: ExperimentSpec, conditions: list[str],
+                     manifests: dict[str, list[StudentManifest]], seconds: dict, peak_mb: dict) -> Path:
     """A grid scored on no task (`task: null`): recipe settings compared on the dev split alone."""
-    parts = [f"# Experiment `{spec['name']}`", "", spec.get("description", "").strip(), "",
-             f"No task is scored: a dev-only grid; seeds {spec['seeds']}.", ""]
+    parts = [f"# Experiment `{spec.name}`", "", spec.description.strip(), "",
+             f"No task is scored: a dev-only grid; seeds {spec.seeds}.", ""]
     parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
     findings = out_dir / "FINDINGS.md"
     if findings.exists():
         parts += [findings.read_text(encoding="utf-8").strip(), ""]
-    dev = {c: [m["dev"]["by_step"].get(str(m["steps"])) for m in manifests[c]] for c in conditions}
-    write_text_atomic(out_dir / "summary.json", json.dumps({"dev": dev}, indent=1) + "\n")
+    dev = {c: [m.final_dev() for m in manifests[c]] for c in conditions}
+    write_text_atomic(out_dir / "summary.json", json.dumps({"dev": dev}, indent=1, sort_keys=True) + "\n")
     write_text_atomic(out_dir / "report.md", "\n".join(parts))
     return out_dir / "report.md"
 
@@ -495,25 +500,25 @@ def _dev_only_report(out_dir: Path, spec: dict, conditions: list[str], manifests
 def write_report(record_path: Path) -> Path:
     """report.md (and PNG plots) beside the experiment's conditions file."""
     out_dir = Path(record_path).parent
-    record = json.loads(Path(record_path).read_text())
-    spec = record["experiment"]
+    record = ExperimentRecord.load(Path(record_path))
+    spec = record.experiment
     by_condition: dict[str, list[ResultsFile]] = defaultdict(list)
-    manifests: dict[str, list[dict]] = defaultdict(list)
+    manifests: dict[str, list[StudentManifest]] = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
     peak_mb: dict[str, list[float | None]] = defaultdict(list)
     for key, (results, manifest) in _runs(record, out_dir).items():
-        run = record["runs"][key]
-        by_condition[run["condition"]].append(results)
-        seconds[run["condition"]].append(run["seconds"])
-        peak_mb[run["condition"]].append(run.get("peak_rss_mb"))
+        run = record.runs[key]
+        by_condition[run.condition].append(results)
+        seconds[run.condition].append(run.seconds)
+        peak_mb[run.condition].append(run.peak_rss_mb)
         if manifest:
-            manifests[run["condition"]].append(manifest)
-    conditions = [c for c in spec["conditions"] if c in by_condition]
-    if record["task"] is None:
+            manifests[run.condition].append(manifest)
+    conditions = [c for c in spec.conditions if c in by_condition]
+    if record.task is None:
         return _dev_only_report(out_dir, spec, conditions, manifests, seconds, peak_mb)
     # Every pair some run scored; a condition that lacks one of a column's pairs has no cell there.
     info = {k: p for runs in by_condition.values() for r in runs for k, p in r.pairs.items()}
-    pairs = [k for k in record["pairs"] if k in info]
+    pairs = [k for k in record.pairs if k in info]
     teacher_only = teacher_only_languages([m for ms in manifests.values() for m in ms],
                                           {info[k].query_lang for k in pairs})
     columns = _columns(info, pairs, teacher_only)
@@ -528,22 +533,22 @@ def write_report(record_path: Path) -> Path:
                 values = [_macro(r, keys, measure) for r in by_condition[condition]]
                 std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
                 cells[condition][measure][column] = (float(np.mean(values)), std, len(values))
-    comparisons = [(c, spec["baseline"]) for c in conditions if c != spec["baseline"] and spec["baseline"] in by_condition]
-    comparisons += [(a, b) for a, b in spec.get("comparisons", []) if a in by_condition and b in by_condition]
+    comparisons = [(c, spec.baseline) for c in conditions if c != spec.baseline and spec.baseline in by_condition]
+    comparisons += [(a, b) for a, b in spec.comparisons if a in by_condition and b in by_condition]
     tests = _significance(by_condition, comparisons, columns)
-    marks = {(t["condition"], t["measure"], t["column"]): t for t in tests if t["against"] == spec["baseline"]}
-    losses = {c: [m["loss_curve"] for m in manifests[c] if "loss_curve" in m] for c in conditions if manifests[c]}
+    marks = {(t["condition"], t["measure"], t["column"]): t for t in tests if t["against"] == spec.baseline}
+    losses = {c: [m.loss_curve for m in manifests[c] if m.loss_curve is not None] for c in conditions if manifests[c]}
     plots = _plots(out_dir, cells, list(columns), conditions, {c: v for c, v in losses.items() if v})
-    if sweep := _sweep(spec, conditions):
+    if sweep := _sweep(spec.conditions, conditions):
         # A level with no pairs (a smoke run's languages may all be high) has no column: none to plot.
         plots += _sweep_plots(out_dir, sweep, cells, [c for c in [*LEVELS, _all_column(teacher_only)] if c in columns],
-                              spec["baseline"],
+                              spec.baseline,
                               {c: [run_summary(r) for r in by_condition[c]] for c in conditions})
 
-    parts = [f"# Experiment `{spec['name']}`", "", spec.get("description", "").strip(), "",
-             f"Task `{record['task']}`, {len(pairs)} pairs ({spec['pairs'] if isinstance(spec['pairs'], str) else 'listed'});"
-             f" seeds {spec['seeds']}; baseline `{spec['baseline']}`. Overrides for every run: "
-             f"{', '.join(record['overrides']) or 'none'}.", ""]
+    parts = [f"# Experiment `{spec.name}`", "", spec.description.strip(), "",
+             f"Task `{record.task}`, {len(pairs)} pairs ({spec.pairs if isinstance(spec.pairs, str) else 'listed'});"
+             f" seeds {spec.seeds}; baseline `{spec.baseline}`. Overrides for every run: "
+             f"{', '.join(record.overrides) or 'none'}.", ""]
     parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
     for measure in MEASURES:
         parts += [f"## {measure} by query language (mean ± std over seeds)", "",
@@ -560,7 +565,7 @@ def write_report(record_path: Path) -> Path:
                   + (f"; each pair scores a sample of its queries ({sample})"
                      if (sample := next((info[k].data.get("query_sample") for k in pairs), None)) else "")
                   + f". Std: sample std over seeds. "
-                  f"`*`: differs from `{spec['baseline']}` at {CORRECTION.title()}-adjusted p < {ALPHA} both over "
+                  f"`*`: differs from `{spec.baseline}` at {CORRECTION.title()}-adjusted p < {ALPHA} both over "
                   f"questions and, where there are seeds, over seeds (see Paired tests).", ""]
         rows = []
         for condition in conditions:
@@ -572,7 +577,7 @@ def write_report(record_path: Path) -> Path:
             rows.append([f"`{condition}`", *row])
         parts += [_table(["condition", *columns], rows), ""]
     parts += _translation_gap(by_condition, conditions, info, pairs)
-    parts += _table1(by_condition, conditions, record["task"])
+    parts += _table1(by_condition, conditions, record.task)
     parts += ["## Paired tests", "",
               "Each condition against the baseline, then the experiment's listed comparisons, on the very cell the "
               "tables print: the difference of the seed-averaged macro averages over the column's pairs. Question "
