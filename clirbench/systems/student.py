@@ -7,48 +7,15 @@ serve it unchanged."""
 from pathlib import Path
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict
 
 from clirbench.core.contract import Encoder, ModelMeta
 from clirbench.core.errors import ClirbenchError
-
-MANIFEST = "clirbench-model.yaml"
-PROJECTION = "projection.safetensors"  # a linear map into the teacher's space, after pooling
-
-
-class StudentManifest(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    kind: str
-    name: str
-    teacher: str
-    teacher_fingerprint: str
-    student_languages: list[str] | None  # None: every language
-    documents: str = "teacher"  # "teacher" or "own"
-    recipe_digest: str
-    weights_sha256: str
-    training_data: list[str] | None = None
-    adapted_from: str | None = None
-    recipe: dict = {}  # every field of the recipe that trained it
-    # The student's own prefixes, pooling and length when it did not start as its teacher's copy.
-    student_settings: dict | None = None
-    projection: dict | None = None  # {"file": PROJECTION, "sha256": ...}
-    # How the training went: steps taken, loss ({"first": ..., "mean_last_10": ...}), dev scores
-    # ({"by_step": {...}, "teacher": ...}).
-    steps: int | None = None
-    loss: dict | None = None
-    dev: dict | None = None
+from clirbench.systems.student_manifest import MANIFEST, PROJECTION, StudentManifest  # noqa: F401 (re-exported)
 
 
 def read_manifest(folder: str | Path) -> StudentManifest:
     """The manifest of a trained model folder (`clirbench train`'s output)."""
-    path = Path(folder) / MANIFEST
-    try:
-        return StudentManifest.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except Exception as e:
-        raise ClirbenchError(f"{path}: not a student manifest ({type(e).__name__}: {e})",
-                             "retrain with `clirbench train`, or restore the file") from None
+    return StudentManifest.read(folder)
 
 
 def is_student_folder(path: str) -> bool:

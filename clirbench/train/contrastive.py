@@ -165,11 +165,12 @@ def _dev_score(dual: DualEncoder, corpus: RetrievalCorpus, dev: list[ParallelQue
 def train_contrastive(recipe: ContrastiveRecipe, out_dir: Path, on_step: Callable[[StepReport], None] = lambda r: None,
                       log: Callable[[str], None] = print) -> Path:
     """Train (or resume) into `out_dir`; returns the model folder, `out_dir/model`."""
+    from clirbench.systems.student_manifest import MANIFEST
     from clirbench.train.student_folder import write_model_folder
 
     register_all()
     model_dir = out_dir / "model"
-    if (model_dir / "clirbench-model.yaml").exists():
+    if (model_dir / MANIFEST).exists():
         log(f"already trained: {model_dir}")
         return model_dir
     seed_everything(recipe.seed)

@@ -4,61 +4,26 @@ skipped, so an interrupted experiment resumes. The report (Markdown and PNG) is 
 `clirbench.train.report`."""
 
 import fnmatch
-import json
 import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-
-from clirbench.core.locking import save_record_run
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.eval.results import results_path
 from clirbench.eval.runner import run_task
 from clirbench.systems.registry import load_model, model_listing
 from clirbench.systems.student import StudentEncoder
+from clirbench.systems.student_manifest import MANIFEST, recipe_digest_of
 from clirbench.tasks import load_task, select_pairs
 from clirbench.train.encoding import base_encoder
+from clirbench.train.experiment_record import (RECORD, ExperimentRecord, ExperimentSpec, RunRecord,  # noqa: F401
+                                               SystemCondition)
 from clirbench.train.recipe import ContrastiveRecipe, load_recipe
 from clirbench.train.run import train
 
 _HINT = "see experiments/optical.yaml for a valid experiment"
-
-
-class SystemCondition(BaseModel):
-    """A condition that trains nothing: a named system (`me5-small`, `bm25`), scored as it is."""
-    model_config = ConfigDict(extra="forbid")
-
-    system: str
-
-
-class ExperimentSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
-    description: str = ""
-    recipe: str = Field(description="the base recipe, relative to this file")
-    task: str | None = Field(description="the task every run is scored on; null: a dev-only grid (recipe "
-                             "settings chosen on the recipe's dev split, no task scored)")
-    pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all (language pairs), "
-                                   "all+pool (and the multilingual pool's), or a list of pair keys and "
-                                   "patterns (`*-eng_Latn`: every language into English)")
-    queries_per_pair: int | None = Field(
-        None, ge=1, description="score a fixed sample of each pair's queries (the same ids in every pair "
-        "where ids are shared): FLORES-R's 204 languages x 204 sentences cost 40k encodings a model")
-    seeds: list[int] = Field(min_length=1)
-    baseline: str = Field(description="the condition the others are tested against")
-    # condition -> recipe overrides ("key=value"); null: the recipe's teacher alone, untrained;
-    # {system: NAME}: that system, untrained (a baseline the recipe does not start from).
-    conditions: dict[str, list[str] | SystemCondition | None] = Field(min_length=1)
-    students_of: str | None = Field(
-        None, description="another experiment's name: its trained folders are this grid's (trained there, if not "
-        "yet), so one set of students is scored on a second task")
-    comparisons: list[tuple[str, str]] = Field(
-        [], description="more paired tests, [a, b]: a against b (every condition is tested against the baseline)")
 
 
 def load_experiment(path: Path) -> ExperimentSpec:
@@ -93,9 +58,8 @@ def _pairs(spec: ExperimentSpec):
 def trained_elsewhere(recipe, experiments_dir: Path) -> Path | None:
     """A finished model of this very recipe (same digest) that another experiment trained: the
     hybrid grid's alpha 0.5 is the hard-negative grid's `none`, trained once."""
-    for manifest in sorted(experiments_dir.glob("*/*/model/clirbench-model.yaml")):
-        text = manifest.read_text(encoding="utf-8")
-        if recipe.digest() in text and yaml.safe_load(text).get("recipe_digest") == recipe.digest():
+    for manifest in sorted(experiments_dir.glob(f"*/*/model/{MANIFEST}")):
+        if recipe.digest() in manifest.read_text(encoding="utf-8") and recipe_digest_of(manifest.parent) == recipe.digest():
             return manifest.parent
     return None
 
@@ -134,11 +98,10 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
         spec = spec.model_copy(update={"seeds": spec.seeds[:1]})
         pairs = pairs[:SMOKE_TASK_PAIRS]
     results_dir = runs_dir / "results"
-    record_path = out_dir / "conditions.json"
-    record = json.loads(record_path.read_text()) if record_path.exists() else {}
-    record.update({"experiment": spec.model_dump(mode="json"), "overrides": list(overrides), "task": task.name if task else None,
-                   "pairs": [p.key for p in pairs], "results_dir": str(results_dir)})
-    record.setdefault("runs", {})
+    record_path = out_dir / RECORD
+    record = ExperimentRecord.start(record_path, experiment=spec, overrides=list(overrides),
+                                    task=task.name if task else None, pairs=[p.key for p in pairs],
+                                    results_dir=str(results_dir))
     for condition, condition_overrides in spec.conditions.items():
         trained = isinstance(condition_overrides, list)
         if task is None and not trained:  # a dev-only grid: the untrained base's dev score is in every manifest
@@ -169,27 +132,28 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                     log(f"{key}: training ({recipe.max_steps} steps)")
                     model_dir = train(recipe, own_dir, on_step=on_step, log=log)
                 system = StudentEncoder(model_dir)
-                manifest = str(model_dir / "clirbench-model.yaml")
+                manifest = str(model_dir / MANIFEST)
             if task is None:
-                record["runs"][key] = {"condition": condition, "seed": seed, "system": system.meta.name,
-                                       "results": None, "manifest": manifest,
-                                       "seconds": record["runs"].get(key, {}).get("seconds", 0.0)
-                                       + round(time.perf_counter() - started, 1), "peak_rss_mb": peak_rss_mb()}
-                record = save_record_run(record_path, record, key)
+                previous = record.runs.get(key)
+                record.runs[key] = RunRecord(condition=condition, seed=seed, system=system.meta.name, results=None,
+                                             manifest=manifest,
+                                             seconds=(previous.seconds if previous else 0.0)
+                                             + round(time.perf_counter() - started, 1), peak_rss_mb=peak_rss_mb())
+                record = record.save_run(record_path, key)
                 continue
             report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir,
                               max_queries=spec.queries_per_pair)
             if not report.ran and not report.skipped:  # nothing it can score (dict+bm25 without a dictionary)
                 log(f"{key}: left out, no pair applies ({'; '.join(sorted(set(report.not_applicable.values())))})")
                 continue
-            previous = record["runs"].get(key, {})
-            record["runs"][key] = {
-                "condition": condition, "seed": seed, "system": system.meta.name,
-                "results": str(results_path(results_dir, task.name, system.meta.name)), "manifest": manifest,
-                "seconds": previous.get("seconds", 0.0) + round(time.perf_counter() - started, 1),
-                "peak_rss_mb": peak_rss_mb(),
-                "model_calls": report.model_calls,
-            }
-            record = save_record_run(record_path, record, key)  # keeps the runs other processes wrote
+            previous = record.runs.get(key)
+            record.runs[key] = RunRecord(
+                condition=condition, seed=seed, system=system.meta.name,
+                results=str(results_path(results_dir, task.name, system.meta.name)), manifest=manifest,
+                seconds=(previous.seconds if previous else 0.0) + round(time.perf_counter() - started, 1),
+                peak_rss_mb=peak_rss_mb(),
+                model_calls=report.model_calls,
+            )
+            record = record.save_run(record_path, key)  # keeps the runs other processes wrote
             log(f"{key}: scored on {len(report.ran)} pairs ({len(report.skipped)} already done)")
     return record_path

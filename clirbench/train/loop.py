@@ -47,12 +47,11 @@ def linear_schedule(optimizer, warmup: int, total: int):
 def finished_model(model_dir: Path, recipe) -> bool:
     """Whether `model_dir` holds this recipe's trained model. A folder trained by another
     recipe (another max_steps, another loss) is an error, never reused in its place."""
-    import yaml
+    from clirbench.systems.student_manifest import MANIFEST, recipe_digest_of
 
-    manifest = model_dir / "clirbench-model.yaml"
-    if not manifest.exists():
+    if not (model_dir / MANIFEST).exists():
         return False
-    found = yaml.safe_load(manifest.read_text()).get("recipe_digest")
+    found = recipe_digest_of(model_dir)
     if found != recipe.digest():
         raise ClirbenchError(f"{model_dir} holds a model of another recipe (digest {found}, this one {recipe.digest()})",
                              "train into another --out folder, or delete that one")

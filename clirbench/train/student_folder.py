@@ -5,11 +5,9 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from clirbench.core.digests import file_digest
 from clirbench.systems.hf_encoder import HFEncoder
-from clirbench.systems.student import MANIFEST, PROJECTION
+from clirbench.systems.student_manifest import PROJECTION, StudentManifest
 from clirbench.train.bitext import Pair
 from clirbench.train.recipe import OpticalRecipe
 
@@ -35,7 +33,7 @@ def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenize
                   str(partial / PROJECTION))
         fields = {**fields, "projection": {"file": PROJECTION, "sha256": file_digest(partial / PROJECTION)}}
     losses = state["losses"]
-    manifest = {
+    manifest = StudentManifest.model_validate({
         "name": f"{recipe.recipe}-{recipe.digest()}",
         "teacher": getattr(recipe, "teacher", None) or recipe.base,
         "teacher_folder": base.settings.model,
@@ -49,8 +47,8 @@ def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenize
         **fields,
         "weights_sha256": file_digest(partial / "model.safetensors"),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    (partial / MANIFEST).write_text(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+    })
+    manifest.write(partial)
     shutil.rmtree(model_dir, ignore_errors=True)
     partial.rename(model_dir)
     return model_dir
