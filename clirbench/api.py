@@ -261,10 +261,11 @@ def experiment(experiment_path: Path | str, overrides: Sequence[str] = (), out: 
     the report file. `report_only`: rewrite the report from the runs already done."""
     from clirbench.core.errors import ClirbenchError
     from clirbench.train.experiment import run_experiment
+    from clirbench.train.experiment_record import RECORD
     from clirbench.train.report import write_report
 
     paths = experiment_paths(experiment_path, out, runs, smoke)
-    record = paths.report / "conditions.json"
+    record = paths.report / RECORD
     if not report_only:
         record = run_experiment(Path(experiment_path), paths.report, paths.runs, list(overrides), log=log,
                                 on_step=on_step or (lambda report: None), smoke=smoke)

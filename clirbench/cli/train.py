@@ -28,7 +28,8 @@ def main(args) -> int:
 
         trained = train_recipe(recipe, out, on_step=on_step, log=lambda m: progress.console.log(m))
     manifest, dev = trained.manifest, trained.manifest.dev
-    console.print(f"model: {trained.folder}\n  steps {manifest.steps}, loss {manifest.loss['first']} -> "
-                  f"{manifest.loss['mean_last_10']} (mean of the last 10)\n  dev by step: {dev['by_step']} "
-                  f"(untrained: {rounded(t) if (t := dev.get('teacher')) is not None else '-'})\nscore it: clirbench run --model {trained.folder} --task mlqa-r")
+    untrained = rounded(dev.teacher) if dev.teacher is not None else "-"
+    console.print(f"model: {trained.folder}\n  steps {manifest.steps}, loss {manifest.loss.first} -> "
+                  f"{manifest.loss.mean_last_10} (mean of the last 10)\n  dev by step: {dev.by_step} "
+                  f"(untrained: {untrained})\nscore it: clirbench run --model {trained.folder} --task mlqa-r")
     return 0
