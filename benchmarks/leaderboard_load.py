@@ -1,4 +1,7 @@
-"""How long the leaderboard takes to load with 20 systems x 49 MLQA-R pairs, against one system.
+"""How long the leaderboard takes to load with 20 systems x 49 MLQA-R pairs, against one system;
+and with 20 systems x FLORES-R's 464 pairs (205 languages, 204 queries a pair, five measures:
+synthetic files of the real size, `flores_systems`), the first load (files read) and a later one
+(the app keeps what it read until a file changes).
 
 Twenty results files are made from one real MLQA-R results file (default
 results/mlqa-r/bm25/results.json, from `make demo`): each a renamed copy whose per-query values
@@ -35,7 +38,56 @@ def make_systems(template: dict, count: int, out: Path) -> None:
         (folder / "results.json").write_text(json.dumps(raw))
 
 
-def load_seconds(results_dir: Path) -> float:
+FLORES_MEASURES = ("RR@10", "Success@1", "nDCG@10", "R@100", "AP")
+
+
+def flores_systems(out: Path, count: int = 20, queries: int = 204, measures=FLORES_MEASURES,
+                   partial: dict[str, int] | None = None, anomaly: str | None = "hau_Latn-yor_Latn") -> list[str]:
+    """Synthetic results of `count` systems on every pair of FLORES-R (205 languages, 464 pairs),
+    written through the real ResultsFile / PairResult classes (and so checked by them) under
+    `out/flores-r/<system>/results.json`: per-query values that depend on the system, the pair's
+    resource class and the query, and `partial` systems (name -> how many pairs they ran). The
+    first system scores `anomaly` (a pair of the African block) near 0: a cell for the anomaly
+    flag. Returns the system names."""
+    import numpy as np
+
+    from clirbench.core.contract import ModelMeta
+    from clirbench.core.atomic import write_json_atomic
+    from clirbench.eval.results import PairResult, ResultsFile, now
+    from clirbench.tasks import load_task
+
+    spec = load_task("flores-r")
+    pairs = [p for p in spec.pairs() if not p.pool]
+    qids = [str(1000 + i) for i in range(queries)]
+    names = [f"system-{i:02d}" for i in range(count)] + list(partial or {})
+    for i, name in enumerate(names):
+        rng = np.random.default_rng(i)
+        skill = 0.35 + 0.4 * (i % count) / max(1, count - 1) if name not in (partial or {}) else 0.5
+        ran = pairs if name not in (partial or {}) else pairs[:partial[name]]
+        results = {}
+        for p in ran:
+            level = skill + 0.05 * ((p.resource_class if p.resource_class is not None else 0) - 2.5)
+            base = np.clip(rng.normal(level, 0.3, len(qids)), 0, 1)
+            if i == 0 and p.key == anomaly:  # a broken pair (the wrong documents): nearly nothing found
+                base = rng.uniform(0, 0.03, len(qids))
+            per_query = {m: dict(zip(qids, (np.round(np.clip(base + 0.02 * k, 0, 1), 4)).tolist()))
+                         for k, m in enumerate(measures)}
+            results[p.key] = PairResult(
+                query_lang=p.query_lang, doc_lang=p.doc_lang, resource_level=p.resource_level, num_queries=len(qids),
+                num_docs=204, data={"queries": p.queries, "docs": p.docs, "qrels": p.qrels},
+                run_file=f"runs/{p.key}.trec", seconds={"index": 0.0, "search": 0.0},
+                metrics={m: sum(v.values()) / len(v) for m, v in per_query.items()}, per_query=per_query)
+        model = ModelMeta(name=name, kind="encoder" if i % 3 else "retriever", description=f"synthetic system {i}",
+                          num_parameters=None if i % 3 == 0 else 10_000_000 * (i + 1),
+                          embedding_dim=None if i % 3 == 0 else 384, training_data=[] if i % 2 else None,
+                          source=f"https://example.org/{name}")
+        file = ResultsFile(task="flores-r", metrics=list(measures), model=model, model_fingerprint=f"fp-{name}",
+                           versions={"clirbench": "test"}, created=now(), updated=now(), pairs=results)
+        write_json_atomic(out / "flores-r" / name / "results.json", file.model_dump(mode="json"))
+    return names
+
+
+def load_seconds(results_dir: Path, repeats: int = 3) -> float:
     import os
 
     from streamlit.testing.v1 import AppTest
@@ -47,8 +99,32 @@ def load_seconds(results_dir: Path) -> float:
         if app.exception:
             sys.exit(f"the app failed: {app.exception[0].value}")
 
-    seconds, _ = best_seconds(load, 3, warm_ups=0)
+    seconds, _ = best_seconds(load, repeats, warm_ups=0)
     return seconds
+
+
+def flores_seconds(systems: int) -> dict:
+    """First and later load of `systems` synthetic FLORES-R results files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        flores_systems(Path(tmp), systems)
+        first = load_seconds(Path(tmp), repeats=1)
+        later = load_seconds(Path(tmp))
+    return {"flores_systems": systems, "flores_first_seconds": first, "flores_later_seconds": later}
+
+
+def mlqa_seconds(raw: dict, systems: int) -> dict:
+    """One system against `systems` copies of a real results file (later loads: best of three)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        one, many = Path(tmp) / "one", Path(tmp) / "many"
+        make_systems(raw, 1, one)
+        make_systems(raw, systems, many)
+        load_seconds(one)  # warm-up: imports, numba-free but altair/pandas caches
+        t1 = load_seconds(one)
+        tn = load_seconds(many)
+    print(f"leaderboard load, {raw['task']}, {len(raw['pairs'])} pairs: 1 system {t1:.2f} s, "
+          f"{systems} systems {tn:.2f} s ({tn / t1:.2f}x the time of one)")
+    return {"task": raw["task"], "pairs": len(raw["pairs"]), "one_system_seconds": t1, "systems_seconds": tn,
+            "ratio_to_one": tn / t1}
 
 
 def main() -> int:
@@ -56,22 +132,22 @@ def main() -> int:
     parser.add_argument("--template", default=str(REPO / "results/mlqa-r/bm25/results.json"))
     parser.add_argument("--systems", type=int, default=20)
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--no-flores", dest="flores", action="store_false",
+                        help="leave out the 205-language case (20 synthetic FLORES-R files, 190 MB, written first)")
     args = parser.parse_args()
     template = Path(args.template)
-    if not template.exists():
+    out: dict = {"systems": args.systems}
+    if template.exists():
+        out.update(mlqa_seconds(json.loads(template.read_text()), args.systems))
+    elif not args.flores:
         sys.exit(f"no {template}: run `make demo` (or `clirbench run --model bm25 --task mlqa-r`) first")
-    raw = json.loads(template.read_text())
-    with tempfile.TemporaryDirectory() as tmp:
-        one, many = Path(tmp) / "one", Path(tmp) / "many"
-        make_systems(raw, 1, one)
-        make_systems(raw, args.systems, many)
-        load_seconds(one)  # warm-up: imports, numba-free but altair/pandas caches
-        t1 = load_seconds(one)
-        tn = load_seconds(many)
-    print(f"leaderboard load, {raw['task']}, {len(raw['pairs'])} pairs: 1 system {t1:.2f} s, "
-          f"{args.systems} systems {tn:.2f} s ({tn / t1:.2f}x the time of one)")
-    out = {"task": raw["task"], "pairs": len(raw["pairs"]), "systems": args.systems, "one_system_seconds": t1,
-           "systems_seconds": tn, "ratio_to_one": tn / t1}
+    else:
+        print(f"no {template} (`make demo` makes it): the MLQA-R case is left out")
+    if args.flores:
+        flores = flores_seconds(args.systems)
+        print(f"leaderboard load, flores-r, 464 pairs (205 languages), {args.systems} systems: first load "
+              f"{flores['flores_first_seconds']:.2f} s (files read), later loads {flores['flores_later_seconds']:.2f} s")
+        out.update(flores)
     check_expected("leaderboard_load", out)
     write_json(args.json, out)
     return 0

@@ -280,7 +280,8 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(url)
-            table = page.locator("table").first
+            # The score table (static HTML); the main table above it is a grid (whose hidden <table> is for screen readers).
+            table = page.locator('[data-testid="stTable"] table').first
             table.wait_for(timeout=60_000)
             text = table.inner_text()
             headers = table.locator("thead th").all_inner_texts()

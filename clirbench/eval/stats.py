@@ -186,6 +186,8 @@ def seed_mean(runs: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, fl
     """Per-query values averaged over seeds (runs: pair -> {qid -> value}, one per seed), over
     the queries every seed has."""
     pairs = set.intersection(*(set(r) for r in runs))
+    if len(runs) == 1:  # one run (a deterministic system): its values, as floats (the mean of one value is itself)
+        return {p: {q: float(runs[0][p][q]) for q in sorted(runs[0][p])} for p in sorted(pairs)}
     out = {}
     for p in sorted(pairs):
         qids = set.intersection(*(set(r[p]) for r in runs))
@@ -207,6 +209,16 @@ def compare(a_runs: list[dict[str, dict[str, float]]], b_runs: list[dict[str, di
         p_seed = welch_p(seed_macros(a_runs), seed_macros(b_runs))
     return Test(data.observed, low, high, sign_flip_p(data, draws, seed), len(data.pairs), len(data.clusters),
                 p_seed, (len(a_runs), len(b_runs)))
+
+
+def macro_ci(values: dict[str, dict[str, float]], cluster_of=None, weights: dict[str, float] | None = None,
+             draws: int = DRAWS, seed: int = SEED) -> tuple[float, float, float]:
+    """One system's printed cell (the macro average over pairs of per-pair means; `weights` as in
+    `paired`) and its 95% CI: the same cluster bootstrap as a difference's CI, of the system
+    against nothing (every value minus 0). `values`: pair -> {query id -> value}."""
+    data = paired(values, {p: dict.fromkeys(v, 0.0) for p, v in values.items()}, cluster_of, weights)
+    low, high = bootstrap_ci(data, draws, seed)
+    return data.observed, low, high
 
 
 @dataclass(frozen=True)

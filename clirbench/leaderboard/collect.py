@@ -109,3 +109,17 @@ def collect(roots: list[Path] | None = None, known_tasks: set[str] | None = None
                 chosen[key] = (path, results)
     out.results = sorted(chosen.values(), key=lambda pr: (pr[1].task, pr[1].model.name))
     return out
+
+
+def stamp(roots: list[Path]) -> tuple:
+    """What the results files under `roots` are now (path, size, modification time): a cache of
+    `collect` keyed by it is read again when a file changes, is added or goes."""
+    out = []
+    for root in roots:
+        for path in sorted([*Path(root).glob("*/*/results.json"), *Path(root).glob("*/*/results.json.gz")]):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)

@@ -145,3 +145,22 @@ def describe(correction: str) -> str:
     return (f"Paired sign-flip test over query ids (a query's differences in every pair flip together; "
             f"{stats.DRAWS:,} draws) of the difference the table prints, with a cluster-bootstrap 95% CI; "
             f"p-values corrected over every test in this table ({name}).")
+
+
+def average_cis(results: list[ResultsFile], metric: str, by: By = "pair", column: str = ALL) -> pd.DataFrame:
+    """Each system's `column` (default `avg all`) as the score table prints it, with its 95% CI:
+    the cluster bootstrap of clirbench.eval.stats over the same per-query values, clusters and
+    weights as the tests. Index: system; columns: mean, ci_low, ci_high (NaN where the system has
+    no per-query values in the column)."""
+    rows = {}
+    for r in results:
+        values = {p: v for p, v in _cells(r, metric, by).get(column, {}).items() if v}
+        if not values:
+            rows[r.model.name] = {"mean": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+            continue
+        weights = _all_weights(r, by) if column == ALL else None
+        mean, low, high = stats.macro_ci(values, stats.clusters(_query_ids(r.task), r.pairs), weights)
+        rows[r.model.name] = {"mean": mean, "ci_low": low, "ci_high": high}
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "ci_low", "ci_high"])
+    out.index.name = "system"
+    return out
