@@ -231,6 +231,16 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
     assert (tmp_path / "report/RR_at_10.png").stat().st_size > 1000
     again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "already trained" in again.stderr and "(3 already done)" in again.stderr
+    # A run's seconds carry over only while its output is here: a rerun of a deleted run starts at 0.
+    import shutil
+
+    record = json.loads((tmp_path / "report/conditions.json").read_text())
+    record["runs"]["teacher"]["seconds"] = record["runs"]["sentence/seed0"]["seconds"] = 1e6
+    (tmp_path / "report/conditions.json").write_text(json.dumps(record))
+    shutil.rmtree(Path(record["runs"]["teacher"]["results"]).parent)
+    assert subprocess.run(command, env=env, capture_output=True, text=True, timeout=300).returncode == 0
+    seconds = {k: r["seconds"] for k, r in json.loads((tmp_path / "report/conditions.json").read_text())["runs"].items()}
+    assert seconds["teacher"] < 1e5 and seconds["sentence/seed0"] >= 1e6
     # The trained models reach the leaderboard like any system, with their recipe and seed.
     from clirbench.leaderboard.collect import collect, default_roots
 

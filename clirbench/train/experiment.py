@@ -109,6 +109,11 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
         for seed in spec.seeds if trained else [None]:
             key = condition if seed is None else f"{condition}/seed{seed}"
             started = time.perf_counter()
+            # Seconds of an earlier attempt count only if its output is still here (this run resumes
+            # it); a record of a run whose folders were deleted is of another run.
+            previous = record.runs.get(key)
+            kept = previous and (previous.results or previous.manifest)
+            carried = previous.seconds if kept and Path(kept).exists() else 0.0
             if isinstance(condition_overrides, SystemCondition):
                 listing, _ = model_listing(condition_overrides.system)
                 problem = listing.unavailable() if listing else None
@@ -134,11 +139,9 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                 system = StudentEncoder(model_dir)
                 manifest = str(model_dir / MANIFEST)
             if task is None:
-                previous = record.runs.get(key)
                 record.runs[key] = RunRecord(condition=condition, seed=seed, system=system.meta.name, results=None,
-                                             manifest=manifest,
-                                             seconds=(previous.seconds if previous else 0.0)
-                                             + round(time.perf_counter() - started, 1), peak_rss_mb=peak_rss_mb())
+                                             manifest=manifest, seconds=carried + round(time.perf_counter() - started, 1),
+                                             peak_rss_mb=peak_rss_mb())
                 record = record.save_run(record_path, key)
                 continue
             report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir,
@@ -146,11 +149,10 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             if not report.ran and not report.skipped:  # nothing it can score (dict+bm25 without a dictionary)
                 log(f"{key}: left out, no pair applies ({'; '.join(sorted(set(report.not_applicable.values())))})")
                 continue
-            previous = record.runs.get(key)
             record.runs[key] = RunRecord(
                 condition=condition, seed=seed, system=system.meta.name,
                 results=str(results_path(results_dir, task.name, system.meta.name)), manifest=manifest,
-                seconds=(previous.seconds if previous else 0.0) + round(time.perf_counter() - started, 1),
+                seconds=carried + round(time.perf_counter() - started, 1),
                 peak_rss_mb=peak_rss_mb(),
                 model_calls=report.model_calls,
             )
