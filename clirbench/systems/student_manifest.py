@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from clirbench.core.migrations import migrate as migrate_record, unversioned_is
 from clirbench.core.errors import ClirbenchError
 
 MANIFEST = "clirbench-model.yaml"
@@ -147,22 +148,10 @@ def recipe_digest_of(folder: str | Path) -> str | None:
     return data.get("recipe_digest") if isinstance(data, dict) else None
 
 
-def _unversioned_to_1(raw: dict) -> dict:
-    """Manifests written before `schema_version` existed have version 1's layout."""
-    return {**raw, "schema_version": 1}
-
-
 # Version (None: no `schema_version` field) -> the step that lifts a manifest of that version.
-_MIGRATIONS = {None: _unversioned_to_1}
+_MIGRATIONS = {None: unversioned_is(1)}
 
 
 def migrate(raw: dict) -> dict:
     """`raw` (a parsed manifest of any known version) lifted to SCHEMA_VERSION."""
-    version = raw.get("schema_version")
-    while version != SCHEMA_VERSION:
-        if version not in _MIGRATIONS:
-            raise ValueError(f"manifest schema version {version!r} is unknown (this clirbench reads versions up to "
-                             f"{SCHEMA_VERSION})")
-        raw = _MIGRATIONS[version](raw)
-        version = raw["schema_version"]
-    return raw
+    return migrate_record(raw, SCHEMA_VERSION, _MIGRATIONS, "manifest")

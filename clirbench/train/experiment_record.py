@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from clirbench.core.migrations import migrate as migrate_record, unversioned_is
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.locking import save_record_run
 
@@ -115,22 +116,10 @@ class ExperimentRecord(BaseModel):
         return ExperimentRecord.parse(save_record_run(path, self.stored(), key))
 
 
-def _unversioned_to_1(raw: dict) -> dict:
-    """Records written before `schema_version` existed have version 1's layout."""
-    return {**raw, "schema_version": 1}
-
-
 # Version (None: no `schema_version` field) -> the step that lifts a record of that version.
-_MIGRATIONS = {None: _unversioned_to_1}
+_MIGRATIONS = {None: unversioned_is(1)}
 
 
 def migrate(raw: dict) -> dict:
     """`raw` (a parsed record of any known version) lifted to SCHEMA_VERSION."""
-    version = raw.get("schema_version")
-    while version != SCHEMA_VERSION:
-        if version not in _MIGRATIONS:
-            raise ValueError(f"experiment record schema version {version!r} is unknown (this clirbench reads versions "
-                             f"up to {SCHEMA_VERSION})")
-        raw = _MIGRATIONS[version](raw)
-        version = raw["schema_version"]
-    return raw
+    return migrate_record(raw, SCHEMA_VERSION, _MIGRATIONS, "experiment record")
