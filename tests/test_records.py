@@ -2,7 +2,6 @@
 experiment record `conditions.json`, each written and read by one class, with a schema
 version; every file committed before the version existed still loads."""
 
-import gzip
 import json
 import subprocess
 from pathlib import Path
@@ -14,6 +13,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.systems.student import read_manifest
 from clirbench.systems.student_manifest import MANIFEST, SCHEMA_VERSION, StudentManifest, recipe_digest_of
 from clirbench.train.experiment_record import RECORD, ExperimentRecord, RunRecord
+from clirbench.train.report import read_bundle
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,7 @@ def test_every_committed_experiment_record_loads():
 def test_every_manifest_in_a_committed_bundle_loads_and_round_trips():
     seen = 0
     for bundle in _committed("experiments/results/*/runs.json.gz"):
-        for key, run in json.loads(gzip.decompress(bundle.read_bytes())).items():
+        for key, run in read_bundle(bundle).items():
             if run["manifest"] is None:
                 continue
             manifest = StudentManifest.parse(run["manifest"])

@@ -236,11 +236,14 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
 
     record = json.loads((tmp_path / "report/conditions.json").read_text())
     record["runs"]["teacher"]["seconds"] = record["runs"]["sentence/seed0"]["seconds"] = 1e6
+    record["runs"]["sentence/seed0"]["peak_rss_mb"] = 1e6  # the process that trained it: kept
     (tmp_path / "report/conditions.json").write_text(json.dumps(record))
     shutil.rmtree(Path(record["runs"]["teacher"]["results"]).parent)
     assert subprocess.run(command, env=env, capture_output=True, text=True, timeout=300).returncode == 0
     seconds = {k: r["seconds"] for k, r in json.loads((tmp_path / "report/conditions.json").read_text())["runs"].items()}
     assert seconds["teacher"] < 1e5 and seconds["sentence/seed0"] >= 1e6
+    runs = json.loads((tmp_path / "report/conditions.json").read_text())["runs"]
+    assert runs["sentence/seed0"]["peak_rss_mb"] == 1e6 and runs["teacher"]["peak_rss_mb"] < 1e5
     # The trained models reach the leaderboard like any system, with their recipe and seed.
     from clirbench.leaderboard.collect import collect, default_roots
 

@@ -113,7 +113,10 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             # it); a record of a run whose folders were deleted is of another run.
             previous = record.runs.get(key)
             kept = previous and (previous.results or previous.manifest)
-            carried = previous.seconds if kept and Path(kept).exists() else 0.0
+            resumed = bool(kept and Path(kept).exists())
+            carried = previous.seconds if resumed else 0.0
+            # The peak memory of the process that did the work, not of a later one that found it done.
+            peak_before = previous.peak_rss_mb if resumed else None
             if isinstance(condition_overrides, SystemCondition):
                 listing, _ = model_listing(condition_overrides.system)
                 problem = listing.unavailable() if listing else None
@@ -140,8 +143,8 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                 manifest = str(model_dir / MANIFEST)
             if task is None:
                 record.runs[key] = RunRecord(condition=condition, seed=seed, system=system.meta.name, results=None,
-                                             manifest=manifest, seconds=carried + round(time.perf_counter() - started, 1),
-                                             peak_rss_mb=peak_rss_mb())
+                                             manifest=manifest, seconds=round(carried + time.perf_counter() - started, 1),
+                                             peak_rss_mb=max(filter(None, (peak_before, peak_rss_mb()))))
                 record = record.save_run(record_path, key)
                 continue
             report = run_task(task, system, pairs, out_dir=results_dir, cache_dir=cache_dir,
@@ -152,8 +155,8 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             record.runs[key] = RunRecord(
                 condition=condition, seed=seed, system=system.meta.name,
                 results=str(results_path(results_dir, task.name, system.meta.name)), manifest=manifest,
-                seconds=carried + round(time.perf_counter() - started, 1),
-                peak_rss_mb=peak_rss_mb(),
+                seconds=round(carried + time.perf_counter() - started, 1),
+                peak_rss_mb=max(filter(None, (peak_before, peak_rss_mb()))),
                 model_calls=report.model_calls,
             )
             record = record.save_run(record_path, key)  # keeps the runs other processes wrote

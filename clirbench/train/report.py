@@ -402,15 +402,41 @@ def _table1(by_condition: dict[str, list[ResultsFile]], conditions: list[str], t
 
 
 RUNS_BUNDLE = "runs.json.gz"
+BUNDLE_FORMAT = 2  # 1 (no `format` field): {run key: {results, manifest}}
 
 
-def _bundled(results: ResultsFile) -> dict:
-    """A run's results as the bundle keeps them: per-query values of the measures a report
-    tests only (the others' averages stay in `metrics`), which halves a bundle."""
-    data = results.model_dump(mode="json")
-    for pair in data["pairs"].values():
-        pair["per_query"] = {m: v for m, v in pair["per_query"].items() if m in MEASURES}
-    return data
+def _packed(runs: dict) -> dict:
+    """The runs as the bundle keeps them: per-query values of the measures a report tests only
+    (the others' averages stay in `metrics`), each pair's question ids written once for every run
+    and measure, the values as lists in that order (MLQA-R's 40-character ids were most of a
+    bundle). A pair whose runs hold other ids keeps its values by id."""
+    query_ids: dict[str, list[str]] = {}
+    out = {}
+    for key, (results, manifest) in runs.items():
+        data = results.model_dump(mode="json") if results else None
+        for pair, result in (data["pairs"].items() if data else ()):
+            values = {m: v for m, v in result["per_query"].items() if m in MEASURES}
+            order = query_ids.setdefault(pair, sorted(next(iter(values.values()), {})))
+            same = all(len(v) == len(order) and all(q in v for q in order) for v in values.values())
+            result["per_query"] = {m: [v[q] for q in order] for m, v in values.items()} if same else values
+        out[key] = {"results": data, "manifest": manifest}
+    return {"format": BUNDLE_FORMAT, "query_ids": query_ids, "runs": out}
+
+
+def read_bundle(bundle: Path) -> dict:
+    """{run key: {"results", "manifest"}} as a report's bundle (runs.json.gz) stores them."""
+    return _unpacked(json.loads(gzip.decompress(Path(bundle).read_bytes())))
+
+
+def _unpacked(stored: dict) -> dict:
+    """The runs of a bundle of either format (1: the runs themselves)."""
+    if stored.get("format") != BUNDLE_FORMAT:
+        return stored
+    for run in stored["runs"].values():
+        for pair, result in (run["results"]["pairs"].items() if run["results"] else ()):
+            result["per_query"] = {m: dict(zip(stored["query_ids"][pair], v)) if isinstance(v, list) else v
+                                   for m, v in result["per_query"].items()}
+    return stored["runs"]
 
 
 def _runs(record: ExperimentRecord, out_dir: Path) -> dict[str, tuple[ResultsFile | None, StudentManifest | None]]:
@@ -426,7 +452,7 @@ def _runs(record: ExperimentRecord, out_dir: Path) -> dict[str, tuple[ResultsFil
                            if path and not Path(path).exists())
             raise ClirbenchError(f"{out_dir}: the runs' results (e.g. {missing}) are not here, and there is no {RUNS_BUNDLE}",
                                  "rerun the experiment (finished runs are skipped), or restore the report folder")
-        stored = json.loads(gzip.decompress(bundle.read_bytes()))
+        stored = read_bundle(bundle)
         if lacking := [key for key in record.runs if key not in stored]:
             raise ClirbenchError(f"{bundle} lacks the runs {', '.join(lacking)} of {out_dir / RECORD}, and "
                                  "their results are not here", "rerun the experiment (finished runs are skipped)")
@@ -435,8 +461,7 @@ def _runs(record: ExperimentRecord, out_dir: Path) -> dict[str, tuple[ResultsFil
     runs = {key: (load_results(Path(run.results)) if run.results else None,
                   manifest_data(Path(run.manifest).parent) if run.manifest else None)
             for key, run in record.runs.items()}
-    packed = json.dumps({key: {"results": _bundled(r) if r else None, "manifest": m} for key, (r, m) in runs.items()},
-                        sort_keys=True, separators=(",", ":"))
+    packed = json.dumps(_packed(runs), sort_keys=True, separators=(",", ":"))
     # mtime 0: the same runs give the same bytes.
     write_bytes_atomic(bundle, gzip.compress(packed.encode(), compresslevel=9, mtime=0))
     return {key: (r, _manifest(m, Path(record.runs[key].manifest)) if m is not None else None)
