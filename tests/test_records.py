@@ -35,12 +35,12 @@ def test_every_committed_experiment_record_loads():
     for path in records:
         raw = json.loads(_committed_text(path))
         record = ExperimentRecord.parse(raw)
-        assert "schema_version" not in raw and record.schema_version == 1  # written before the field
+        assert raw.get("schema_version", 1) == record.schema_version == 1  # most were written before the field
         assert set(record.runs) == set(raw["runs"]) and record.task == raw["task"]
         # Written back, it holds what it held (and its version): old readers find the same keys.
         stored = record.stored()
         assert {k: v for k, v in stored.items() if k not in ("schema_version", "experiment")} == \
-            {k: v for k, v in raw.items() if k != "experiment"}
+            {k: v for k, v in raw.items() if k not in ("schema_version", "experiment")}
         assert stored["experiment"] == {**stored["experiment"], **raw["experiment"]}
 
 
