@@ -46,6 +46,17 @@ def cli(env, tmp_path):
     return run
 
 
+def one_line_error(proc) -> tuple[str, str]:
+    """The `error:` and `fix:` lines of a command that failed as a user's mistake."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.splitlines()
+    error = [line for line in lines if line.startswith("error: ")]
+    fix = [line for line in lines if line.startswith("fix: ")]
+    assert len(error) == 1 and len(fix) == 1, proc.stderr
+    return error[0], fix[0]
+
+
 def read_results(path: Path) -> dict:
     return json.loads(path.read_text())
 

@@ -10,21 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_results
+from conftest import one_line_error, read_results
 
 TOY = Path(__file__).resolve().parent.parent / "clirbench" / "tasks" / "toy.yaml"
 NOT_UTF8 = "save it as UTF-8 (e.g. `iconv -f <its encoding> -t utf-8`)"
 
 
-def _error(proc) -> tuple[str, str]:
-    """The `error:` and `fix:` lines of a command that failed as a user's mistake."""
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.splitlines()
-    error = [line for line in lines if line.startswith("error: ")]
-    fix = [line for line in lines if line.startswith("fix: ")]
-    assert len(error) == 1 and len(fix) == 1, proc.stderr
-    return error[0], fix[0]
 
 
 def _toy_variant(folder: Path, old: str, new: str) -> str:
@@ -68,14 +59,14 @@ def out(toy_results, tmp_path):
 def test_task_file_not_utf8(cli, tmp_path):
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "toy.yaml").write_bytes(b"name: toy\ndescription: caf\xe9\n")
-    error, fix = _error(cli("tasks", "bad/toy.yaml", check=False))
+    error, fix = one_line_error(cli("tasks", "bad/toy.yaml", check=False))
     assert error == "error: bad/toy.yaml: task definition is not UTF-8 text (byte 0xe9 at line 2)"
     assert fix == f"fix: {NOT_UTF8}"
 
 
 def test_encoder_settings_file_not_utf8(cli, tmp_path):
     (tmp_path / "enc.yaml").write_bytes(b"model: caf\xe9\n")
-    error, fix = _error(cli("run", "--task", "toy", "--model", "enc.yaml", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "enc.yaml", check=False))
     assert error == "error: enc.yaml: settings file is not UTF-8 text (byte 0xe9 at line 1)"
     assert fix == f"fix: {NOT_UTF8}"
 
@@ -85,7 +76,7 @@ def test_submission_file_not_utf8_is_listed_as_broken(cli, tmp_path):
     folder.mkdir(parents=True)
     (folder / "submission.yaml").write_bytes(b"name: latin\ndescription: caf\xe9\n")
     env = {"CLIRBENCH_SUBMISSIONS_DIR": "subs"}
-    error, fix = _error(cli("run", "--task", "toy", "--model", "latin", check=False, extra_env=env))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "latin", check=False, extra_env=env))
     assert error == "error: subs/latin/submission.yaml: submission file is not UTF-8 text (byte 0xe9 at line 2)"
     assert fix == f"fix: {NOT_UTF8}"
     # The listing goes on: the broken submission is shown as not ready, with the reason.
@@ -97,7 +88,7 @@ def test_submission_file_not_utf8_is_listed_as_broken(cli, tmp_path):
 
 def test_results_file_not_utf8(cli, out):
     (out / "toy" / "bm25s" / "results.json").write_bytes(b'{"task": "caf\xe9"}')
-    error, fix = _error(cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", check=False))
+    error, fix = one_line_error(cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", check=False))
     assert error == "error: out/toy/bm25s/results.json: results file is not UTF-8 text (byte 0xe9 at line 1)"
     assert fix == "fix: delete the file or rerun with --force"
     # The leaderboard skips it, with a warning, and shows the others.
@@ -109,7 +100,7 @@ def test_results_file_not_utf8(cli, out):
 
 def test_run_file_not_utf8(cli, out):
     (out / "toy" / "bm25s" / "runs" / "en-en.trec").write_bytes(b"t1 Q0 caf\xe9 1 1.0 bm25s\n")
-    error, fix = _error(cli("fuse", "--task", "toy", "--systems", "bm25s", "bm25s-k12", "--out", "out", check=False))
+    error, fix = one_line_error(cli("fuse", "--task", "toy", "--systems", "bm25s", "bm25s-k12", "--out", "out", check=False))
     assert error == "error: out/toy/bm25s/runs/en-en.trec: TREC run is not UTF-8 text (byte 0xe9 at line 1)"
     assert fix == "fix: rerun the system on that pair with --force"
 
@@ -119,7 +110,7 @@ def test_run_file_not_utf8(cli, out):
 def test_task_with_no_metrics(cli, tmp_path):
     task = _toy_variant(tmp_path / "t", "metrics: [RR@10, nDCG@10, R@100, AP]", "metrics: []")
     proc = cli("run", "--task", task, "--model", "bm25s", check=False)
-    error, fix = _error(proc)
+    error, fix = one_line_error(proc)
     assert error == "error: t/toy.yaml: invalid task definition"
     assert ("  field `metrics`: Value error, no measures; name one or more, the primary first "
             "(e.g. [RR@10, nDCG@10, R@100, AP]), or leave the field out for those four") in proc.stderr.splitlines()
@@ -133,7 +124,7 @@ def test_task_with_no_metrics(cli, tmp_path):
 def test_unknown_placeholder_in_a_dataset_id(cli, tmp_path, template, message):
     task = _toy_variant(tmp_path / "t", "docs: clirbench/toy/{d}", f"docs: clirbench/toy/{template}")
     proc = cli("tasks", task, check=False)
-    error, _ = _error(proc)
+    error, _ = one_line_error(proc)
     assert error == "error: t/toy.yaml: invalid task definition"
     assert (f"  field `pair_groups.0.docs`: Value error, {message}; it takes {{q}}: the query language; "
             "{d}: the document language") in proc.stderr.splitlines()
@@ -156,14 +147,14 @@ def test_a_results_file_without_the_primary_measure_is_skipped(cli, tmp_path, ou
 
 @pytest.mark.parametrize("name", [":X", ".x:y"])
 def test_malformed_module_attr(cli, name):
-    error, fix = _error(cli("run", "--task", "toy", "--model", name, check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", name, check=False))
     assert error == (f"error: {name!r} is not `module:attr`: it needs a module name (absolute, dotted: a.b), "
                      "a colon and an attribute name (letters, digits, _)")
     assert fix == "fix: give `module:attr` of an importable module and an attribute in it, e.g. `my_plugins:MyRetriever`"
 
 
 def test_module_attr_that_needs_arguments(cli):
-    error, fix = _error(cli("run", "--task", "toy", "--model", "json:loads", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "json:loads", check=False))
     assert error == ("error: plugin 'json:loads': loads cannot be called without arguments "
                      "(missing a required argument: 's'), so it is no plugin class or factory")
     assert fix == "fix: name a plugin class, a factory that takes no arguments, or an instance (see submissions/README.md)"
@@ -176,7 +167,7 @@ def test_module_attr_that_needs_arguments(cli):
 ])
 def test_settings_of_the_wrong_type(cli, tmp_path, system, setting, shown, why, default):
     (tmp_path / "s.yaml").write_text(f"system: {system}\nsettings: {{{setting}}}\n")
-    error, fix = _error(cli("run", "--task", "toy", "--model", "s.yaml", "--out", "out", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "s.yaml", "--out", "out", check=False))
     key = setting.split(":")[0]
     assert error == f"error: s.yaml: field `settings.{key}`: {shown} is not a valid float ({why})"
     assert fix == f"fix: give `{key}` a value of type float (default: {default})"
@@ -186,7 +177,7 @@ def test_settings_of_the_wrong_type(cli, tmp_path, system, setting, shown, why, 
 def test_batch_size_of_the_wrong_type(cli, tmp_path):
     # Settings of a system are checked against its signature (NMT: `batch_size: int`) ...
     (tmp_path / "nmt.yaml").write_text("system: nmt+bm25\nsettings: {batch_size: 'abc'}\n")
-    error, fix = _error(cli("run", "--task", "toy", "--model", "nmt.yaml", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "nmt.yaml", check=False))
     assert error == ("error: nmt.yaml: field `settings.batch_size`: 'abc' is not a valid int "
                      "(Input should be a valid integer, unable to parse string as an integer)")
     assert fix == "fix: give `batch_size` a value of type int (default: 16)"
@@ -197,7 +188,7 @@ def test_batch_size_of_the_wrong_type(cli, tmp_path):
         "        self.meta = ModelMeta(name='enc', kind='encoder')\n\n"
         "    def encode_queries(self, texts, lang):\n        return np.ones((len(texts), 4), np.float32)\n\n"
         "    encode_documents = encode_queries\n")
-    error, fix = _error(cli("run", "--task", "toy", "--model", "enc:Enc", check=False, extra_env={"PYTHONPATH": "."}))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "enc:Enc", check=False, extra_env={"PYTHONPATH": "."}))
     assert error == ("error: enc (Enc): batch_size is 'abc'; it must be a whole number of at least 1 "
                      "(texts per call to encode)")
     assert fix == "fix: set batch_size in the plugin or its settings, e.g. 32"
@@ -238,7 +229,7 @@ def test_search_output_is_checked(cli, tmp_path, kind, what):
     (tmp_path / "bad_search.py").write_text(BAD_SEARCH)
     proc = cli("run", "--task", "toy", "--model", "bad_search:BadSearch", "--pairs", "en-en", "--out", "out",
                check=False, extra_env={"PYTHONPATH": ".", "BAD_SEARCH": kind})
-    error, fix = _error(proc)
+    error, fix = one_line_error(proc)
     assert error.startswith(f"error: bm25s (bad_search.BadSearch): {what}")
     assert fix.startswith("fix: return {query_id: [(doc_id, score), ...]} from search: str ids, float scores")
     assert not (tmp_path / "out" / "toy" / "bm25s" / "runs" / "en-en.trec").exists()
@@ -253,14 +244,14 @@ def test_search_output_is_checked(cli, tmp_path, kind, what):
 ])
 def test_results_file_beyond_the_json_parser(cli, out, text, message):
     (out / "toy" / "bm25s" / "results.json").write_text(text)
-    error, fix = _error(cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", check=False))
+    error, fix = one_line_error(cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", check=False))
     assert error == f"error: out/toy/bm25s/results.json: {message}"
     assert fix == "fix: delete the file or rerun with --force"
 
 
 def test_settings_file_beyond_the_yaml_parser(cli, tmp_path):
     (tmp_path / "deep.yaml").write_text("model: " + "[" * 100_000 + "]" * 100_000 + "\n")
-    error, fix = _error(cli("run", "--task", "toy", "--model", "deep.yaml", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "deep.yaml", check=False))
     assert error == "error: deep.yaml: settings file is nested too deeply to parse"
     assert fix == "fix: see README.md (Systems)"
 
@@ -276,7 +267,7 @@ def test_settings_file_beyond_the_yaml_parser(cli, tmp_path):
 ])
 def test_unusable_output_folder_is_found_first(cli, tmp_path, env, option, value, message):
     (tmp_path / "a-file").write_text("not a folder\n")
-    error, fix = _error(cli("run", "--task", "toy", "--model", "bm25s", option, value, check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "bm25s", option, value, check=False))
     assert error == f"error: {message}"
     assert fix == f"fix: give {option} a folder (it is created if missing)"
     # Nothing was indexed (the default cache is untouched) and nothing was written.
@@ -285,7 +276,7 @@ def test_unusable_output_folder_is_found_first(cli, tmp_path, env, option, value
 
 def test_show_with_an_unknown_metric(cli, out):
     proc = cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", "--metric", "Foo", check=False)
-    error, fix = _error(proc)
+    error, fix = one_line_error(proc)
     assert error == "error: no measure 'Foo' in out/toy/bm25s/results.json (--metric)"
     assert fix == "fix: use one of: RR@10, nDCG@10, R@100, AP"
     assert proc.stdout == ""  # the error comes before any table
@@ -296,12 +287,12 @@ def test_show_with_an_unknown_metric(cli, out):
 def test_fuse_over_a_malformed_run_file(cli, out):
     run = out / "toy" / "bm25s" / "runs" / "en-en.trec"
     run.write_text("t1 Q0 en-1 1 2.5 bm25s\nt1 Q0 en-7 two 1.6 bm25s\n")
-    error, fix = _error(cli("fuse", "--task", "toy", "--systems", "bm25s", "bm25s-k12", "--out", "out", check=False))
+    error, fix = one_line_error(cli("fuse", "--task", "toy", "--systems", "bm25s", "bm25s-k12", "--out", "out", check=False))
     assert error == ("error: out/toy/bm25s/runs/en-en.trec:2: not a TREC run line (query Q0 doc rank score name): "
                      "'t1 Q0 en-7 two 1.6 bm25s'")
     assert fix == "fix: rerun the system on that pair with --force"
     run.write_text("t1 Q0 en-1 1 nan bm25s\n")
-    error, _ = _error(cli("fuse", "--task", "toy", "--systems", "bm25s", "bm25s-k12", "--out", "out", check=False))
+    error, _ = one_line_error(cli("fuse", "--task", "toy", "--systems", "bm25s", "bm25s-k12", "--out", "out", check=False))
     assert error == "error: out/toy/bm25s/runs/en-en.trec:1: the score of en-1 for query t1 is nan, not a finite number"
 
 
@@ -319,8 +310,8 @@ def test_fuse_with_a_run_that_found_nothing(cli, out):
 # --pairs.
 
 @pytest.mark.parametrize("pairs", ["", ",", " , "])
-def test_empty_pairs_is_an_error(cli, tmp_path, pairs):
-    error, fix = _error(cli("run", "--task", "toy", "--model", "bm25s", "--pairs", pairs, check=False))
+def test_empty_pairs_is_anone_line_error(cli, tmp_path, pairs):
+    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "bm25s", "--pairs", pairs, check=False))
     assert error == "error: no pair named (--pairs is empty) for task toy"
     assert fix == "fix: name pairs separated by commas, e.g. --pairs de-de,de-en, or leave --pairs out for all of them"
     assert not (tmp_path / "results").exists()

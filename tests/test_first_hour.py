@@ -9,19 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, one_line_error
 from test_newcomer import GOOD_ENCODER, _submission
 
 
-def _error(proc) -> tuple[str, str]:
-    """The `error:` and `fix:` lines of a command that failed as a user's mistake."""
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.splitlines()
-    error = [line for line in lines if line.startswith("error: ")]
-    fix = [line for line in lines if line.startswith("fix: ")]
-    assert len(error) == 1 and len(fix) == 1, proc.stderr
-    return error[0], fix[0]
 
 
 def _copy_as(results: Path, root: Path, name: str) -> None:
@@ -35,7 +26,7 @@ def _copy_as(results: Path, root: Path, name: str) -> None:
 # One rule for where results are.
 
 def test_run_and_leaderboard_share_a_folder_and_smoke_runs_stay_off_the_board(cli, tmp_path):
-    empty = _error(cli("leaderboard", "--task", "toy", check=False))
+    empty = one_line_error(cli("leaderboard", "--task", "toy", check=False))
     # The folders searched, each with whether it exists.
     assert empty[0].startswith("error: no results for task 'toy' in results (does not exist)")
     assert "clirbench run --model bm25 --task toy" in empty[1] and "--results DIR" in empty[1]
@@ -68,7 +59,7 @@ def test_the_results_variable_is_where_run_writes_and_the_board_reads(cli, tmp_p
 
 
 def test_a_named_results_folder_that_does_not_exist(cli, tmp_path):
-    error, fix = _error(cli("leaderboard", "--task", "toy", "--results", "/nonexistent", check=False))
+    error, fix = one_line_error(cli("leaderboard", "--task", "toy", "--results", "/nonexistent", check=False))
     assert error == "error: results folder /nonexistent does not exist"
     assert "clirbench run --out" in fix
 
@@ -89,40 +80,40 @@ def test_changed_plugin_code_says_what_changed_and_how_to_keep_both(cli, tmp_pat
     folder = _submission(tmp_path / "work", "letters", GOOD_ENCODER, "Letters")
     cli("run", "--model", str(folder), "--task", "toy", "--pairs", "en-sw")
     (folder / "plugin.py").write_text(GOOD_ENCODER + "\n# a faster loop\n")
-    error, fix = _error(cli("run", "--model", str(folder), "--task", "toy", "--pairs", "en-sw", check=False))
+    error, fix = one_line_error(cli("run", "--model", str(folder), "--task", "toy", "--pairs", "en-sw", check=False))
     assert error == ("error: results/toy/letters/results.json holds results of letters from another version: "
                      "its code (or a file it ships) changed")
     assert "another `name:` (e.g. letters-v2" in fix and "--force" in fix
 
 
 def test_unknown_model_and_task_names(cli):
-    error, fix = _error(cli("run", "--model", "bm26", "--task", "toy", check=False))
+    error, fix = one_line_error(cli("run", "--model", "bm26", "--task", "toy", check=False))
     assert error == "error: unknown model 'bm26' (did you mean bm25 or bm25s?)"
     assert "$CLIRBENCH_SUBMISSIONS_DIR" in fix
-    error, fix = _error(cli("run", "--model", "bm25s", "--task", "mlqa-s", check=False))
+    error, fix = one_line_error(cli("run", "--model", "bm25s", "--task", "mlqa-s", check=False))
     assert error == "error: unknown task 'mlqa-s' (did you mean mlqa-r?)" and "mlqa-r" in fix
 
 
 def test_a_plugin_field_naming_no_class_lists_the_classes(cli, tmp_path):
     folder = _submission(tmp_path / "work", "letters", GOOD_ENCODER, "Leters")
-    error, fix = _error(cli("run", "--model", str(folder), "--task", "toy", check=False))
+    error, fix = one_line_error(cli("run", "--model", str(folder), "--task", "toy", check=False))
     assert error == (f"error: {folder / 'submission.yaml'}: field `plugin`: plugin.py has no 'Leters' "
                      "(did you mean Letters?); it defines the class Letters")
     assert fix == "fix: set `plugin: plugin.py:Letters`"
 
 
 def test_a_pair_of_a_language_the_task_lacks(cli):
-    error, fix = _error(cli("run", "--model", "bm25s", "--task", "mlqa-r", "--pairs", "en-sw", check=False))
+    error, fix = one_line_error(cli("run", "--model", "bm25s", "--task", "mlqa-r", "--pairs", "en-sw", check=False))
     assert error == "error: task mlqa-r has no pair(s) en-sw: sw is not a language of mlqa-r (ar de en es hi vi zh)"
     assert fix.startswith("fix: tasks with Swahili (sw): ") and "toy (sw)" in fix and "flores-r (swh_Latn)" in fix
     assert "en-hi" not in fix  # not the 56 pairs
     # Both languages in the task, the pair not: the near miss and the pairs.
-    error, fix = _error(cli("run", "--model", "bm25s", "--task", "afriqa-r", "--pairs", "en:hau-en", check=False))
+    error, fix = one_line_error(cli("run", "--model", "bm25s", "--task", "afriqa-r", "--pairs", "en:hau-en", check=False))
     assert "(did you mean hau-en or hau:en-en?)" in error and "hau:en-en" in fix
 
 
 def test_an_hf_folder_that_does_not_exist(cli):
-    error, fix = _error(cli("run", "--model", "hf:/no/such/folder", "--task", "toy", check=False))
+    error, fix = one_line_error(cli("run", "--model", "hf:/no/such/folder", "--task", "toy", check=False))
     assert error == "error: cannot load transformers model '/no/such/folder': there is no folder /no/such/folder"
     assert fix.startswith("fix: check the path")
 
@@ -130,9 +121,9 @@ def test_an_hf_folder_that_does_not_exist(cli):
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="no /proc here")
 def test_an_output_folder_that_cannot_be_made_is_found_first(cli, tmp_path, env):
     # /proc takes no new folder, whoever asks (root's write permission there says nothing).
-    error, fix = _error(cli("run", "--model", "bm25s", "--task", "toy", "--out", "/proc/nope", check=False))
+    error, fix = one_line_error(cli("run", "--model", "bm25s", "--task", "toy", "--out", "/proc/nope", check=False))
     assert error.startswith("error: --out /proc/nope: cannot ") and fix == "fix: give --out a folder (it is created if missing)"
-    error, fix = _error(cli("run", "--model", "bm25s", "--task", "toy", check=False,
+    error, fix = one_line_error(cli("run", "--model", "bm25s", "--task", "toy", check=False,
                             extra_env={"CLIRBENCH_CACHE": "/proc/nope/cache"}))
     assert error.startswith("error: $CLIRBENCH_CACHE /proc/nope/cache: cannot ")
     assert not (tmp_path / "results").exists() and not Path(env["CLIRBENCH_CACHE"]).exists()
@@ -147,7 +138,7 @@ def test_a_read_only_folder_is_found_first(cli, tmp_path):
         if proc.returncode == 0:  # root writes in a folder of mode 555: nothing to refuse
             assert (ro / "out/toy/bm25s/results.json").exists()
             return
-        error, _ = _error(proc)
+        error, _ = one_line_error(proc)
         assert error.startswith(f"error: --out {ro / 'out'}: cannot ")
     finally:
         ro.chmod(0o755)
