@@ -1,3 +1,4 @@
+import contextlib
 import json
 import os
 import subprocess
@@ -72,3 +73,38 @@ def me5_small_built(tmp_path_factory):
 
     dest = tmp_path_factory.mktemp("me5-small")
     return dest, build_me5_small(dest)
+
+
+@contextlib.contextmanager
+def streamlit_app(results_dir: Path, cwd: Path):
+    """`streamlit run leaderboard/app.py` on a free port, reading `results_dir`, started in `cwd`
+    (outside the repo root, where .streamlit/config.toml is not read); yields its URL once healthy."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "leaderboard/app.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=cwd, env={**os.environ, "CLIRBENCH_RESULTS": str(results_dir)}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"streamlit did not start: {server.stdout.read() if server.poll() is not None else ''}")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import streamlit_app
 from clirbench.leaderboard.collect import collect
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import best_group, compare, difference_grid
@@ -237,45 +238,17 @@ def test_toolbar_hides_developer_options():
     assert f'toolbarMode = "{config["client"]["toolbarMode"]}"' in shown
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_app_in_a_real_browser(results_dir, tmp_path):
-    """`streamlit run leaderboard/app.py` on a free port, driven by Debian's chromium."""
+    """`streamlit run leaderboard/app.py` on a free port, driven by Debian's chromium (started
+    outside the repo root: the app hides the developer toolbar itself)."""
     import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
 
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (`make setup` installs it)")
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = {**os.environ, "CLIRBENCH_RESULTS": str(results_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "leaderboard/app.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        # Started outside the repo root, where .streamlit/config.toml is not read: the app hides
-        # the developer toolbar itself.
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"streamlit did not start: {server.stdout.read() if server.poll() is not None else ''}")
+    with streamlit_app(results_dir, tmp_path) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
@@ -303,9 +276,6 @@ def test_app_in_a_real_browser(results_dir, tmp_path):
         # The averages first (they were 49 columns to the right, off screen); no Deploy button.
         assert [h.strip() for h in headers[1:1 + len(SUMMARY)]] == SUMMARY, headers
         assert deploy == 0
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_app_leaves_out_a_file_that_lacks_the_measure(results_dir, monkeypatch, tmp_path):

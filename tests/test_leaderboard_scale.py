@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import streamlit_app
 from benchmarks.leaderboard_load import flores_systems
 from clirbench.eval import stats
 from clirbench.leaderboard import filters, matrix, overview
@@ -242,43 +243,17 @@ def test_app_warns_on_partial_runs_beside_published_rows(monkeypatch, tmp_path):
     assert "/49 cross-lingual" in warnings or "/42 cross-lingual" in warnings
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_flores_r_in_chromium(flores_dir, tmp_path):
     """The 205-language board in a real browser: the main table, the scrolling score grid, the
     heatmap of a partial run; screenshots under the test's tmp folder."""
-    import subprocess
-    import sys
     import time
-    import urllib.request
 
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("Debian's chromium is not installed (`make setup` installs it)")
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    env = {**os.environ, "CLIRBENCH_RESULTS": str(flores_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"streamlit did not start: {server.stdout.read() if server.poll() is not None else ''}")
+    with streamlit_app(flores_dir, tmp_path) as url:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
@@ -307,6 +282,3 @@ def test_flores_r_in_chromium(flores_dir, tmp_path):
             assert (tmp_path / name).stat().st_size > 20_000
         # Fixed cells: the 205-language heatmap is far wider than it would be squeezed to the page.
         assert chart_box is not None and chart_box["height"] > 400
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
