@@ -252,3 +252,31 @@ def test_a_damaged_local_copy_is_a_checksum_mismatch_not_a_network_error(tmp_pat
     assert str(local) in e.value.message and "checksum mismatch" in e.value.message
     assert "ConnectionError" not in str(e.value) and "ProxyError" not in str(e.value)
     assert collection.url("en") in e.value.hint and "CLIRBENCH_LOCAL_DATA" in e.value.hint
+
+
+def test_the_verified_record_is_parsed_once_and_read_again_after_another_writer(tmp_path, monkeypatch):
+    """Thousands of files are checked per run (FLORES-200): the record is parsed once, not once
+    per file, yet an entry another process drops is seen at once."""
+    from clirbench.core.locking import update_json
+    from clirbench.data import verify
+
+    monkeypatch.setenv("CLIRBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("CLIRBENCH_VERIFY_DATA", raising=False)
+    files = []
+    for name in ("a.txt", "b.txt", "c.txt"):
+        path = tmp_path / name
+        path.write_text(name * 10)
+        files.append((path, hashlib.md5(path.read_bytes()).hexdigest()))
+        verify.verify_file(path, files[-1][1], "fetch it again")
+    verify._checked.clear()  # a new run: only the record remembers them
+    parses = []
+    real_loads = json.loads
+    monkeypatch.setattr(verify.json, "loads", lambda text: parses.append(1) or real_loads(text))
+    monkeypatch.setattr(verify, "file_digest", lambda *a: pytest.fail("a remembered file was hashed again"))
+    for path, md5 in files:
+        verify.verify_file(path, md5, "fetch it again")
+    assert len(parses) <= 1
+
+    a = str(files[0][0].resolve())
+    update_json(tmp_path / "cache" / "verified-data.json", lambda record: {k: v for k, v in record.items() if k != a})
+    assert not verify._remembered(a, files[0][0].stat().st_size, files[0][0].stat().st_mtime_ns, files[0][1])

@@ -39,12 +39,27 @@ def _record_path() -> Path:
     return default_cache_dir() / "verified-data.json"
 
 
-def _remembered(key: str, size: int, mtime: int, md5: str) -> bool:
+# The record as last parsed, with the (path, inode, size, mtime) it was parsed at: it holds every data
+# file's entry (thousands with FLORES-200), so parsing it once per file checked cost a minute.
+_record_memo: tuple[tuple, dict] = ((), {})
+
+
+def _record() -> dict:
+    global _record_memo
+    path = _record_path()
     try:
-        entry = json.loads(_record_path().read_text(encoding="utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
-        return False
-    return entry == {"size": size, "mtime_ns": mtime, "md5": md5}
+        stat = path.stat()
+        stamp = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)  # written by rename: a new inode
+        if _record_memo[0] != stamp:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            _record_memo = (stamp, record if isinstance(record, dict) else {})
+    except (OSError, ValueError):
+        return {}
+    return _record_memo[1]
+
+
+def _remembered(key: str, size: int, mtime: int, md5: str) -> bool:
+    return _record().get(key) == {"size": size, "mtime_ns": mtime, "md5": md5}
 
 
 def _remember(key: str, size: int, mtime: int, md5: str) -> None:
