@@ -256,9 +256,11 @@ def experiment_paths(experiment_path: Path | str, out: Path | str | None = None,
 
 def experiment(experiment_path: Path | str, overrides: Sequence[str] = (), out: Path | str | None = None,
                runs: Path | str | None = None, *, smoke: bool = False, report_only: bool = False,
-               on_step: Callable | None = None, log: Callable[[str], None] = print) -> Path:
+               seeds: Sequence[int] | None = None, on_step: Callable | None = None,
+               log: Callable[[str], None] = print) -> Path:
     """Train and score an experiment grid (conditions x seeds), then write its report; returns
-    the report file. `report_only`: rewrite the report from the runs already done."""
+    the report file. `report_only`: rewrite the report from the runs already done. `seeds`: only
+    these of the grid's seeds this time (a first replicate of every condition before the rest)."""
     from clirbench.core.errors import ClirbenchError
     from clirbench.train.experiment import run_experiment
     from clirbench.train.experiment_record import RECORD
@@ -268,7 +270,7 @@ def experiment(experiment_path: Path | str, overrides: Sequence[str] = (), out: 
     record = paths.report / RECORD
     if not report_only:
         record = run_experiment(Path(experiment_path), paths.report, paths.runs, list(overrides), log=log,
-                                on_step=on_step or (lambda report: None), smoke=smoke)
+                                on_step=on_step or (lambda report: None), smoke=smoke, seeds=seeds)
     elif not record.exists():
         raise ClirbenchError(f"no experiment record at {record}", f"run `clirbench experiment {experiment_path}` first")
     return write_report(record)

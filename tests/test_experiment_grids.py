@@ -39,11 +39,14 @@ def test_a_recipe_trained_by_another_grid_is_found_by_its_digest(tmp_path):
 
 
 def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bundle(tmp_path, env):
-    """`task: null` (experiments/contrastive-settings.yaml): settings chosen on dev alone."""
+    """`task: null` (experiments/contrastive-settings.yaml): settings chosen on dev alone; and
+    `--seeds`: one replicate first, the report naming the seeds that ran and those left."""
     import json
     import os
     import subprocess
     import sys
+
+    from clirbench.train.experiment import smoke_overrides
 
     sys.path.insert(0, str(Path(__file__).parent))
     from experiment_helpers import regenerate_alone
@@ -52,22 +55,31 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
     if not (Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "xquad-r").is_dir():
         pytest.skip("the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
     tiny = build_tiny_xlmr(tmp_path / "tiny")
-    # The settings grid's own file, cut to two of its conditions (each trains a model).
+    # The settings grid's own file, cut to two of its conditions (each trains a model), two seeds.
     spec = yaml.safe_load((REPO / "experiments/contrastive-settings.yaml").read_text())
     spec["recipe"] = str(REPO / "recipes/contrastive.yaml")
     spec["conditions"] = {k: v for k, v in spec["conditions"].items() if k in ("tau-0.01-lr-1e-5", "tau-0.05-lr-3e-5")}
-    (tmp_path / "contrastive-settings.yaml").write_text(yaml.safe_dump(spec))
-    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(tmp_path / "contrastive-settings.yaml"),
-               "--smoke", "--set", f"base=hf:{tiny}", "--set", "precision=float32", "--set", "languages=[de, en]",
-               "--set", "limit=100"]  # 3 articles: one held out for dev
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    spec["seeds"] = [0, 1]
+    grid = tmp_path / "contrastive-settings.yaml"
+    grid.write_text(yaml.safe_dump(spec))
+    folder = tmp_path / "runs"
+    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(grid), "--out", str(folder / "report"),
+               "--runs", str(folder)]
+    settings = [*smoke_overrides(REPO / "recipes/contrastive.yaml"), f"base=hf:{tiny}", "precision=float32",
+                "languages=[de, en]", "limit=100"]  # 3 articles: one held out for dev
+    command += [arg for setting in settings for arg in ("--set", setting)]
+    wrong = subprocess.run([*command, "--seeds", "7"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert wrong.returncode != 0 and "no seed [7]" in wrong.stderr + wrong.stdout and "Traceback" not in wrong.stderr
+    done = subprocess.run([*command, "--seeds", "0"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stderr
-    folder = tmp_path / "trained/experiments/contrastive-settings-smoke"
     record = json.loads((folder / "report/conditions.json").read_text())
-    assert record["task"] is None and len(record["runs"]) == 2
+    assert record["task"] is None and sorted(record["runs"]) == ["tau-0.01-lr-1e-5/seed0", "tau-0.05-lr-3e-5/seed0"]
     assert all(run["results"] is None for run in record["runs"].values())
     report = (folder / "report/report.md").read_text()
     assert "No task is scored" in report and "| `tau-0.05-lr-3e-5` |" in report and "mAP (pool) 0." in report
+    assert "seeds [0] (not yet run: [1]" in report
     dev = json.loads((folder / "report/summary.json").read_text())["dev"]
     assert all(0 <= scores[0]["mAP (pool)"] <= 1 for scores in dev.values())
     regenerate_alone(folder, command, tmp_path, env)

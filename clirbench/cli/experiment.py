@@ -11,6 +11,9 @@ def add_parser(sub):
     p.add_argument("--runs", help="trained students and results files (default: trained/experiments/<name>/)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a field of every recipe, e.g. --set max_steps=20 for a smoke run")
+    p.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                   help="only these of the file's seeds this time, e.g. --seeds 0: one replicate of every "
+                        "condition first; the report names the seeds that ran, a later run adds the rest")
     p.add_argument("--report-only", action="store_true", help="rewrite the report from the runs already done")
     p.add_argument("--smoke", action="store_true",
                    help="a few steps on a few pairs, one seed, 2 pairs scored: the whole pipeline in minutes "
@@ -34,6 +37,6 @@ def main(args) -> int:
                                 status=f"loss {report.loss:.4f}, {report.pairs_per_second:.1f} pairs/s")
 
             report = experiment(args.experiment, args.set or [], paths.report, paths.runs, smoke=args.smoke,
-                                on_step=on_step, log=lambda m: progress.console.log(m))
+                                seeds=args.seeds, on_step=on_step, log=lambda m: progress.console.log(m))
     console.print(f"report: {report}")
     return 0

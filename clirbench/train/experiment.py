@@ -6,7 +6,7 @@ skipped, so an interrupted experiment resumes. The report (Markdown and PNG) is 
 import fnmatch
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from clirbench.core.errors import ClirbenchError
@@ -86,11 +86,16 @@ def peak_rss_mb() -> float:
 
 
 def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[str] = (), cache_dir: Path | None = None,
-                   log: Callable[[str], None] = print, on_step=lambda report: None, smoke: bool = False) -> Path:
+                   log: Callable[[str], None] = print, on_step=lambda report: None, smoke: bool = False,
+                   seeds: Sequence[int] | None = None) -> Path:
     """Train and score every condition x seed; returns the conditions file (what ran where).
-    `smoke`: a few steps on a few pairs, the first seed, 2 pairs of the task."""
+    `smoke`: a few steps on a few pairs, the first seed, 2 pairs of the task. `seeds`: only these
+    of the grid's seeds (the report then names the seeds that ran)."""
     path = Path(path)
     spec = load_experiment(path)
+    if seeds is not None and (unknown := sorted(set(seeds) - set(spec.seeds))):
+        raise ClirbenchError(f"{path}: field `seeds` is {spec.seeds}: no seed {unknown}",
+                             f"choose among {spec.seeds}, or add the seed to the file")
     task, pairs = _pairs(spec) if spec.task else (None, [])
     recipe_path = (path.parent / spec.recipe).resolve()
     if smoke:
@@ -106,7 +111,7 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
         trained = isinstance(condition_overrides, list)
         if task is None and not trained:  # a dev-only grid: the untrained base's dev score is in every manifest
             continue
-        for seed in spec.seeds if trained else [None]:
+        for seed in [s for s in spec.seeds if seeds is None or s in seeds] if trained else [None]:
             key = condition if seed is None else f"{condition}/seed{seed}"
             started = time.perf_counter()
             # Seconds of an earlier attempt count only if its output is still here (this run resumes

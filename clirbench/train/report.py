@@ -507,11 +507,19 @@ def _conditions_section(spec: ExperimentSpec, conditions: list[str], manifests: 
     return parts
 
 
-def _dev_only_report(out_dir: Path, spec: ExperimentSpec, conditions: list[str],
+def _seeds_ran(record: ExperimentRecord) -> str:
+    """The seeds the runs have, and those of the file still to run (`clirbench experiment --seeds`)."""
+    ran = sorted({run.seed for run in record.runs.values() if run.seed is not None})
+    left = [s for s in record.experiment.seeds if s not in ran]
+    return f"seeds {ran}" + (f" (not yet run: {left}; the tests have these seeds only)" if left else "")
+
+
+def _dev_only_report(out_dir: Path, record: ExperimentRecord, conditions: list[str],
                      manifests: dict[str, list[StudentManifest]], seconds: dict, peak_mb: dict) -> Path:
     """A grid scored on no task (`task: null`): recipe settings compared on the dev split alone."""
+    spec = record.experiment
     parts = [f"# Experiment `{spec.name}`", "", spec.description.strip(), "",
-             f"No task is scored: a dev-only grid; seeds {spec.seeds}.", ""]
+             f"No task is scored: a dev-only grid; {_seeds_ran(record)}.", ""]
     parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
     findings = out_dir / "FINDINGS.md"
     if findings.exists():
@@ -540,7 +548,7 @@ def write_report(record_path: Path) -> Path:
             manifests[run.condition].append(manifest)
     conditions = [c for c in spec.conditions if c in by_condition]
     if record.task is None:
-        return _dev_only_report(out_dir, spec, conditions, manifests, seconds, peak_mb)
+        return _dev_only_report(out_dir, record, conditions, manifests, seconds, peak_mb)
     # Every pair some run scored; a condition that lacks one of a column's pairs has no cell there.
     info = {k: p for runs in by_condition.values() for r in runs for k, p in r.pairs.items()}
     pairs = [k for k in record.pairs if k in info]
@@ -572,7 +580,7 @@ def write_report(record_path: Path) -> Path:
 
     parts = [f"# Experiment `{spec.name}`", "", spec.description.strip(), "",
              f"Task `{record.task}`, {len(pairs)} pairs ({spec.pairs if isinstance(spec.pairs, str) else 'listed'});"
-             f" seeds {spec.seeds}; baseline `{spec.baseline}`. Overrides for every run: "
+             f" {_seeds_ran(record)}; baseline `{spec.baseline}`. Overrides for every run: "
              f"{', '.join(record.overrides) or 'none'}.", ""]
     parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
     for measure in MEASURES:
