@@ -41,9 +41,9 @@ def get_task(name: str | Path | TaskSpec) -> TaskSpec:
 def get_system(name: str | Retriever | Encoder) -> Retriever | Encoder:
     """A system by name, as `clirbench run --model` takes it: a listed name (`clirbench systems`),
     a submission folder, a trained model folder, hf:<id or folder>, a settings .yaml, module:attr."""
-    from clirbench.systems.registry import load_model
+    from clirbench.systems.registry import load_system
 
-    return name if isinstance(name, (Retriever, Encoder)) else load_model(name)
+    return name if isinstance(name, (Retriever, Encoder)) else load_system(name)
 
 
 @dataclass
@@ -134,8 +134,9 @@ def prepare(system: str | Retriever | Encoder, task: str | TaskSpec, pairs: str 
             search: str = "flat", engine=None, address: str | None = None, workers: int | None = None,
             fusion: str = "rrf") -> Evaluation:
     """`evaluate`'s arguments resolved and checked, in the order `clirbench run` checks them
-    (folders, task, pairs, fusion, engine, system), before any work."""
+    (folders, task, pairs, the system's name, engine, the system constructed), before any work."""
     from clirbench.eval.fusion import parse_fusion, systems_with_results
+    from clirbench.systems.registry import system_spec
 
     out_dir = usable_folder(Path(out_dir) if out_dir is not None else default_results_dir(), "out_dir")
     usable_folder(Path(cache_dir) if cache_dir else default_cache_dir(),
@@ -144,16 +145,16 @@ def prepare(system: str | Retriever | Encoder, task: str | TaskSpec, pairs: str 
     selected = _select(spec, pairs)
     plan = Evaluation(spec, selected, None, None, out_dir, skip_missing=pairs is None, force=force,
                       cache_dir=Path(cache_dir) if cache_dir else None, search=search, fusion=fusion)
-    if isinstance(system, str):
+    named = system_spec(system) if isinstance(system, str) else None  # what the name is, nothing constructed
+    if named is not None and named.kind == "fusion":
         plan.fused = parse_fusion(system, systems_with_results(out_dir, spec.name))
-        if plan.fused is not None:
-            return plan
+        return plan
     if isinstance(engine, str) or address is not None or workers is not None:
         from clirbench.systems.dense.engines import make_engine
 
         engine = make_engine(engine or "local", address, workers)
     plan.engine = engine
-    plan.system = get_system(system)
+    plan.system = named.load() if named is not None else system
     return plan
 
 

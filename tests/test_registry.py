@@ -1,7 +1,10 @@
-"""Finding systems: `clirbench models` lists without constructing, and errors say whose they are."""
+"""Finding systems: one registry reads every name into a SystemSpec without constructing it,
+`clirbench systems` lists them, and errors say whose they are."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 LISTING = """
 import sys
@@ -66,3 +69,58 @@ def test_a_yaml_error_is_reported_as_one(cli, tmp_path):
     wrong.write_text("system: bm25s\nsettings: {k3: 1}\n")
     proc = cli("run", "--model", str(wrong), "--task", "toy", check=False)
     assert proc.returncode == 2 and f"{wrong}: field `settings`" in proc.stderr and "k3" in proc.stderr
+
+
+EVERY_KIND = """
+import json, sys
+from clirbench.systems.registry import installable, system_spec
+from clirbench.systems.student_manifest import StudentManifest
+
+student = sys.argv[1] + "/student"
+StudentManifest(name="my-student", kind="optical-student", teacher="me5-small", teacher_fingerprint="0" * 16,
+                recipe_digest="0", student_languages=["sw"], weights_sha256="0", training_data=["bitext"]).write(
+    __import__("pathlib").Path(student))
+names = ["bm25s", "hashed-ngrams", student, "hf:some/encoder", sys.argv[1] + "/k12.yaml", sys.argv[1] + "/enc.yaml",
+         "plugins_for_tests:CountingEncoder", "fuse:bm25s+hashed-ngrams"]
+specs = {name: system_spec(name) for name in names}
+print(json.dumps({name: [s.name, s.kind, s.origin, s.languages, s.training_data, s.loader is not None,
+                         s.unavailable()] for name, s in specs.items()}))
+print(json.dumps(installable()))
+print(json.dumps(sorted(m for m in ("jnius", "torch", "transformers", "bm25s") if m in sys.modules)))
+"""
+
+
+def test_every_way_of_naming_a_system_resolves_to_one_spec_without_constructing(tmp_path, env):
+    """Entry points, submissions, trained folders, hf:, settings files, module:attr and fusions
+    all resolve to a SystemSpec (issue 26 item 2), read without constructing anything."""
+    (tmp_path / "student").mkdir()
+    (tmp_path / "k12.yaml").write_text("system: bm25s\nname: bm25s-k12\nsettings: {k1: 1.2}\n")
+    (tmp_path / "enc.yaml").write_text("model: some/encoder\nname: my-enc\nlanguages: [en]\n")
+    proc = subprocess.run([sys.executable, "-c", EVERY_KIND, str(tmp_path)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env={**env, "PYTHONPATH": str(Path(__file__).parent)})
+    assert proc.returncode == 0, proc.stderr
+    specs, installs, loaded = (json.loads(line) for line in proc.stdout.splitlines())
+    t = str(tmp_path)
+    assert specs == {
+        "bm25s": ["bm25s", "retriever", "entry point", None, [], True, None],
+        "hashed-ngrams": ["hashed-ngrams", "encoder", "submissions/", None, [], True, None],
+        f"{t}/student": ["my-student", "encoder", "trained folder", ["en", "sw"], ["bitext"], True, None],
+        "hf:some/encoder": ["hf-some--encoder", "encoder", "hf:", None, None, True, None],
+        f"{t}/k12.yaml": ["bm25s-k12", "retriever", f"{t}/k12.yaml", None, [], True, None],
+        f"{t}/enc.yaml": ["my-enc", "encoder", f"{t}/enc.yaml", ["en"], None, True, None],
+        "plugins_for_tests:CountingEncoder": ["plugins_for_tests:CountingEncoder", "encoder", "module:attr", None, None,
+                                              True, None],
+        "fuse:bm25s+hashed-ngrams": ["fuse:bm25s+hashed-ngrams", "fusion", "fuse:", None, None, False, None],
+    }
+    assert installs == ["me5-small", "minilm-en"]  # the systems whose spec has an install hook
+    assert loaded == []  # no JVM, no torch, not even bm25s: nothing was constructed
+
+
+def test_a_system_condition_of_any_kind_is_not_skipped_in_a_smoke_run(tmp_path):
+    """A smoke run skips a system condition that is not ready; an hf:, module:attr or settings-file
+    system was read as a submission folder, found missing and skipped (fixed with one registry)."""
+    from clirbench.systems.registry import system_spec
+
+    (tmp_path / "k12.yaml").write_text("system: bm25s\nname: bm25s-k12\nsettings: {k1: 1.2}\n")
+    for name in ("clirbench.systems.bm25s_retriever:Bm25sRetriever", str(tmp_path / "k12.yaml")):
+        assert system_spec(name).unavailable() is None, name

@@ -6,6 +6,10 @@ caches that index on disk, and reuses it for every query language.
 
 A dense *encoder* only turns texts into vectors; clirbench batches the texts, caches the
 vectors on disk (resumably), and searches them with faiss (`clirbench.systems.dense`).
+
+Every system is described once, by a `SystemSpec` read without constructing it (name, kind,
+languages, training data, loader, install hook, the fields of its cache key); a constructed
+system carries `meta`, the `ModelMeta` its results record, made from its spec by `spec.meta(...)`.
 """
 
 import hashlib
@@ -19,6 +23,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME
 from clirbench.core.progress import Progress
 
@@ -59,24 +64,73 @@ def _always_available() -> str | None:
 
 
 @dataclass(frozen=True)
-class Listing:
-    """What `clirbench models` shows of a system without constructing it: no JVM started, no
-    model loaded. A plugin class sets it as the class attribute `listing`; a factory function
-    gets it with the `@listed(...)` decorator."""
+class SystemSpec:
+    """The one descriptor of a system, read without constructing it: no JVM started, no model
+    loaded, no plugin code run beyond an import. Every way of naming a system resolves to one
+    (`clirbench.systems.registry.system_spec`): an entry point, a submissions/ folder, a trained
+    model folder, `hf:<id or folder>`, a settings file, `module:attr`, `fuse:a+b`.
 
-    kind: str  # "retriever" or "encoder" ("?" where it cannot be told without running code)
-    description: str
+    A plugin class declares its own as the class attribute `spec` (a factory function with
+    `@declared(...)`); the registry completes it with what it knows (the name a system is found
+    by, where it comes from, its loader). A constructed system records `spec.meta(...)`: the same
+    name, kind, description, languages and training data, with what only construction tells
+    (parameters, sizes, licence)."""
+
+    kind: str  # "retriever", "encoder" or "fusion"; "?" where it cannot be told without running code
+    description: str = ""
     notes: str = ""
-    # Why the system cannot run here (a package or model missing), or None; must be cheap.
+    name: str = ""  # the name in results where its files tell it, else the name it is found by
+    languages: list[str] | None = None  # None: any language (or not told before construction)
+    training_data: list[str] | None = None  # as ModelMeta's: None unknown, [] trained on nothing
+    origin: str = ""  # "entry point", "submissions/", a folder of submissions, "trained folder", "hf:", ...
+    # Why the system cannot run here (a package or its weights missing), or None; must be cheap.
     unavailable: Callable[[], str | None] = _always_available
+    # Constructs the system; None where there is nothing to construct (a fusion reads results).
+    loader: Callable[[], Any] | None = None
+    # Installs the weights it runs on: install(source="auto", force=False, log=print) -> manifest;
+    # None: nothing to install (`clirbench systems install NAME`).
+    install: Callable[..., dict] | None = None
+
+    # The fields of its cache key, in order: the fingerprint that keys its cached indexes and
+    # vectors, and that a results file records, hashes these and nothing else. The parameters
+    # are known once constructed (a model's revision, the precision the host runs).
+    cache_key: ClassVar[tuple[str, ...]] = ("name", "parameters", "index_format")
+
+    def load(self):
+        """The system, constructed (a Retriever or an Encoder)."""
+        if self.loader is None:
+            raise ClirbenchError(f"{self.name!r} is a {self.kind}: there is nothing to construct",
+                                 f"run it on a task by name: `clirbench run --model {self.name} --task TASK`")
+        return self.loader()
+
+    def meta(self, **fields) -> ModelMeta:
+        """What a constructed system records in results: this spec's name, kind, description,
+        languages, training data and notes, with `fields` (parameters, sizes, licence, ...)
+        added or put in their place."""
+        return ModelMeta(**{"name": self.name, "kind": self.kind, "description": self.description,
+                            "languages": self.languages, "training_data": self.training_data,
+                            "notes": self.notes, **fields})
 
 
-def listed(listing: Listing):
-    """Attach `listing` to a plugin factory function."""
+def declared(spec: SystemSpec):
+    """Attach `spec` to a plugin factory function (a class sets the class attribute `spec`)."""
     def attach(factory):
-        factory.listing = listing
+        factory.spec = spec
         return factory
     return attach
+
+
+def declared_spec(obj) -> SystemSpec | None:
+    """The spec a plugin class, factory or instance declares, or None (`listing`: its old name)."""
+    spec = getattr(obj, "spec", None)
+    if not isinstance(spec, SystemSpec):
+        spec = getattr(obj, "listing", None)
+    return spec if isinstance(spec, SystemSpec) else None
+
+
+# The old names of SystemSpec and declared (one release): Listing(kind, description, notes, unavailable=...).
+Listing = SystemSpec
+listed = declared
 
 
 def missing_packages(*modules: str) -> str | None:
@@ -98,8 +152,8 @@ class SearchIndex(ABC):
 
 class _Plugin(ABC):
     meta: ModelMeta
-    listing: ClassVar[Listing | None] = None
-    """What `clirbench models` shows without constructing the plugin (see `Listing`)."""
+    spec: ClassVar[SystemSpec | None] = None
+    """What it is without constructing it (see `SystemSpec`): `clirbench systems` lists it."""
     index_format: int = 1
     """Bump it when a change to the plugin's code changes what its indexes (or vectors) hold:
     it is part of the fingerprint, so indexes built by the old code are rebuilt."""
@@ -107,8 +161,10 @@ class _Plugin(ABC):
     """Packages (PyPI names) whose versions the results file records, e.g. ("transformers", "torch")."""
 
     def fingerprint(self) -> str:
-        """Identifies an index built by this system with these settings."""
-        key = json.dumps([self.meta.name, self.meta.parameters, self.index_format], sort_keys=True)
+        """Identifies an index built by this system with these settings: a hash of the fields
+        of `SystemSpec.cache_key`."""
+        fields = {"name": self.meta.name, "parameters": self.meta.parameters, "index_format": self.index_format}
+        key = json.dumps([fields[field] for field in SystemSpec.cache_key], sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 

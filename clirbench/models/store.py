@@ -25,15 +25,15 @@ def installed(name: str) -> dict | None:
 
 
 def not_installed(name: str) -> str | None:
-    """Why the system cannot run yet (a Listing's `unavailable`), or None."""
-    return None if installed(name) else f"not installed: run `clirbench models install {name}`"
+    """Why the system cannot run yet (a SystemSpec's `unavailable`), or None."""
+    return None if installed(name) else f"not installed: run `clirbench systems install {name}`"
 
 
 def require(name: str, how_long: str) -> dict:
     """The install manifest of a model a system needs; a one-line error with the fix if absent."""
     if (manifest := installed(name)) is None:
         raise ClirbenchError(f"{name} is not installed (looked in {install_dir(name)})",
-                             f"run `clirbench models install {name}` ({how_long})")
+                             f"run `clirbench systems install {name}` ({how_long})")
     return manifest
 
 

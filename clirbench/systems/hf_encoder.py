@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME
-from clirbench.core.contract import Encoder, ModelMeta
+from clirbench.core.contract import Encoder, SystemSpec, missing_packages
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
 # Padded tokens per forward pass on a CPU, and texts per call (benchmarks/encode.py). On MLQA-R
@@ -109,6 +109,14 @@ def default_name(model: str) -> str:
     return "hf-" + re.sub(r"[^A-Za-z0-9_.+-]+", "-", base).strip("-")
 
 
+def encoder_spec(settings: HFEncoderSettings, origin: str) -> SystemSpec:
+    """A transformers encoder with these settings, described without loading it."""
+    return SystemSpec("encoder", settings.description or f"transformers encoder {settings.model}, {settings.pooling} pooling",
+                      settings.notes, name=settings.name or default_name(settings.model), languages=settings.languages,
+                      training_data=settings.training_data, origin=origin,
+                      unavailable=lambda: missing_packages("transformers", "torch"), loader=lambda: HFEncoder(settings))
+
+
 def _is_pooler(name: str) -> bool:
     # A pooler the checkpoint lacks is created at random and never used: not counted.
     return name.startswith("pooler.") or ".pooler." in name
@@ -184,11 +192,7 @@ class HFEncoder(Encoder):
         positions = getattr(config, "max_position_embeddings", s.max_length)
         positions -= 2 if "roberta" in getattr(config, "model_type", "") else 0
         self.max_length = min(s.max_length, positions)
-        self.meta = ModelMeta(
-            name=s.name or default_name(s.model),
-            kind="encoder",
-            description=s.description or f"transformers encoder {s.model}, {s.pooling} pooling",
-            languages=s.languages,
+        self.meta = encoder_spec(s, "").meta(
             parameters={
                 "model": s.model, "revision": self._revision(config), "pooling": s.pooling, "normalize": s.normalize,
                 "query_prefix": s.query_prefix, "passage_prefix": s.passage_prefix,
@@ -200,7 +204,7 @@ class HFEncoder(Encoder):
             },
             num_parameters=num_parameters,
             embedding_dim=getattr(config, "hidden_size", None),
-            training_data=s.training_data, adapted_from=s.adapted_from, license=s.license, source=s.source or s.model, notes=s.notes,
+            adapted_from=s.adapted_from, license=s.license, source=s.source or s.model,
         )
 
     def _check_openvino(self, precision: str) -> None:

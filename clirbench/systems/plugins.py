@@ -1,4 +1,5 @@
-"""Find a plugin by name, in this order (clirbench.systems.registry adds trained model folders):
+"""Read a plugin's name into its SystemSpec (clirbench.core.contract), without constructing it,
+in this order (clirbench.systems.registry adds trained model folders and fusions):
   - an entry point of the `clirbench.models` group (the built-ins register there too);
   - a folder `submissions/<name>/` (submission.yaml + plugin.py), in the repository's
     submissions/ or a folder $CLIRBENCH_SUBMISSIONS_DIR adds; or a path to such a folder;
@@ -9,6 +10,7 @@
 
 import importlib
 import re
+from dataclasses import replace
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -16,11 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME, did_you_mean
-from clirbench.core.paths import submissions_dir
-from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
+from clirbench.core.contract import Encoder, ModelMeta, Retriever, SystemSpec, declared_spec
 from clirbench.systems.construct import construct
-from clirbench.systems.submissions import (is_submission_folder, load_submission, submission_folders,
-                                          submission_listing, submission_names)
+from clirbench.systems.submissions import is_submission_folder, submission_names, submission_spec
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
 GROUP = "clirbench.models"
@@ -30,27 +30,29 @@ def _entry_points() -> dict:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
-def available_models() -> list[str]:
-    """Installed entry points, then submissions."""
+def system_names() -> list[str]:
+    """The systems listed by name: installed entry points, then submissions."""
     eps = _entry_points()
     return sorted(eps) + [n for n in submission_names() if n not in eps]
 
 
-def model_listing(name: str) -> tuple[Listing | None, str]:
-    """(what `clirbench models` shows, where the system comes from), without constructing it.
-    An entry point's module is imported (cheap: plugins import heavy libraries when built);
-    a submission's code is only parsed. The listing is None for a plugin that declares none."""
-    eps = _entry_points()
-    if name in eps:
-        try:
-            obj = eps[name].load()
-        except Exception as e:
-            problem = f"failed to import: {type(e).__name__}: {e}"
-            return Listing("?", "", unavailable=lambda: problem), "entry point"
-        return getattr(obj, "listing", None), "entry point"
-    folder = submission_folders().get(name)
-    origin = "submissions/" if folder is None or folder.parent == submissions_dir() else str(folder.parent)
-    return submission_listing(name), origin
+def _entry_point_spec(name: str, entry_point) -> SystemSpec:
+    """The spec an entry point's plugin declares, completed. Its module is imported (cheap:
+    plugins import heavy libraries when built); one that fails to import is not ready, and
+    loading it says why."""
+    where = f"plugin {name!r} ({entry_point.value})"
+    try:
+        obj = entry_point.load()
+    except Exception as e:
+        error = f"{type(e).__name__}: {e}"
+
+        def failed():
+            raise ClirbenchError(f"{where} failed to import: {error}",
+                                 "check that its package and dependencies are installed (`make setup`)")
+        return SystemSpec("?", name=name, origin="entry point", unavailable=lambda: f"failed to import: {error}",
+                          loader=failed)
+    spec = declared_spec(obj) or SystemSpec("?", notes="the plugin declares no spec")
+    return replace(spec, name=spec.name or name, origin="entry point", loader=lambda: _instantiate(obj, where))
 
 
 def _instantiate(obj, origin: str) -> Retriever | Encoder:
@@ -96,12 +98,6 @@ def _module_attr(name: str):
     return obj
 
 
-def _hf(settings) -> Encoder:
-    from clirbench.systems.hf_encoder import HFEncoder
-
-    return HFEncoder(settings)
-
-
 class SystemSettings(BaseModel):
     """A settings file for an installed system: `system: nmt+bm25`, `settings: {...}`."""
 
@@ -113,17 +109,34 @@ class SystemSettings(BaseModel):
     settings: dict = {}
 
 
-def _configured_system(path: Path, raw: dict) -> Retriever | Encoder:
+def _configured_system(path: Path, raw: dict) -> SystemSpec:
+    """An installed system with the settings of the file `path`."""
     record = validate_record(raw, path, SystemSettings, "system settings file", "see README.md (Systems)")
     eps = _entry_points()
     if record.system not in eps:
         raise ClirbenchError(f"{path}: field `system`: unknown system {record.system!r}",
                              f"use one of: {', '.join(sorted(eps))}")
-    plugin = construct(eps[record.system].load(), record.settings, str(path), "settings")
-    if record.name:
-        # Validated, not model_copy(update=...), which checks nothing.
-        plugin.meta = ModelMeta.model_validate({**plugin.meta.model_dump(), "name": record.name})
-    return plugin
+
+    def load() -> Retriever | Encoder:
+        plugin = construct(eps[record.system].load(), record.settings, str(path), "settings")
+        if record.name:
+            # Validated, not model_copy(update=...), which checks nothing.
+            plugin.meta = ModelMeta.model_validate({**plugin.meta.model_dump(), "name": record.name})
+        return plugin
+    spec = _entry_point_spec(record.system, eps[record.system])
+    return replace(spec, name=record.name or spec.name, origin=str(path), loader=load)
+
+
+def _module_attr_spec(name: str) -> SystemSpec:
+    """`module:attr`: its module is imported; the kind is what the plugin declares, or its class."""
+    obj = _module_attr(name)
+    spec = declared_spec(obj)
+    if spec is None:
+        cls = obj if isinstance(obj, type) else type(obj)
+        kind = "encoder" if issubclass(cls, Encoder) else "retriever" if issubclass(cls, Retriever) else "?"
+        spec = SystemSpec(kind)
+    return replace(spec, name=spec.name or name, origin="module:attr",
+                   loader=lambda: _instantiate(obj, f"plugin {name!r}"))
 
 
 def claims(name: str) -> bool:
@@ -131,34 +144,30 @@ def claims(name: str) -> bool:
     return name in _entry_points() or name in submission_names() or is_submission_folder(name)
 
 
-def load_plugin(name: str) -> Retriever | Encoder:
-    """The plugin `name` names (every kind of name but a trained model folder)."""
+def plugin_spec(name: str) -> SystemSpec:
+    """The spec of the plugin `name` names (every kind of name but a trained model folder and a
+    fusion, which clirbench.systems.registry reads)."""
     eps = _entry_points()
     if name in eps:
-        try:
-            obj = eps[name].load()
-        except Exception as e:
-            raise ClirbenchError(f"plugin {name!r} ({eps[name].value}) failed to import: {type(e).__name__}: {e}",
-                                 "check that its package and dependencies are installed (`make setup`)") from None
-        return _instantiate(obj, f"plugin {name!r} ({eps[name].value})")
+        return _entry_point_spec(name, eps[name])
     if name in submission_names() or is_submission_folder(name):
-        return load_submission(name)
+        return submission_spec(name)
     if name.startswith("hf:"):
-        from clirbench.systems.hf_encoder import HFEncoderSettings
+        from clirbench.systems.hf_encoder import HFEncoderSettings, encoder_spec
 
-        return _hf(HFEncoderSettings(model=name[3:]))
+        return encoder_spec(HFEncoderSettings(model=name[3:]), "hf:")
     if name.endswith((".yaml", ".yml")):
         if not Path(name).exists():
             raise ClirbenchError(f"no settings file {name}", "give the path of an existing YAML file")
         raw = read_yaml_mapping(Path(name), "settings file", "see README.md (Systems)")
         if "system" in raw:
             return _configured_system(Path(name), raw)
-        from clirbench.systems.hf_encoder import settings_from_mapping
+        from clirbench.systems.hf_encoder import encoder_spec, settings_from_mapping
 
-        return _hf(settings_from_mapping(Path(name), raw))
+        return encoder_spec(settings_from_mapping(Path(name), raw), name)
     if ":" in name:
-        return _instantiate(_module_attr(name), f"plugin {name!r}")
-    known = available_models()
+        return _module_attr_spec(name)
+    known = system_names()
     raise ClirbenchError(
         f"unknown model {name!r}{did_you_mean(name, known)}",
         f"use one of: {', '.join(known) or '(none installed)'}; a submission elsewhere: its folder's path, or add "

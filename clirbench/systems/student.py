@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clirbench.core.contract import Encoder, ModelMeta
+from clirbench.core.contract import Encoder, ModelMeta, SystemSpec
 from clirbench.core.errors import ClirbenchError
 from clirbench.systems.student_manifest import MANIFEST, PROJECTION, StudentManifest  # noqa: F401 (re-exported)
 
@@ -22,17 +22,32 @@ def is_student_folder(path: str) -> bool:
     return (Path(path).expanduser() / MANIFEST).is_file()
 
 
+def _recorded_languages(student_languages: list[str] | None) -> list[str] | None:
+    """The languages a student's results record: its questions' and English (None: any)."""
+    return sorted(set(student_languages) | {"en"}) if student_languages else None
+
+
+def student_spec(folder: str | Path) -> SystemSpec:
+    """A trained model folder, from its manifest alone (nothing loaded)."""
+    folder = Path(folder).expanduser().resolve()
+    manifest = read_manifest(folder)
+    return SystemSpec("encoder", f"{manifest.kind} model trained from {manifest.teacher}", name=manifest.name,
+                      languages=_recorded_languages(manifest.student_languages),
+                      training_data=manifest.training_data, origin="trained folder",
+                      loader=lambda: StudentEncoder(folder))
+
+
 class StudentEncoder(Encoder):
     def __init__(self, folder: str | Path):
         from clirbench.systems.hf_encoder import HFEncoder
-        from clirbench.systems.plugins import claims, load_plugin
+        from clirbench.systems.plugins import claims, plugin_spec
 
         folder = Path(folder).expanduser().resolve()
         manifest = read_manifest(folder)
         # A teacher is a plugin (a transformers encoder), never another trained folder.
         if not claims(manifest.teacher) and is_student_folder(manifest.teacher):
             raise ClirbenchError(f"{folder}: teacher {manifest.teacher!r} is not a transformers encoder", "check `teacher:`")
-        self.teacher = load_plugin(manifest.teacher)
+        self.teacher = plugin_spec(manifest.teacher).load()
         if not isinstance(self.teacher, HFEncoder):
             raise ClirbenchError(f"{folder}: teacher {manifest.teacher!r} is not a transformers encoder", "check `teacher:`")
         if self.teacher.fingerprint() != manifest.teacher_fingerprint:
@@ -55,7 +70,7 @@ class StudentEncoder(Encoder):
             description=f"{manifest.kind} model trained from {t.name}: "
                         + (f"questions in {', '.join(sorted(self.languages))}" if self.languages else "questions")
                         + (" and documents" if self.own_documents else "; the other texts by the teacher"),
-            languages=sorted(self.languages | {"en"}) if self.languages else None,
+            languages=_recorded_languages(manifest.student_languages),
             parameters={"teacher": t.name, "teacher_fingerprint": manifest.teacher_fingerprint,
                         "student_languages": sorted(self.languages) if self.languages else None,
                         "documents": manifest.documents, "recipe": manifest.recipe.get("recipe"),

@@ -7,15 +7,16 @@ import importlib.util
 import inspect
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import did_you_mean
-from clirbench.core.paths import submissions_dirs
+from clirbench.core.paths import submissions_dir, submissions_dirs
 from clirbench.systems.construct import construct
-from clirbench.core.contract import Encoder, Listing, ModelMeta, Retriever
+from clirbench.core.contract import Encoder, ModelMeta, Retriever, SystemSpec
 from clirbench.core.yaml_records import load_yaml_record
 
 
@@ -83,23 +84,27 @@ def _declared_kind(code: Path, attr: str) -> str:
     return "?"
 
 
-def submission_listing(name: str) -> Listing:
-    """What `clirbench models` shows of a submission (a name or a folder), from its files alone:
-    its code is parsed, never run. A submission that cannot load says why."""
+def submission_spec(name: str) -> SystemSpec:
+    """A submission (a name or a folder) from its files alone: its submission.yaml is read and
+    its code parsed, never run. A submission that cannot load is not ready, and says why."""
     folder = _folder(name)
+    origin = "submissions/" if folder.parent == submissions_dir() else str(folder.parent)
+    found = SystemSpec("?", name=folder.name, origin=origin, loader=lambda: load_submission(name))
     try:
         sub = read_submission(folder)
     except ClirbenchError as e:
         problem = e.message.splitlines()[0]
-        return Listing("?", "", unavailable=lambda: problem)
+        return replace(found, unavailable=lambda: problem)
+    found = replace(found, description=sub.description, notes=sub.notes, languages=sub.languages,
+                    training_data=sub.training_data)
     file_name, _, attr = sub.plugin.partition(":")
     code = folder / file_name
     try:
         kind = _declared_kind(code, attr)
     except (OSError, SyntaxError, ValueError) as e:
         problem = f"{code}: {type(e).__name__}: {e}"
-        return Listing("?", sub.description, sub.notes, unavailable=lambda: problem)
-    return Listing(kind, sub.description, sub.notes)
+        return replace(found, unavailable=lambda: problem)
+    return replace(found, kind=kind)
 
 
 # What a run writes into a submission's folder (results/, runs, locks), and what Python or an

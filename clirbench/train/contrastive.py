@@ -20,7 +20,7 @@ from clirbench.core.paths import default_cache_dir
 from clirbench.data import register_all
 from clirbench.eval.metrics import evaluate_scores
 from clirbench.systems.hf_encoder import HFEncoder
-from clirbench.systems.registry import load_model
+from clirbench.systems.registry import load_system
 from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_device, resolve_precision
 from clirbench.train.hybrid_batches import hybrid_batch
 from clirbench.train.loop import StepReport, run_loop, seed_everything
@@ -115,7 +115,7 @@ def _negatives(recipe: ContrastiveRecipe, corpus: RetrievalCorpus, triples: list
         if recipe.negatives.miner == TRIPLES_MINER:
             found, hardness = triple_negatives(corpus, triples, train, pool, k), {}
         else:
-            miner = EncoderMiner(load_model(recipe.negatives.miner), recipe.collection, default_cache_dir())
+            miner = EncoderMiner(load_system(recipe.negatives.miner), recipe.collection, default_cache_dir())
             found, hardness = mine(corpus, train, miner, pool, k, recipe.negatives.match)
         write_text_atomic(stats_path, json.dumps({**negative_stats(found, corpus, train), **hardness}, indent=1))
         write_negatives(path, found)

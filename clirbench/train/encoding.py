@@ -9,12 +9,12 @@ import torch
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.systems.hf_encoder import HFEncoder, bf16_native
-from clirbench.systems.registry import load_model
+from clirbench.systems.registry import load_system
 
 
 def base_encoder(name: str) -> HFEncoder:
     """The transformers encoder a recipe starts from (teacher or base), by system name."""
-    plugin = load_model(name)
+    plugin = load_system(name)
     if not isinstance(plugin, HFEncoder):
         raise ClirbenchError(f"{name!r} is a {type(plugin).__name__}, not a transformers encoder",
                              "give an installed encoder (me5-small), hf:<folder>, or an encoder settings .yaml")

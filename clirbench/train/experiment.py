@@ -13,7 +13,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.yaml_records import load_yaml_record
 from clirbench.eval.results import results_path
 from clirbench.eval.runner import run_task
-from clirbench.systems.registry import load_model, model_listing
+from clirbench.systems.registry import system_spec
 from clirbench.systems.student import StudentEncoder
 from clirbench.systems.student_manifest import MANIFEST, recipe_digest_of
 from clirbench.tasks import load_task, select_pairs
@@ -123,12 +123,12 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             # The peak memory of the process that did the work, not of a later one that found it done.
             peak_before = previous.peak_rss_mb if resumed else None
             if isinstance(condition_overrides, SystemCondition):
-                listing, _ = model_listing(condition_overrides.system)
-                problem = listing.unavailable() if listing else None
+                found = system_spec(condition_overrides.system)
+                problem = found.unavailable()
                 if smoke and problem:  # a smoke run checks the pipeline, not every baseline's install
                     log(f"{key}: skipped in a smoke run ({condition_overrides.system}: {problem})")
                     continue
-                system, manifest = load_model(condition_overrides.system), None
+                system, manifest = found.load(), None
                 log(f"{key}: the system {condition_overrides.system}, untrained")
             elif condition_overrides is None:
                 recipe = load_recipe(recipe_path, list(overrides))
