@@ -85,7 +85,7 @@ def test_systems_and_tasks_as_objects(tmp_path):
     results = clirbench.evaluate(system, task, ["de-en"], out_dir=tmp_path / "out", cache_dir=tmp_path / "cache")
     assert results.path == tmp_path / "out" / "toy" / "bm25s" / "results.json"
     assert set(results.scores()) == {"de-en"} and results.file.pairs["de-en"].num_queries == 6
-    with pytest.raises(ClirbenchError, match="unknown model 'nosuch'"):
+    with pytest.raises(ClirbenchError, match="unknown system 'nosuch'"):
         clirbench.get_system("nosuch")
     with pytest.raises(ClirbenchError, match="unknown task 'nosuch'"):
         clirbench.evaluate("bm25s", "nosuch", out_dir=tmp_path / "out")

@@ -71,7 +71,7 @@ def test_interrupted_run_keeps_finished_pairs_and_resumes(cli, tmp_path):
 @pytest.mark.parametrize(
     "args, message, hint",
     [
-        (["--model", "nope", "--task", "toy"], "unknown model 'nope'", "bm25s"),
+        (["--model", "nope", "--task", "toy"], "unknown system 'nope'", "bm25s"),
         (["--model", "bm25s", "--task", "nope"], "unknown task 'nope'", "mlqa-r"),
         (["--model", "bm25s", "--task", "toy", "--pairs", "en-xx"], "no pair(s) en-xx: xx is not a language of toy", "no task has xx"),
         (["--model", "plugins_for_tests:NotAPlugin", "--task", "toy"], "not a clirbench plugin", "Retriever"),

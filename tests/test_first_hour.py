@@ -88,7 +88,7 @@ def test_changed_plugin_code_says_what_changed_and_how_to_keep_both(cli, tmp_pat
 
 def test_unknown_model_and_task_names(cli):
     error, fix = one_line_error(cli("run", "--model", "bm26", "--task", "toy", check=False))
-    assert error == "error: unknown model 'bm26' (did you mean bm25 or bm25s?)"
+    assert error == "error: unknown system 'bm26' (did you mean bm25 or bm25s?)"
     assert "$CLIRBENCH_SUBMISSIONS_DIR" in fix
     error, fix = one_line_error(cli("run", "--model", "bm25s", "--task", "mlqa-s", check=False))
     assert error == "error: unknown task 'mlqa-s' (did you mean mlqa-r?)" and "mlqa-r" in fix

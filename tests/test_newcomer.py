@@ -157,7 +157,7 @@ def test_module_attr_without_meta_is_a_clear_error(cli, tmp_path):
                extra_env={"PYTHONPATH": str(mods)}, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "AttributeError" not in proc.stderr
     err = _flat(proc.stderr)
-    assert "has no `meta`" in err and 'ModelMeta(name="my-system", kind="encoder")' in err
+    assert "has no `meta`" in err and 'SystemMeta(name="my-system", kind="encoder")' in err
 
 
 def test_check_passes_good_plugins_and_lists_what_breaks_the_contract(cli, tmp_path):

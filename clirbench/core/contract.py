@@ -9,7 +9,7 @@ vectors on disk (resumably), and searches them with faiss (`clirbench.systems.de
 
 Every system is described once, by a `SystemSpec` read without constructing it (name, kind,
 languages, training data, loader, install hook, the fields of its cache key); a constructed
-system carries `meta`, the `ModelMeta` its results record, made from its spec by `spec.meta(...)`.
+system carries `meta`, the `SystemMeta` its results record, made from its spec by `spec.meta(...)`.
 """
 
 import hashlib
@@ -38,8 +38,9 @@ def ordered(ranking: Ranking, k: int | None = None) -> Ranking:
     return out if k is None else out[:k]
 
 
-class ModelMeta(BaseModel):
-    """What the leaderboard shows about a system, and what makes its results reproducible."""
+class SystemMeta(BaseModel):
+    """What the leaderboard shows about a system, and what makes its results reproducible: a
+    constructed system's `meta`, recorded in its results files (as `model`, the key they keep)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -81,7 +82,7 @@ class SystemSpec:
     notes: str = ""
     name: str = ""  # the name in results where its files tell it, else the name it is found by
     languages: list[str] | None = None  # None: any language (or not told before construction)
-    training_data: list[str] | None = None  # as ModelMeta's: None unknown, [] trained on nothing
+    training_data: list[str] | None = None  # as SystemMeta's: None unknown, [] trained on nothing
     origin: str = ""  # "entry point", "submissions/", a folder of submissions, "trained folder", "hf:", ...
     # Why the system cannot run here (a package or its weights missing), or None; must be cheap.
     unavailable: Callable[[], str | None] = _always_available
@@ -103,11 +104,11 @@ class SystemSpec:
                                  f"run it on a task by name: `clirbench run --model {self.name} --task TASK`")
         return self.loader()
 
-    def meta(self, **fields) -> ModelMeta:
+    def meta(self, **fields) -> SystemMeta:
         """What a constructed system records in results: this spec's name, kind, description,
         languages, training data and notes, with `fields` (parameters, sizes, licence, ...)
         added or put in their place."""
-        return ModelMeta(**{"name": self.name, "kind": self.kind, "description": self.description,
+        return SystemMeta(**{"name": self.name, "kind": self.kind, "description": self.description,
                             "languages": self.languages, "training_data": self.training_data,
                             "notes": self.notes, **fields})
 
@@ -128,7 +129,8 @@ def declared_spec(obj) -> SystemSpec | None:
     return spec if isinstance(spec, SystemSpec) else None
 
 
-# The old names of SystemSpec and declared (one release): Listing(kind, description, notes, unavailable=...).
+# The old names (one release): ModelMeta, and Listing(kind, description, notes, unavailable=...) with listed.
+ModelMeta = SystemMeta
 Listing = SystemSpec
 listed = declared
 
@@ -151,7 +153,7 @@ class SearchIndex(ABC):
 
 
 class _Plugin(ABC):
-    meta: ModelMeta
+    meta: SystemMeta
     spec: ClassVar[SystemSpec | None] = None
     """What it is without constructing it (see `SystemSpec`): `clirbench systems` lists it."""
     index_format: int = 1

@@ -5,7 +5,7 @@ An encoder encodes a few queries and documents (in batches of at most its `batch
 first, as the runner calls it); its vectors must be finite float32 arrays of one row per text,
 queries and documents of one size. A retriever indexes the documents into an empty folder and
 searches them; every ranking must hold (document id, score) pairs of documents it indexed, with
-finite numeric scores. The metadata must be a `ModelMeta` of the plugin's kind."""
+finite numeric scores. The metadata must be a `SystemMeta` of the plugin's kind."""
 
 import math
 import numbers
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clirbench.core.contract import Encoder, ModelMeta, Retriever, SearchIndex
+from clirbench.core.contract import Encoder, Retriever, SearchIndex, SystemMeta
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.progress import Progress
 from clirbench.data import register_all
@@ -58,7 +58,7 @@ def _pick_pair(spec: TaskSpec, plugin, wanted: str | None) -> tuple[PairSpec, st
             raise ClirbenchError(f"no pair {wanted!r} in the {spec.name} task",
                                  f"use one of: {', '.join(p.key for p in pairs)}")
         return chosen[0], None
-    langs = plugin.meta.languages if isinstance(getattr(plugin, "meta", None), ModelMeta) else None
+    langs = plugin.meta.languages if isinstance(getattr(plugin, "meta", None), SystemMeta) else None
     pairs.sort(key=lambda p: (p.key != "en-sw", p.query_lang == p.doc_lang))
     for p in pairs:
         if langs is not None and not {p.query_lang, p.doc_lang} <= set(langs):
@@ -77,15 +77,15 @@ def _pick_pair(spec: TaskSpec, plugin, wanted: str | None) -> tuple[PairSpec, st
 def _check_meta(plugin, report: CheckReport) -> None:
     meta = getattr(plugin, "meta", None)
     kind = "encoder" if isinstance(plugin, Encoder) else "retriever"
-    if not isinstance(meta, ModelMeta):
+    if not isinstance(meta, SystemMeta):
         report.problems.append(f"`meta` is {'missing' if meta is None else type(meta).__name__}: set "
-                               f"`self.meta = ModelMeta(name=..., kind={kind!r})` (clirbench.core.contract)")
+                               f"`self.meta = SystemMeta(name=..., kind={kind!r})` (clirbench.core.contract)")
         return
     if meta.kind != kind:
         report.problems.append(f"meta.kind is {meta.kind!r} but the plugin is a {kind} (subclass of "
                                f"clirbench.core.contract.{kind.capitalize()})")
     else:
-        report.checked.append(f"metadata: a ModelMeta of kind {kind}")
+        report.checked.append(f"metadata: a SystemMeta of kind {kind}")
     if meta.training_data is None:
         report.notes.append("training_data is not declared: the leaderboard shows its zero-shot status as unknown "
                             "([] declares that nothing was learned)")
@@ -257,7 +257,7 @@ def check_system(plugin: Encoder | Retriever, pair_key: str | None = None, task:
     spec = load_task(task)
     report = CheckReport(plugin)
     _check_meta(plugin, report)
-    if not isinstance(getattr(plugin, "meta", None), ModelMeta):
+    if not isinstance(getattr(plugin, "meta", None), SystemMeta):
         return report  # the other checks name the plugin by its metadata
     pair, note = _pick_pair(spec, plugin, pair_key)
     report.pair = pair.key

@@ -16,7 +16,7 @@ from clirbench.eval.metrics import evaluate
 from clirbench.eval.pair_data import judged_queries
 from clirbench.eval.rank_fusion import fuse
 from clirbench.eval.trec import read_run
-from clirbench.core.contract import ModelMeta, ordered
+from clirbench.core.contract import SystemMeta, ordered
 from clirbench.core.progress import Progress
 from clirbench.systems.registry import FUSION_PREFIX
 from clirbench.eval.results import (PairResult, PairSaver, ResultsFile, load_results, now, remove_debris, results_path,
@@ -98,7 +98,7 @@ def run_fusion(spec: TaskSpec, systems: list[str], pairs: list[PairSpec], out_di
     check_systems(systems)
     components = [_component(out_dir, spec.name, s) for s in systems]
     name = f"fuse-{method}:{'+'.join(systems)}"
-    meta = ModelMeta(
+    meta = SystemMeta(
         name=name, kind="fusion", description=f"{METHODS[method]} of {', '.join(systems)}",
         parameters={"method": method, "systems": systems, "norm": "min-max" if method == "sum" else None,
                     "components": {c.model.name: c.model_fingerprint for c in components}},

@@ -20,7 +20,7 @@ from clirbench.core.atomic import write_json_atomic
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.locking import locked, stale_temporaries
 from clirbench.core.textfiles import parse_json, read_text
-from clirbench.core.contract import ModelMeta
+from clirbench.core.contract import SystemMeta
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME, path_name
 from clirbench.eval.trec import write_run
 from clirbench.tasks import POOL
@@ -114,7 +114,7 @@ class ResultsFile(BaseModel):
     task_description: str = ""
     metrics: list[str] = Field(min_length=1)  # measure names (RR@10), the primary first; pairs' values are keyed by them
     measures: dict[str, str] = {}  # name -> what was computed under the task's threshold (RR(rel=2)@10)
-    model: ModelMeta
+    model: SystemMeta
     model_fingerprint: str
     versions: dict[str, str]  # clirbench, ir_datasets, ir_measures and the plugin's libraries
     created: str

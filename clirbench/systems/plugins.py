@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME, did_you_mean
-from clirbench.core.contract import Encoder, ModelMeta, Retriever, SystemSpec, declared_spec
+from clirbench.core.contract import Encoder, Retriever, SystemMeta, SystemSpec, declared_spec
 from clirbench.systems.construct import construct
 from clirbench.systems.submissions import is_submission_folder, submission_names, submission_spec
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
@@ -63,13 +63,13 @@ def _instantiate(obj, origin: str) -> Retriever | Encoder:
             "subclass clirbench.core.contract.Encoder or Retriever (see submissions/README.md)",
         )
     meta = getattr(plugin, "meta", None)
-    if not isinstance(meta, ModelMeta):
+    if not isinstance(meta, SystemMeta):
         got = "has no `meta`" if meta is None else f"has a `meta` of type {type(meta).__name__}"
         kind = "encoder" if isinstance(plugin, Encoder) else "retriever"
         raise ClirbenchError(
             f"{origin}: the {type(plugin).__name__} {got}; a plugin must carry its metadata (the name in results, its kind)",
-            f"set `self.meta = ModelMeta(name=\"my-system\", kind=\"{kind}\")` in __init__ "
-            "(clirbench.core.contract.ModelMeta; also description, languages, training_data, ...), "
+            f"set `self.meta = SystemMeta(name=\"my-system\", kind=\"{kind}\")` in __init__ "
+            "(clirbench.core.contract.SystemMeta; also description, languages, training_data, ...), "
             "or make it a submissions/ folder whose submission.yaml holds them",
         )
     return plugin
@@ -121,7 +121,7 @@ def _configured_system(path: Path, raw: dict) -> SystemSpec:
         plugin = construct(eps[record.system].load(), record.settings, str(path), "settings")
         if record.name:
             # Validated, not model_copy(update=...), which checks nothing.
-            plugin.meta = ModelMeta.model_validate({**plugin.meta.model_dump(), "name": record.name})
+            plugin.meta = SystemMeta.model_validate({**plugin.meta.model_dump(), "name": record.name})
         return plugin
     spec = _entry_point_spec(record.system, eps[record.system])
     return replace(spec, name=record.name or spec.name, origin=str(path), loader=load)
@@ -169,7 +169,7 @@ def plugin_spec(name: str) -> SystemSpec:
         return _module_attr_spec(name)
     known = system_names()
     raise ClirbenchError(
-        f"unknown model {name!r}{did_you_mean(name, known)}",
+        f"unknown system {name!r}{did_you_mean(name, known)}",
         f"use one of: {', '.join(known) or '(none installed)'}; a submission elsewhere: its folder's path, or add "
         "the folder that holds it to $CLIRBENCH_SUBMISSIONS_DIR to use its name; hf:<model id or folder>, "
         "an encoder settings .yaml, or module:attr",

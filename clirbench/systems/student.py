@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clirbench.core.contract import Encoder, ModelMeta, SystemSpec
+from clirbench.core.contract import Encoder, SystemMeta, SystemSpec
 from clirbench.core.errors import ClirbenchError
 from clirbench.systems.student_manifest import MANIFEST, PROJECTION, StudentManifest  # noqa: F401 (re-exported)
 
@@ -65,7 +65,7 @@ class StudentEncoder(Encoder):
         self.libraries = self.teacher.libraries
         self.batch_size = self.teacher.batch_size
         t = self.teacher.meta
-        self.meta = ModelMeta(
+        self.meta = SystemMeta(
             name=manifest.name, kind="encoder",
             description=f"{manifest.kind} model trained from {t.name}: "
                         + (f"questions in {', '.join(sorted(self.languages))}" if self.languages else "questions")

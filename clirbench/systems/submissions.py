@@ -16,7 +16,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import did_you_mean
 from clirbench.core.paths import submissions_dir, submissions_dirs
 from clirbench.systems.construct import construct
-from clirbench.core.contract import Encoder, ModelMeta, Retriever, SystemSpec
+from clirbench.core.contract import Encoder, Retriever, SystemMeta, SystemSpec
 from clirbench.core.yaml_records import load_yaml_record
 
 
@@ -180,7 +180,7 @@ def load_submission(name: str) -> Retriever | Encoder:
         raise ClirbenchError(f"submission {name!r}: {sub.plugin} gave a {type(plugin).__name__}",
                              "subclass clirbench.core.contract.Encoder or Retriever (see submissions/README.md)")
     own = getattr(plugin, "meta", None)
-    plugin.meta = ModelMeta(
+    plugin.meta = SystemMeta(
         name=sub.name, kind="encoder" if isinstance(plugin, Encoder) else "retriever",
         description=sub.description, languages=sub.languages,
         # The code's hash keys the vector and index caches (see code_digest).
