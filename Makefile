@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml Makefile
 
 demo: setup
 	$(BIN)/clirbench run --model bm25 --task mlqa-r
-	$(BIN)/clirbench models install me5-small
+	$(BIN)/clirbench systems install me5-small
 	$(BIN)/clirbench run --model me5-small --task mlqa-r
 	$(BIN)/clirbench run --model dict+bm25 --task mlqa-r
 	$(BIN)/clirbench run --model fuse:bm25+me5-small --task mlqa-r
@@ -66,23 +66,23 @@ bench-leaderboard: setup
 	$(BIN)/python -m benchmarks.leaderboard_load
 
 bench-encode: setup
-	$(BIN)/clirbench models install me5-small
+	$(BIN)/clirbench systems install me5-small
 	$(BIN)/python -m benchmarks.encode --json benchmarks/results/encode.json
 	$(BIN)/python -m benchmarks.encode --accuracy-only --json benchmarks/results/encode_accuracy.json
 
 # bfloat16 with layers kept in float32: chosen on XQuAD-R's dev split, then MLQA-R scores the choice once.
 bench-precision-mix: setup
-	$(BIN)/clirbench models install me5-small
+	$(BIN)/clirbench systems install me5-small
 	$(BIN)/python -m benchmarks.precision_mix select --json benchmarks/results/precision_mix_select.json
 	$(BIN)/python -m benchmarks.precision_mix confirm --from benchmarks/results/precision_mix_select.json \
 		--json benchmarks/results/precision_mix_mlqa.json
 
 bench-train: setup
-	$(BIN)/clirbench models install me5-small
+	$(BIN)/clirbench systems install me5-small
 	$(BIN)/python -m benchmarks.train_steps --json benchmarks/results/train_steps.json
 
 bench-scale: setup
-	$(BIN)/clirbench models install me5-small
+	$(BIN)/clirbench systems install me5-small
 	$(BIN)/python -m benchmarks.scale --json benchmarks/results/scale.json
 
 clean:

