@@ -1,7 +1,14 @@
 """How long the leaderboard takes to load with 20 systems x 49 MLQA-R pairs, against one system;
 and with 20 systems x FLORES-R's 464 pairs (205 languages, 204 queries a pair, five measures:
-synthetic files of the real size, `flores_systems`), the first load (files read) and a later one
-(the app keeps what it read until a file changes).
+synthetic files of the real size, `flores_systems`), the first load (files read) against a later
+one (the app keeps what it read until a file changes) and against the empty page (the app with no
+results: what any page costs), all three in this run.
+
+The first load is the first page that reads the files, in a process that has drawn a page before
+(the app's imports paid, as on a server after its first visitor): best of three, the app's cache
+of files read emptied before each. It reads the files without their per-query values (the tests
+and per-query views read them on request); `flores_full_read_seconds` is what reading them in full
+takes (what the first request of the CIs pays once).
 
 Twenty results files are made from one real MLQA-R results file (default
 results/mlqa-r/bm25/results.json, from `make demo`): each a renamed copy whose per-query values
@@ -51,7 +58,7 @@ def flores_systems(out: Path, count: int = 20, queries: int = 204, measures=FLOR
     flag. Returns the system names."""
     import numpy as np
 
-    from clirbench.core.contract import ModelMeta
+    from clirbench.core.contract import SystemMeta
     from clirbench.core.atomic import write_json_atomic
     from clirbench.eval.results import PairResult, ResultsFile, now
     from clirbench.tasks import load_task
@@ -77,7 +84,7 @@ def flores_systems(out: Path, count: int = 20, queries: int = 204, measures=FLOR
                 num_docs=204, data={"queries": p.queries, "docs": p.docs, "qrels": p.qrels},
                 run_file=f"runs/{p.key}.trec", seconds={"index": 0.0, "search": 0.0},
                 metrics={m: sum(v.values()) / len(v) for m, v in per_query.items()}, per_query=per_query)
-        model = ModelMeta(name=name, kind="encoder" if i % 3 else "retriever", description=f"synthetic system {i}",
+        model = SystemMeta(name=name, kind="encoder" if i % 3 else "retriever", description=f"synthetic system {i}",
                           num_parameters=None if i % 3 == 0 else 10_000_000 * (i + 1),
                           embedding_dim=None if i % 3 == 0 else 384, training_data=[] if i % 2 else None,
                           source=f"https://example.org/{name}")
@@ -87,14 +94,19 @@ def flores_systems(out: Path, count: int = 20, queries: int = 204, measures=FLOR
     return names
 
 
-def load_seconds(results_dir: Path, repeats: int = 3) -> float:
+def load_seconds(results_dir: Path, repeats: int = 3, first: bool = False) -> float:
+    """Best seconds of a page of the app (AppTest: the whole script, every tab) reading
+    `results_dir`; `first`: each page after emptying the app's cache of the files read."""
     import os
 
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     os.environ["CLIRBENCH_RESULTS"] = str(results_dir)
 
     def load():
+        if first:
+            st.cache_resource.clear()
         app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=300).run()
         if app.exception:
             sys.exit(f"the app failed: {app.exception[0].value}")
@@ -104,12 +116,22 @@ def load_seconds(results_dir: Path, repeats: int = 3) -> float:
 
 
 def flores_seconds(systems: int) -> dict:
-    """First and later load of `systems` synthetic FLORES-R results files."""
+    """First and later load of `systems` synthetic FLORES-R results files, the empty page, and a
+    full read of the files (per-query values too)."""
+    from clirbench.leaderboard.collect import collect
+    from clirbench.tasks import task_files
+
     with tempfile.TemporaryDirectory() as tmp:
-        flores_systems(Path(tmp), systems)
-        first = load_seconds(Path(tmp), repeats=1)
-        later = load_seconds(Path(tmp))
-    return {"flores_systems": systems, "flores_first_seconds": first, "flores_later_seconds": later}
+        flores, empty = Path(tmp) / "flores", Path(tmp) / "empty"
+        flores_systems(flores, systems)
+        empty.mkdir()
+        load_seconds(empty, repeats=1)  # warm-up: the app's imports
+        floor = load_seconds(empty)
+        first = load_seconds(flores, first=True)
+        later = load_seconds(flores)
+        full, _ = best_seconds(lambda: collect([flores], known_tasks=set(task_files())), 1, warm_ups=0)
+    return {"flores_systems": systems, "flores_first_seconds": first, "flores_later_seconds": later,
+            "flores_first_to_later": first / later, "empty_page_seconds": floor, "flores_full_read_seconds": full}
 
 
 def mlqa_seconds(raw: dict, systems: int) -> dict:
@@ -146,7 +168,10 @@ def main() -> int:
     if args.flores:
         flores = flores_seconds(args.systems)
         print(f"leaderboard load, flores-r, 464 pairs (205 languages), {args.systems} systems: first load "
-              f"{flores['flores_first_seconds']:.2f} s (files read), later loads {flores['flores_later_seconds']:.2f} s")
+              f"{flores['flores_first_seconds']:.2f} s (files read), later loads {flores['flores_later_seconds']:.2f} s "
+              f"(first {flores['flores_first_to_later']:.2f}x a later one); the empty page "
+              f"{flores['empty_page_seconds']:.2f} s; reading the files in full (the tests' first request) "
+              f"{flores['flores_full_read_seconds']:.2f} s")
         out.update(flores)
     check_expected("leaderboard_load", out)
     write_json(args.json, out)

@@ -147,6 +147,8 @@ def test_bad_files_are_skipped_with_warnings(results_dir, tmp_path):
     text = "\n".join(found.warnings)
     assert "broken/results.json: skipped, not readable JSON" in text
     assert "schema version 0" in text and "unknown task 'nosuchtask'" in text and "field `metrics`" in text
+    # Read without per-query values (the app's page), the same files are skipped with the same words.
+    assert collect([root], known_tasks=set(task_files()), per_query=False).warnings == found.warnings
 
 
 def test_leaderboard_command(cli, results_dir, tmp_path):
@@ -315,3 +317,116 @@ def test_app_shows_translated_questions_apart(monkeypatch, tmp_path):
     native = [c for c in scores.columns if c.endswith("-en") and ":" not in c]
     assert "hau:en-en" in scores.columns
     assert scores.at["me5-small", "avg all"] == pytest.approx(scores.loc["me5-small", native].mean())
+
+
+# The page reads results files without their per-query values; the tests and per-query views read them.
+
+def _with_partial_run(results_dir: Path, root: Path) -> Path:
+    """The toy results and `two-pairs`: bm25s's file, renamed, with two of its 16 pairs."""
+    shutil.copytree(results_dir, root)
+    raw = json.loads((root / "toy/bm25s/results.json").read_text())
+    raw["model"]["name"] = "two-pairs"
+    raw["pairs"] = {key: raw["pairs"][key] for key in ("en-sw", "sw-en")}
+    (root / "toy/two-pairs").mkdir()
+    (root / "toy/two-pairs/results.json").write_text(json.dumps(raw))
+    return root
+
+
+def test_tables_read_without_per_query_values(results_dir):
+    from clirbench.leaderboard.filters import PairFilter, apply_filter
+    from clirbench.leaderboard.reading import has_per_query
+
+    known = set(task_files())
+    full, light = collect([results_dir], known_tasks=known), collect([results_dir], known_tasks=known, per_query=False)
+    without = {"pairs": {"__all__": {"per_query"}}}
+    assert [p for p, _ in light.results] == [p for p, _ in full.results]
+    for (_, f), (path, r) in zip(full.results, light.results):
+        assert r.model_dump(exclude=without) == f.model_dump(exclude=without) and not has_per_query(r)
+        with pytest.raises(RuntimeError, match=f"{path}: its per-query values were not read"):
+            r.pairs["en-sw"].per_query.get("RR@10")  # never taken for none
+    read, warnings = light.with_per_query(light.for_task("toy"))
+    assert not warnings and [r.model_dump() for r in read] == [f.model_dump() for f in full.for_task("toy")]
+    # A filtered copy gets its own pairs' values, and only those.
+    sw = apply_filter(light.for_task("toy"), PairFilter(query_langs=frozenset({"sw"})))
+    read, _ = light.with_per_query(sw)
+    by_name = {r.model.name: r for r in full.for_task("toy")}
+    for r in read:
+        assert set(r.pairs) == {k for k in by_name[r.model.name].pairs if k.startswith("sw-")}
+        assert all(p.per_query == by_name[r.model.name].pairs[k].per_query for k, p in r.pairs.items())
+
+
+def test_a_malformed_per_query_value_leaves_the_system_out_of_the_tests(results_dir, monkeypatch, tmp_path):
+    """A per-query value out of range: a full read skips the file; the page (which reads no
+    per-query value) shows the system's averages, and leaves it out of the CIs and the tests with
+    the full read's warning."""
+    from streamlit.testing.v1 import AppTest
+
+    root = tmp_path / "results"
+    shutil.copytree(results_dir, root)
+    path = root / "toy/hashed-ngrams/results.json"
+    raw = json.loads(path.read_text())
+    first = next(iter(raw["pairs"]["en-sw"]["per_query"]["RR@10"]))
+    raw["pairs"]["en-sw"]["per_query"]["RR@10"][first] = 1.5
+    path.write_text(json.dumps(raw))
+    known = set(task_files())
+    full = collect([root], known_tasks=known)
+    assert [r.model.name for r in full.for_task("toy")] == ["bm25s"] and "outside [0, 1]" in full.warnings[0]
+    light = collect([root], known_tasks=known, per_query=False)
+    assert {r.model.name for r in light.for_task("toy")} == {"bm25s", "hashed-ngrams"} and not light.warnings
+    read, warnings = light.with_per_query(light.for_task("toy"))
+    assert [r.model.name for r in read] == ["bm25s"]
+    reason = full.warnings[0].removeprefix(f"{path}: skipped, ")
+    assert warnings == [f"{path}: left out of the CIs, tests and per-query views, {reason}"]
+
+    monkeypatch.setenv("CLIRBENCH_RESULTS", str(root))
+    app = AppTest.from_file(str(REPO / "leaderboard/app.py"), default_timeout=60).run()
+    assert not app.exception
+    main = app.dataframe[0].value
+    main = main.data if hasattr(main, "data") else main
+    assert main.at["hashed-ngrams", "95% CI"] == "" and main.at["hashed-ngrams", "best group"] == ""
+    assert main.at["bm25s", "95% CI"].startswith("[") and main.at["bm25s", "best group"] == "best"
+    assert any("left out of the CIs, tests and per-query views" in w.value and r"outside \[0, 1\]" in w.value
+               for w in app.warning)
+
+
+def _rich_rows(text: str, title: str) -> list[list[str]]:
+    """The header and rows of the rich table printed under `title`, each cell stripped."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if title in line)
+    rows = []
+    for line in lines[start + 1:]:
+        if line.startswith("└"):
+            break
+        if line[:1] in ("┃", "│"):
+            rows.append([cell.strip() for cell in line.strip("┃│").split(line[0])])
+    return rows
+
+
+def test_leaderboard_command_ranks_with_coverage_and_cis(cli, results_dir, tmp_path):
+    """`clirbench leaderboard` prints the app's main table (overview.main_table, with_statistics):
+    rank, the average (marked † over other pairs), its 95% CI (significance.average_cis), the best
+    group and coverage; on real results files of the toy task and a partial run of 2 of 16 pairs."""
+    from clirbench.leaderboard.overview import ci_label
+    from clirbench.leaderboard.significance import average_cis
+
+    root = _with_partial_run(results_dir, tmp_path / "results")
+    out = cli("leaderboard", "--task", "toy", "--results", str(root)).stdout
+    header, *body = _rich_rows(out, "toy · ranking by RR@10")
+    assert header[:6] == ["rank", "system", "avg all", "95% CI", "best group", "coverage"]
+    rows = {row[1]: dict(zip(header, row)) for row in body}
+    results = collect([root]).for_task("toy")
+    averages = score_table(results, "RR@10").scores["avg all"]
+    cis = average_cis(results, "RR@10")
+    assert [row[1] for row in body] == list(averages.sort_values(ascending=False).index)
+    assert [rows[name]["rank"] for name in averages.sort_values(ascending=False).index] == ["1", "2", "3"]
+    for name, row in rows.items():
+        assert row["avg all"] == f"{averages[name]:.4f}" + (" †" if name == "two-pairs" else "")
+        assert row["95% CI"] == ci_label(cis.at[name, "ci_low"], cis.at[name, "ci_high"])
+        low, high = map(float, row["95% CI"].strip("[]").split(", "))
+        assert low < averages[name] < high
+    assert rows["hashed-ngrams"]["coverage"] == rows["bm25s"]["coverage"] == "16/16 pairs"
+    assert rows["two-pairs"]["coverage"] == "2/16 pairs"
+    assert rows["hashed-ngrams"]["best group"] == "best"
+    assert "† over other pairs than the other systems' (two-pairs)" in out
+    # The score table follows, as before.
+    assert _rich_rows(out, "toy · RR@10 (best per column in bold)")[0][:2] == ["system", "avg all"]

@@ -186,6 +186,11 @@ def test_app_on_205_languages(flores_dir, monkeypatch):
     captions = "\n".join(c.value for c in app.caption)
     assert "† over other pairs than the other systems' (partial-run)" in captions
     assert "CIs and tests are off" in captions  # 9,000 tests: on request, not on load
+    # A wide board draws a tab when it is opened: the first page drew no heatmap and no chart.
+    assert not app.get("vega_lite_chart") and "matrix-system" not in [b.key for b in app.selectbox]
+    app.session_state["tab"] = "Language matrix"
+    app.run()
+    assert len(app.get("vega_lite_chart")) == 1  # the heatmap, now
     # The heatmap of the partial run says what it holds; no "All ... pairs".
     app.selectbox(key="matrix-system").set_value(PARTIAL).run()
     text = "\n".join(m.value for m in app.markdown)
@@ -193,6 +198,15 @@ def test_app_on_205_languages(flores_dir, monkeypatch):
     app.selectbox(key="matrix-system").set_value("system-00").run()
     flagged = [f for f in _frames(app) if "residual" in f.columns]
     assert flagged and "hau_Latn-yor_Latn" in set(flagged[0]["pair"])
+    # A tab's widgets keep their values while another tab is open.
+    app.session_state["tab"] = "System"
+    app.run()
+    assert not app.exception and "Per-query results on" in "\n".join(m.value for m in app.markdown)
+    app.session_state["tab"] = "Language matrix"
+    app.run()
+    assert app.selectbox(key="matrix-system").value == "system-00"
+    app.session_state["tab"] = "Leaderboard"
+    app.run()
     # Common pairs: nothing is marked.
     app.toggle(key="common-pairs").set_value(True).run()
     assert not app.exception
@@ -220,9 +234,28 @@ def test_app_on_205_languages(flores_dir, monkeypatch):
     assert "95% CI" in main.columns and "best group" in main.columns and (main["best group"] == "best").sum() == 1
 
 
+def test_wide_score_table_marks_the_best_of_each_column(flores_dir, monkeypatch):
+    """Beyond 40 columns the score table is a scrolling grid, not a styled table: each column's best
+    value carries a ★ (the narrow table's highlight; the same rule, ScoreTable.best_mask)."""
+    app = _app(flores_dir, monkeypatch)
+    grid = next(f for f in _frames(app) if "avg all" in f.columns and len(f.columns) > 40)
+    scores = score_table(collect([flores_dir], known_tasks=set(task_files())).for_task("flores-r"), "RR@10").scores
+    assert list(grid.columns) == list(scores.columns) and list(grid.index) == list(scores.index)
+    best = scores.drop(columns="pairs").eq(scores.drop(columns="pairs").max())
+    marked = 0
+    for column in best.columns:
+        for system in scores.index:
+            value, cell = scores.at[system, column], grid.at[system, column]
+            assert cell == ("" if pd.isna(value) else f"{value:.4f}" + (" ★" if best.at[system, column] else ""))
+            marked += cell.endswith(" ★")
+    assert marked >= len(best.columns) - 1  # every column with a value has its best marked
+    assert list(grid["pairs"]) == list(scores["pairs"])  # the count stays a number
+    assert "the best value of each column is marked ★" in "\n".join(c.value for c in app.caption)
+
+
 def test_app_warns_on_partial_runs_beside_published_rows(monkeypatch, tmp_path):
     """MLQA-R's published rows (the hybrid-batch paper) beside a run of 2 of its 49 pairs."""
-    from clirbench.core.contract import ModelMeta
+    from clirbench.core.contract import SystemMeta
     from clirbench.core.atomic import write_json_atomic
     from clirbench.eval.results import PairResult, ResultsFile, now
 
@@ -234,7 +267,7 @@ def test_app_warns_on_partial_runs_beside_published_rows(monkeypatch, tmp_path):
         pairs[p.key] = PairResult(query_lang=p.query_lang, doc_lang=p.doc_lang, resource_level=p.resource_level,
                                   num_queries=2, num_docs=10, data={}, run_file=f"runs/{p.key}.trec", seconds={},
                                   metrics={"AP": 0.05}, per_query=values)
-    file = ResultsFile(task="mlqa-r", metrics=["AP"], model=ModelMeta(name="two-pairs", kind="retriever"),
+    file = ResultsFile(task="mlqa-r", metrics=["AP"], model=SystemMeta(name="two-pairs", kind="retriever"),
                        model_fingerprint="x", versions={}, created=now(), updated=now(), pairs=pairs)
     write_json_atomic(tmp_path / "results/mlqa-r/two-pairs/results.json", file.model_dump(mode="json"))
     app = _app(tmp_path / "results", monkeypatch)
@@ -277,6 +310,7 @@ def test_flores_r_in_chromium(flores_dir, tmp_path):
             browser.close()
         assert "21 system(s) on 464 pairs of flores-r" in board_text
         assert "over other pairs than the other systems' (partial-run)" in board_text
+        assert "the best value of each column is marked ★" in board_text  # the 469-column grid's marker
         assert "of 464 pairs run" in matrix_text and "All 464" not in matrix_text
         for name in ("flores-board.png", "flores-matrix.png"):
             assert (tmp_path / name).stat().st_size > 20_000

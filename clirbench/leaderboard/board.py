@@ -4,7 +4,7 @@ returns it); the rules here (which files, which measure) are the command's and t
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -31,10 +31,34 @@ class Leaderboard:
     shared_pairs: list[str] | None = None  # with common_pairs: the pairs every system ran (the only ones kept)
     baseline: str | None = None
     correction: str = DEFAULT_CORRECTION
+    _best_group: BestGroup | None = field(default=None, init=False, repr=False)
 
     def scores(self) -> ScoreTable:
         """The score view: one row per system, one column per pair or language, averages first."""
         return score_table(self.results, self.metric, by=self.by)
+
+    def expected_pairs(self) -> dict[str, tuple[str, str]]:
+        """The task's pairs that enter `avg all` (those every system ran, with common_pairs):
+        what coverage counts against."""
+        from clirbench.leaderboard.overview import task_pairs
+
+        expected = task_pairs(load_task(self.task))
+        return expected if self.shared_pairs is None else {k: v for k, v in expected.items() if k in set(self.shared_pairs)}
+
+    def main_table(self, statistics: bool = True) -> pd.DataFrame:
+        """The app's main table: rank, the average (`avg all`), with `statistics` its 95% CI
+        (average_cis) and the best group (best_group, for more than one system), coverage
+        ("47/49 pairs"; `unequal pairs` where a system ran other pairs than another) and what the
+        system is (kind, parameters, embedding size, zero-shot, source); best first."""
+        from clirbench.leaderboard.overview import main_table, with_statistics
+        from clirbench.leaderboard.significance import average_cis
+
+        table = main_table(self.results, self.metric, self.scores().scores["avg all"], load_task(self.task),
+                           self.expected_pairs())
+        if not statistics:
+            return table
+        group = self.best_group() if len(self.results) > 1 else None
+        return with_statistics(table, average_cis(self.results, self.metric, by=self.by), group)
 
     def rows(self) -> list[dict]:
         """The score view as records: {"system": name, column: value, ...}, best average first."""
@@ -53,8 +77,10 @@ class Leaderboard:
         return rank_distance_by_language(self.results)
 
     def best_group(self) -> BestGroup:
-        """The systems not significantly below the best one (paired tests, corrected)."""
-        return best_group(self.results, self.metric, by=self.by, correction=self.correction)
+        """The systems not significantly below the best one (paired tests, corrected); tested once."""
+        if self._best_group is None:
+            self._best_group = best_group(self.results, self.metric, by=self.by, correction=self.correction)
+        return self._best_group
 
     def comparison(self) -> Comparison:
         """Each system against the baseline, per column, with its paired test."""

@@ -1,25 +1,57 @@
 """Find and read results files, skipping (with a warning) the ones that cannot be shown."""
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from clirbench.core.paths import default_results_dir, results_dirs_from_env, submissions_dirs
 from clirbench.core.errors import ClirbenchError
-from clirbench.eval.results import ResultsFile, describe_invalid, parse_results, read_results_json
+from clirbench.eval.results import ResultsFile
+from clirbench.leaderboard.reading import has_per_query, read
 
 
 @dataclass
 class Collected:
     results: list[tuple[Path, ResultsFile]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    known_tasks: set[str] | None = None
+    # Files read again with their per-query values (`with_per_query`): path -> (file, warning).
+    _full: dict[Path, tuple[ResultsFile | None, str | None]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def tasks(self) -> list[str]:
         return sorted({r.task for _, r in self.results})
 
     def for_task(self, task: str) -> list[ResultsFile]:
         return [r for _, r in self.results if r.task == task]
+
+    def with_per_query(self, results: list[ResultsFile]) -> tuple[list[ResultsFile], list[str]]:
+        """`results` (files of this collection, or filtered copies of them) with their per-query
+        values, each keeping only its pairs; and a warning for each file whose values cannot be
+        used (malformed, or changed since it was read: reload the page). Each file is read once
+        (then kept); files read with their values are returned as they are."""
+        paths = {(r.task, r.model.name): path for path, r in self.results}
+        out, warnings = [], []
+        for r in results:
+            if has_per_query(r):
+                out.append(r)
+                continue
+            path = paths[(r.task, r.model.name)]
+            with self._lock:  # one read per file, whichever page asks first
+                if path not in self._full:
+                    self._full[path] = read(path, self.known_tasks)
+            full, warning = self._full[path]
+            if full is not None and (full.model_fingerprint, full.updated) != (r.model_fingerprint, r.updated):
+                full, warning = None, f"{path}: changed since the page read it (reload the page)"
+            elif full is not None and not set(r.pairs) <= set(full.pairs):
+                full, warning = None, f"{path}: lost pairs since the page read it (reload the page)"
+            if full is None:
+                why = warning.removeprefix(f"{path}: ").removeprefix("skipped, ")
+                warnings.append(f"{path}: left out of the CIs, tests and per-query views, {why}")
+                continue
+            out.append(full if set(full.pairs) == set(r.pairs) else
+                       full.model_copy(update={"pairs": {key: full.pairs[key] for key in r.pairs}}))
+        return out, warnings
 
 
 SMOKE = "-smoke"  # `clirbench experiment --smoke` runs: trained/experiments/<name>-smoke/, never on the board
@@ -68,35 +100,18 @@ def describe_roots(roots: list[Path], limit: int = 6) -> str:
     return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "") if roots else "none"
 
 
-def _read(path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None]:
-    try:
-        raw = read_results_json(path)
-    except ClirbenchError as e:
-        return None, f"{path}: skipped, not readable JSON: {e.message.removeprefix(f'{path}: ')}"
-    try:
-        results = parse_results(raw)
-    except ValidationError as e:
-        return None, f"{path}: skipped, malformed: {describe_invalid(e, limit=1)}"
-    except ValueError as e:
-        return None, f"{path}: skipped, {e}"
-    if known_tasks is not None and results.task not in known_tasks:
-        return None, f"{path}: skipped, unknown task {results.task!r} (no such task; add its YAML file to $CLIRBENCH_TASKS_DIR)"
-    if not results.pairs:
-        return None, f"{path}: skipped, no finished pairs yet"
-    return results, None
-
-
-def collect(roots: list[Path] | None = None, known_tasks: set[str] | None = None) -> Collected:
+def collect(roots: list[Path] | None = None, known_tasks: set[str] | None = None, per_query: bool = True) -> Collected:
     """Every `<root>/<task>/<model>/results.json`. When two files hold the same task and system,
-    the one updated last is shown."""
-    out = Collected()
+    the one updated last is shown. `per_query=False`: the files' per-query values are left unread
+    (most of a page's load; see clirbench.leaderboard.reading) until `Collected.with_per_query`."""
+    out = Collected(known_tasks=known_tasks)
     chosen: dict[tuple[str, str], tuple[Path, ResultsFile]] = {}
     for root in roots if roots is not None else default_roots():
         # A gzipped copy (committed baselines) counts where no plain file stands beside it.
         plain = sorted(Path(root).glob("*/*/results.json"))
         gzipped = [p for p in sorted(Path(root).glob("*/*/results.json.gz")) if p.with_suffix("") not in plain]
         for path in plain + gzipped:
-            results, warning = _read(path, known_tasks)
+            results, warning = read(path, known_tasks, per_query)
             if warning:
                 out.warnings.append(warning)
                 continue

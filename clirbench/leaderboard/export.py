@@ -9,14 +9,16 @@ from clirbench.leaderboard.tables import PAIRS, ScoreTable
 FORMATS = ("md", "csv", "latex")
 
 
-def _formatted(table: ScoreTable, bold) -> pd.DataFrame:
-    best = table.best()
-    out = table.scores.copy().astype(object)
-    for col in out.columns:
-        for system in out.index:
-            v = table.scores.at[system, col]
-            text = "" if pd.isna(v) else (f"{int(v)}" if col == PAIRS else f"{v:.4f}")
-            out.at[system, col] = bold(text) if text and system in best[col] else text
+def formatted(table: ScoreTable, mark) -> pd.DataFrame:
+    """The score table as text: values to 4 decimals, the pairs count whole, empty where there is
+    no value; each column's best (`ScoreTable.best_mask`) through `mark` (bold, or a ★)."""
+    best = table.best_mask().to_numpy()
+    columns = {}
+    for i, col in enumerate(table.scores.columns):
+        texts = ["" if pd.isna(v) else (f"{int(v)}" if col == PAIRS else f"{v:.4f}") for v in table.scores[col].tolist()]
+        columns[i] = [mark(t) if t and b else t for t, b in zip(texts, best[:, i])]
+    out = pd.DataFrame(columns, index=table.scores.index, dtype=object)
+    out.columns = table.scores.columns
     return out
 
 
@@ -25,9 +27,9 @@ def render(table: ScoreTable, fmt: str) -> str:
         return table.scores.round(6).to_csv()
     if fmt == "md":
         # The cells are numbers that we formatted (bold is ours); the names are escaped.
-        return escaped_frame(_formatted(table, lambda t: f"**{t}**"), escape_markdown, cells=False).to_markdown() + "\n"
+        return escaped_frame(formatted(table, lambda t: f"**{t}**"), escape_markdown, cells=False).to_markdown() + "\n"
     if fmt == "latex":
-        df = escaped_frame(_formatted(table, lambda t: f"\\textbf{{{t}}}"), escape_latex, cells=False)
+        df = escaped_frame(formatted(table, lambda t: f"\\textbf{{{t}}}"), escape_latex, cells=False)
         caption = escape_latex(f"{table.task}: {table.metric} per "
                                f"{'language pair' if table.by == 'pair' else table.by + ' language'}")
         return df.to_latex(escape=False, caption=caption, column_format="l" + "r" * len(df.columns))

@@ -20,6 +20,7 @@ from clirbench.tasks import TaskSpec
 
 RANK, COVERAGE, UNEQUAL = "rank", "coverage", "unequal pairs"
 KIND, PARAMETERS, EMBEDDING, ZERO_SHOT, SOURCE = "kind", "parameters", "embedding size", "zero-shot", "source"
+CI, BEST_GROUP = "95% CI", "best group"
 
 
 def counted_keys(r: ResultsFile, metric: str) -> set[str]:
@@ -96,6 +97,29 @@ def main_table(results: list[ResultsFile], metric: str, averages: pd.Series, spe
     table = table.sort_values(["avg all"], ascending=False, na_position="last", kind="stable")
     table.index.name = "system"
     return table
+
+
+def ci_label(low: float, high: float) -> str:
+    """A 95% CI as the tables print it, `[0.4012, 0.4821]`; empty where there is none (NaN)."""
+    return f"[{low:.4f}, {high:.4f}]" if low == low and high == high else ""
+
+
+def with_statistics(main: pd.DataFrame, cis: pd.DataFrame | None = None, group=None) -> pd.DataFrame:
+    """`main_table` with, after the average, its 95% CI (`cis`: significance.average_cis) and
+    whether the system is in the best group (`group`: significance.best_group): best; yes (not
+    significantly below the best); no; untested (no query in common with the best); empty for a
+    system the tests did not see (its per-query values could not be read)."""
+    out = main.copy()
+    at = list(out.columns).index("avg all") + 1
+    if cis is not None:
+        out.insert(at, CI, [ci_label(cis.at[n, "ci_low"], cis.at[n, "ci_high"]) if n in cis.index else ""
+                            for n in out.index])
+        at += 1
+    if group is not None and group.best is not None:
+        below = set(group.table.loc[group.table["significant"] & (group.table["diff"] < 0), "system"])
+        out.insert(at, BEST_GROUP, ["best" if n == group.best else "untested" if n in group.untested else
+                                    "no" if n in below else "yes" if n in group.members else "" for n in out.index])
+    return out
 
 
 def summary_coverage(results: list[ResultsFile], spec: TaskSpec | None) -> pd.DataFrame:

@@ -32,13 +32,18 @@ class ScoreTable:
     def value_columns(self) -> list[str]:
         return [c for c in self.scores.columns if c not in SUMMARY]
 
+    def best_mask(self) -> pd.DataFrame:
+        """True where a value is the highest of its column (every one of a tie); never in the
+        pairs count. The rule of every "best per column" mark: bold, highlight or ★."""
+        values = self.scores.drop(columns=PAIRS)
+        mask = values.eq(values.max()) & values.notna()
+        mask[PAIRS] = False
+        return mask[self.scores.columns]
+
     def best(self) -> dict[str, list[str]]:
         """Per column, the system(s) with the highest value."""
-        out: dict[str, list[str]] = {PAIRS: []}
-        for col in self.scores.columns.drop(PAIRS):
-            top = self.scores[col].max()
-            out[col] = [] if pd.isna(top) else list(self.scores.index[self.scores[col] == top])
-        return out
+        mask = self.best_mask()
+        return {col: list(self.scores.index[mask[col].to_numpy()]) for col in self.scores.columns}
 
 
 def language_pairs(r: ResultsFile) -> dict:
@@ -82,13 +87,14 @@ def score_table(results: list[ResultsFile], metric: str | None = None, by: By = 
     rows, levels = {}, {}
     cross: dict[str, float] = {}
     # A system with only pool pairs has no row here (it shows in the summary view).
-    results = [r for r in results if language_pairs(r)] or results
-    counts = {r.model.name: sum(metric in p.metrics for p in language_pairs(r).values()) for r in results}
+    pairs_of = {id(r): language_pairs(r) for r in results}
+    results = [r for r in results if pairs_of[id(r)]] or results
+    counts = {r.model.name: sum(metric in p.metrics for p in pairs_of[id(r)].values()) for r in results}
     translated: set[str] = set()
     for r in results:
         cells: dict[str, list[float]] = {}
         cross_values = []
-        for key, pair in language_pairs(r).items():
+        for key, pair in pairs_of[id(r)].items():
             if metric not in pair.metrics:
                 continue
             if pair.query_set:
