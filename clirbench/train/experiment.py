@@ -98,9 +98,9 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
                              f"choose among {spec.seeds}, or add the seed to the file")
     task, pairs = _pairs(spec) if spec.task else (None, [])
     recipe_path = (path.parent / spec.recipe).resolve()
-    if smoke:
+    if smoke:  # one seed: the first of those asked for
         overrides = [*smoke_overrides(recipe_path), *overrides]
-        spec = spec.model_copy(update={"seeds": spec.seeds[:1]})
+        spec = spec.model_copy(update={"seeds": [s for s in spec.seeds if seeds is None or s in seeds][:1]})
         pairs = pairs[:SMOKE_TASK_PAIRS]
     results_dir = runs_dir / "results"
     record_path = out_dir / RECORD
