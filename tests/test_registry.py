@@ -2,6 +2,7 @@
 `clirbench systems` lists them, and errors say whose they are."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,11 +117,57 @@ def test_every_way_of_naming_a_system_resolves_to_one_spec_without_constructing(
     assert loaded == []  # no JVM, no torch, not even bm25s: nothing was constructed
 
 
-def test_a_system_condition_of_any_kind_is_not_skipped_in_a_smoke_run(tmp_path):
-    """A smoke run skips a system condition that is not ready; an hf:, module:attr or settings-file
-    system was read as a submission folder, found missing and skipped (fixed with one registry)."""
-    from clirbench.systems.registry import system_spec
+def test_a_system_condition_of_any_kind_is_scored_in_a_smoke_run(tmp_path, monkeypatch):
+    """An experiment's smoke run skips a {system: NAME} condition that is not ready; it read every
+    such name as a submission folder, so a module:attr or settings-file system was found missing
+    and skipped (fixed with one registry). A real smoke grid of both on the toy task scores them."""
+    from clirbench.train.experiment import run_experiment
 
+    monkeypatch.setenv("IR_DATASETS_HOME", str(tmp_path / "ir_datasets"))
+    monkeypatch.setenv("CLIRBENCH_CACHE", str(tmp_path / "cache"))
     (tmp_path / "k12.yaml").write_text("system: bm25s\nname: bm25s-k12\nsettings: {k1: 1.2}\n")
-    for name in ("clirbench.systems.bm25s_retriever:Bm25sRetriever", str(tmp_path / "k12.yaml")):
-        assert system_spec(name).unavailable() is None, name
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(f"""name: systems-smoke
+recipe: {Path(__file__).parents[1] / "recipes/optical.yaml"}
+task: toy
+pairs: all
+seeds: [0]
+baseline: by-class
+conditions:
+  by-class: {{system: "clirbench.systems.bm25s_retriever:Bm25sRetriever"}}
+  by-settings: {{system: "{tmp_path / 'k12.yaml'}"}}
+""")
+    logs: list[str] = []
+    record = run_experiment(grid, tmp_path / "report", tmp_path / "runs", smoke=True, cache_dir=tmp_path / "cache",
+                            log=logs.append)
+    assert not [line for line in logs if "skipped" in line], logs
+    runs = json.loads(record.read_text())["runs"]
+    assert sorted(runs) == ["by-class", "by-settings"], logs
+    assert {key: run["system"] for key, run in runs.items()} == {"by-class": "bm25s", "by-settings": "bm25s-k12"}
+    for key, run in runs.items():
+        assert f"{key}: scored on 2 pairs (0 already done)" in logs, logs
+        assert Path(run["results"]).is_file()
+
+
+BROKEN_PLUGIN = "import clirbench_test_dependency_not_installed  # noqa: F401\n\n\nclass Plugin:\n    pass\n"
+
+
+def test_a_settings_file_of_a_plugin_that_fails_to_import_is_one_line(cli, tmp_path):
+    """A settings file (`system: X`) whose entry point fails to import says so in one line with
+    the fix, as `--model X` does, not with a traceback."""
+    from conftest import one_line_error
+
+    site = tmp_path / "site"
+    (site / "broken_plugin-0.1.dist-info").mkdir(parents=True)
+    (site / "broken_plugin-0.1.dist-info/METADATA").write_text(
+        "Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n")
+    (site / "broken_plugin-0.1.dist-info/entry_points.txt").write_text(
+        "[clirbench.models]\nbroken = broken_plugin:Plugin\n")
+    (site / "broken_plugin.py").write_text(BROKEN_PLUGIN)
+    settings = tmp_path / "broken.yaml"
+    settings.write_text("system: broken\nname: broken-k\nsettings: {k1: 1.2}\n")
+    extra = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+    for model in ("broken", str(settings)):
+        error, fix = one_line_error(cli("run", "--model", model, "--task", "toy", extra_env=extra, check=False))
+        assert "plugin 'broken' (broken_plugin:Plugin) failed to import: ModuleNotFoundError" in error, (model, error)
+        assert "clirbench_test_dependency_not_installed" in error and "make setup" in fix, (model, fix)

@@ -36,21 +36,29 @@ def system_names() -> list[str]:
     return sorted(eps) + [n for n in submission_names() if n not in eps]
 
 
+def _import(name: str, entry_point):
+    """The object an entry point names. One that fails to import is a one-line error naming the
+    plugin and the fix, not a traceback, whether it is loaded by name or by a settings file."""
+    try:
+        return entry_point.load()
+    except Exception as e:
+        raise ClirbenchError(f"plugin {name!r} ({entry_point.value}) failed to import: {type(e).__name__}: {e}",
+                             "check that its package and dependencies are installed (`make setup`)") from None
+
+
 def _entry_point_spec(name: str, entry_point) -> SystemSpec:
     """The spec an entry point's plugin declares, completed. Its module is imported (cheap:
     plugins import heavy libraries when built); one that fails to import is not ready, and
     loading it says why."""
     where = f"plugin {name!r} ({entry_point.value})"
     try:
-        obj = entry_point.load()
-    except Exception as e:
-        error = f"{type(e).__name__}: {e}"
+        obj = _import(name, entry_point)
+    except ClirbenchError as e:
+        message, hint, problem = e.message, e.hint, e.message.removeprefix(f"{where} ")
 
         def failed():
-            raise ClirbenchError(f"{where} failed to import: {error}",
-                                 "check that its package and dependencies are installed (`make setup`)")
-        return SystemSpec("?", name=name, origin="entry point", unavailable=lambda: f"failed to import: {error}",
-                          loader=failed)
+            raise ClirbenchError(message, hint)
+        return SystemSpec("?", name=name, origin="entry point", unavailable=lambda: problem, loader=failed)
     spec = declared_spec(obj) or SystemSpec("?", notes="the plugin declares no spec")
     return replace(spec, name=spec.name or name, origin="entry point", loader=lambda: _instantiate(obj, where))
 
@@ -117,13 +125,15 @@ def _configured_system(path: Path, raw: dict) -> SystemSpec:
         raise ClirbenchError(f"{path}: field `system`: unknown system {record.system!r}",
                              f"use one of: {', '.join(sorted(eps))}")
 
+    spec = _entry_point_spec(record.system, eps[record.system])
+
     def load() -> Retriever | Encoder:
-        plugin = construct(eps[record.system].load(), record.settings, str(path), "settings")
+        # As the entry point's own loader: one that fails to import is a one-line error, not a traceback.
+        plugin = construct(_import(record.system, eps[record.system]), record.settings, str(path), "settings")
         if record.name:
             # Validated, not model_copy(update=...), which checks nothing.
             plugin.meta = SystemMeta.model_validate({**plugin.meta.model_dump(), "name": record.name})
         return plugin
-    spec = _entry_point_spec(record.system, eps[record.system])
     return replace(spec, name=record.name or spec.name, origin=str(path), loader=load)
 
 
@@ -174,3 +184,20 @@ def plugin_spec(name: str) -> SystemSpec:
         "the folder that holds it to $CLIRBENCH_SUBMISSIONS_DIR to use its name; hf:<model id or folder>, "
         "an encoder settings .yaml, or module:attr",
     )
+
+
+# The old names (one release; use plugin_spec and system_names). model_listing(name) gave
+# (what `clirbench models` showed, where it came from): now (its spec, the spec's origin).
+available_models = system_names
+
+
+def model_listing(name: str) -> tuple[SystemSpec, str]:
+    """Old name (one release): `plugin_spec(name)` and its origin."""
+    spec = plugin_spec(name)
+    return spec, spec.origin
+
+
+def load_plugin(name: str) -> Retriever | Encoder:
+    """Old name (one release): `plugin_spec(name).load()`; clirbench.systems.registry.load_system
+    reads trained model folders and fusions too."""
+    return plugin_spec(name).load()

@@ -12,11 +12,12 @@ from collections.abc import Callable
 
 from clirbench.core.contract import Encoder, Retriever, SystemSpec
 from clirbench.core.errors import ClirbenchError
-from clirbench.systems.plugins import GROUP, SystemSettings, claims, plugin_spec, system_names
+from clirbench.systems.plugins import (GROUP, SystemSettings, claims, load_plugin, model_listing, plugin_spec,
+                                       system_names)
 from clirbench.systems.student import is_student_folder, student_spec
 
 __all__ = ["FUSION_PREFIX", "GROUP", "SystemSettings", "install_weights", "installable", "load_system",
-           "system_names", "system_spec", "available_models", "load_model"]
+           "system_names", "system_spec", "available_models", "load_model", "load_plugin", "model_listing"]
 
 FUSION_PREFIX = "fuse:"
 
@@ -56,6 +57,6 @@ def install_weights(name: str, source: str = "auto", force: bool = False,
     return system_spec(name).install(source=source, force=force, log=log)
 
 
-# The old names (one release).
+# The old names (one release; model_listing and load_plugin: see clirbench.systems.plugins).
 available_models = system_names
 load_model = load_system

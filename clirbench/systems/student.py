@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from clirbench.core.contract import Encoder, SystemMeta, SystemSpec
+from clirbench.core.contract import Encoder, SystemSpec
 from clirbench.core.errors import ClirbenchError
 from clirbench.systems.student_manifest import MANIFEST, PROJECTION, StudentManifest  # noqa: F401 (re-exported)
 
@@ -27,14 +27,32 @@ def _recorded_languages(student_languages: list[str] | None) -> list[str] | None
     return sorted(set(student_languages) | {"en"}) if student_languages else None
 
 
-def student_spec(folder: str | Path) -> SystemSpec:
-    """A trained model folder, from its manifest alone (nothing loaded)."""
+def student_spec(folder: str | Path, teacher_name: str | None = None) -> SystemSpec:
+    """A trained model folder, from its manifest alone (nothing loaded): what its results record
+    (`StudentEncoder.meta` is this spec's `meta(...)`). `teacher_name`: the name of the teacher
+    as loaded (the encoder passes it); by default its spec's, read without loading it."""
     folder = Path(folder).expanduser().resolve()
     manifest = read_manifest(folder)
-    return SystemSpec("encoder", f"{manifest.kind} model trained from {manifest.teacher}", name=manifest.name,
+    if teacher_name is None:
+        teacher_name = _teacher_name(manifest.teacher)
+    languages = sorted(set(manifest.student_languages)) if manifest.student_languages else None
+    description = (f"{manifest.kind} model trained from {teacher_name}: "
+                   + (f"questions in {', '.join(languages)}" if languages else "questions")
+                   + (" and documents" if manifest.documents == "own" else "; the other texts by the teacher"))
+    return SystemSpec("encoder", description, name=manifest.name,
                       languages=_recorded_languages(manifest.student_languages),
                       training_data=manifest.training_data, origin="trained folder",
                       loader=lambda: StudentEncoder(folder))
+
+
+def _teacher_name(teacher: str) -> str:
+    """The name a teacher records (its spec's); the manifest's own word where it cannot be read."""
+    from clirbench.systems.plugins import plugin_spec
+
+    try:
+        return plugin_spec(teacher).name or teacher
+    except ClirbenchError:  # not installed here: loading the student says so
+        return teacher
 
 
 class StudentEncoder(Encoder):
@@ -65,12 +83,8 @@ class StudentEncoder(Encoder):
         self.libraries = self.teacher.libraries
         self.batch_size = self.teacher.batch_size
         t = self.teacher.meta
-        self.meta = SystemMeta(
-            name=manifest.name, kind="encoder",
-            description=f"{manifest.kind} model trained from {t.name}: "
-                        + (f"questions in {', '.join(sorted(self.languages))}" if self.languages else "questions")
-                        + (" and documents" if self.own_documents else "; the other texts by the teacher"),
-            languages=_recorded_languages(manifest.student_languages),
+        # Name, kind, description, languages and training data: the folder's spec, with the teacher loaded.
+        self.meta = student_spec(folder, teacher_name=t.name).meta(
             parameters={"teacher": t.name, "teacher_fingerprint": manifest.teacher_fingerprint,
                         "student_languages": sorted(self.languages) if self.languages else None,
                         "documents": manifest.documents, "recipe": manifest.recipe.get("recipe"),
@@ -79,8 +93,7 @@ class StudentEncoder(Encoder):
                         **({"projection_sha256": manifest.projection["sha256"]} if manifest.projection else {}),
                         **{k: v for k, v in t.parameters.items()
                                                                        if k not in ("model", "revision")}},
-            num_parameters=t.num_parameters, embedding_dim=t.embedding_dim,
-            training_data=manifest.training_data, adapted_from=manifest.adapted_from,
+            num_parameters=t.num_parameters, embedding_dim=t.embedding_dim, adapted_from=manifest.adapted_from,
             license=t.license, source=str(folder), notes=f"trained from {t.name}: {t.notes}",
         )
 

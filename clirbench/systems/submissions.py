@@ -16,7 +16,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import did_you_mean
 from clirbench.core.paths import submissions_dir, submissions_dirs
 from clirbench.systems.construct import construct
-from clirbench.core.contract import Encoder, Retriever, SystemMeta, SystemSpec
+from clirbench.core.contract import Encoder, Retriever, SystemSpec
 from clirbench.core.yaml_records import load_yaml_record
 
 
@@ -180,15 +180,19 @@ def load_submission(name: str) -> Retriever | Encoder:
         raise ClirbenchError(f"submission {name!r}: {sub.plugin} gave a {type(plugin).__name__}",
                              "subclass clirbench.core.contract.Encoder or Retriever (see submissions/README.md)")
     own = getattr(plugin, "meta", None)
-    plugin.meta = SystemMeta(
-        name=sub.name, kind="encoder" if isinstance(plugin, Encoder) else "retriever",
-        description=sub.description, languages=sub.languages,
+    # Name, description, languages, training data and notes: the submission's spec (its
+    # submission.yaml); the kind is the constructed plugin's (the spec's is read from its source).
+    plugin.meta = submission_spec(str(folder)).meta(
+        kind="encoder" if isinstance(plugin, Encoder) else "retriever",
         # The code's hash keys the vector and index caches (see code_digest).
         parameters={**(own.parameters if own else {}), **sub.settings, "code_sha256": code_digest(folder)},
         # 0 is a value (a system with nothing learned), not a missing one.
         num_parameters=sub.num_parameters if sub.num_parameters is not None else (own.num_parameters if own else None),
         embedding_dim=sub.embedding_dim if sub.embedding_dim is not None else (own.embedding_dim if own else None),
-        training_data=sub.training_data, adapted_from=sub.adapted_from, license=sub.license, source=sub.source,
-        notes=sub.notes,
+        adapted_from=sub.adapted_from, license=sub.license, source=sub.source,
     )
     return plugin
+
+
+# The old name (one release).
+submission_listing = submission_spec
