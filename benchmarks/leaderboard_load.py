@@ -13,7 +13,9 @@ takes (what the first request of the CIs pays once).
 Twenty results files are made from one real MLQA-R results file (default
 results/mlqa-r/bm25/results.json, from `make demo`): each a renamed copy whose per-query values
 are shuffled within each pair, so tables and t-tests do their full work. The app runs headless
-(streamlit.testing AppTest: the whole script, every tab) and the page is timed; best of three.
+(streamlit.testing AppTest: the whole script) and the page is timed; best of three. A page draws
+what the app draws: on a board of more than 40 columns (by pair, MLQA-R's 49 pairs and FLORES-R's
+464) the open tab only, the first; on a narrower one every tab.
 Run: `make bench-leaderboard`, or `python -m benchmarks.leaderboard_load`; its targets are in
 benchmarks/expected/leaderboard_load.yaml.
 """
@@ -95,8 +97,9 @@ def flores_systems(out: Path, count: int = 20, queries: int = 204, measures=FLOR
 
 
 def load_seconds(results_dir: Path, repeats: int = 3, first: bool = False) -> float:
-    """Best seconds of a page of the app (AppTest: the whole script, every tab) reading
-    `results_dir`; `first`: each page after emptying the app's cache of the files read."""
+    """Best seconds of a page of the app (AppTest: the whole script; on a board of more than 40
+    columns the open tab only, the first, else every tab) reading `results_dir`; `first`: each
+    page after emptying the app's cache of the files read."""
     import os
 
     import streamlit as st

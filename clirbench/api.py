@@ -177,9 +177,9 @@ def leaderboard(task: str, *, metric: str | None = None, by: str = "pair", view:
                 results: Sequence[Path | str] | None = None, baseline: str | None = None, correction: str = "bh",
                 common_pairs: bool = False, with_experiments: bool = False,
                 warn: Callable[[str], None] | None = None) -> Leaderboard:
-    """The leaderboard of `task` as `clirbench leaderboard` prints it: `.rows()` (or `.scores()`,
-    a table with averages first), `.summary()`, `.best_group()`, `.comparison()` (with
-    `baseline`). `results`: the results folders to read, each must exist (default: where
+    """The leaderboard of `task` as `clirbench leaderboard` prints it: `.main_table()` (the ranking
+    it prints first), `.rows()` (or `.scores()`, a table with averages first), `.summary()`,
+    `.best_group()`, `.comparison()` (with `baseline`). `results`: the results folders to read, each must exist (default: where
     `evaluate` writes, ./results or $CLIRBENCH_RESULTS, and submissions/*/results/);
     `with_experiments`: also trained/experiments/*/results/ (smoke runs never); files that
     cannot be shown are skipped with a warning (`warn`, default: Python's warnings)."""

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import streamlit_app
+from conftest import one_line_error, streamlit_app
 from clirbench.leaderboard.collect import collect
 from clirbench.leaderboard.export import render
 from clirbench.leaderboard.significance import best_group, compare, difference_grid
@@ -97,6 +97,26 @@ def test_significance_tests_the_printed_difference_and_is_corrected(results_dir)
     assert grid.loc["hashed-ngrams", "en"].startswith(("+", "-"))
 
 
+def test_the_boards_best_group_is_tested_again_when_its_fields_change(results_dir):
+    """Leaderboard.best_group keeps its answer for the board's results, measure, `by` and
+    correction, and tests again when one of them changes (the dataclass is not frozen)."""
+    from clirbench.leaderboard.board import build_leaderboard
+
+    board = build_leaderboard("toy", [results_dir])
+    first = board.best_group()
+    assert board.best_group() is first  # tested once
+    for change, value in [("metric", "nDCG@10"), ("by", "query"), ("correction", "holm"),
+                          ("results", collect([results_dir]).for_task("toy"))]:
+        setattr(board, change, value)
+        group = board.best_group()
+        assert group is not first and board.best_group() is group, change
+        expected = best_group(board.results, board.metric, by=board.by, correction=board.correction)
+        assert (group.best, group.members, group.correction) == (expected.best, expected.members, expected.correction)
+        assert group.table.equals(expected.table), change
+        first = group
+    assert board.best_group().correction == "holm"
+
+
 def test_the_best_group_holds_the_best_and_what_is_not_below_it(results_dir):
     results = _toy(results_dir)
     group = best_group(results, "RR@10")
@@ -130,7 +150,7 @@ def test_exports(results_dir):
     assert md.splitlines()[0].startswith("| system") and "**" in md
 
 
-def test_bad_files_are_skipped_with_warnings(results_dir, tmp_path):
+def test_bad_files_are_skipped_with_warnings(results_dir, tmp_path, monkeypatch):
     root = tmp_path / "results"
     shutil.copytree(results_dir, root)
     (root / "toy/broken").mkdir()
@@ -147,8 +167,14 @@ def test_bad_files_are_skipped_with_warnings(results_dir, tmp_path):
     text = "\n".join(found.warnings)
     assert "broken/results.json: skipped, not readable JSON" in text
     assert "schema version 0" in text and "unknown task 'nosuchtask'" in text and "field `metrics`" in text
-    # Read without per-query values (the app's page), the same files are skipped with the same words.
+    # Read without per-query values (the app's page), the same files are skipped with the same words;
+    # read again in full only where the parser or the schema refused them (its words are the full read's).
+    from clirbench.leaderboard import reading
+
+    full_reads, full_read = [], reading.read_results_json
+    monkeypatch.setattr(reading, "read_results_json", lambda path: full_reads.append(path) or full_read(path))
     assert collect([root], known_tasks=set(task_files()), per_query=False).warnings == found.warnings
+    assert sorted(full_reads) == sorted(root / "toy" / name / "results.json" for name in ("broken", "old", "nometrics"))
 
 
 def test_leaderboard_command(cli, results_dir, tmp_path):
@@ -353,6 +379,72 @@ def test_tables_read_without_per_query_values(results_dir):
     for r in read:
         assert set(r.pairs) == {k for k in by_name[r.model.name].pairs if k.startswith("sw-")}
         assert all(p.per_query == by_name[r.model.name].pairs[k].per_query for k, p in r.pairs.items())
+
+
+def test_unread_per_query_values_are_never_written_or_compared(results_dir, tmp_path):
+    """A lightly read file (no per-query values): dumping it (model_dump, model_dump_json,
+    save_results), json.dumps of its values and `== {}` raise, naming the file; none writes or
+    sees `{}`. Dumps that leave the per-query values out work."""
+    from clirbench.eval.results import save_results
+
+    light = collect([results_dir], known_tasks=set(task_files()), per_query=False)
+    path, r = light.results[0]
+    pair = r.pairs["en-sw"]
+    unread = f"{path}: its per-query values were not read"
+    for dump in (r.model_dump, lambda: r.model_dump(mode="json"), r.model_dump_json, pair.model_dump,
+                 pair.model_dump_json, lambda: r.model_dump(exclude={"pairs": {"en-sw": {"per_query"}}})):
+        with pytest.raises(ValueError, match=unread):  # pydantic's PydanticSerializationError
+            dump()
+    full = dict((p, f) for p, f in collect([results_dir], known_tasks=set(task_files())).results)[path]
+    for look in (lambda: pair.per_query == {}, lambda: {} == pair.per_query, lambda: dict(pair.per_query),
+                 lambda: pair == full.pairs["en-sw"], lambda: r == full):
+        with pytest.raises(RuntimeError, match=unread):
+            look()
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json.dumps(pair.per_query)
+    target = tmp_path / "toy/copy/results.json"
+    target.parent.mkdir(parents=True)
+    with pytest.raises(ValueError, match=unread):
+        save_results(target, r)
+    assert not target.exists()
+    assert "per_query" not in r.model_dump(exclude={"pairs": {"__all__": {"per_query"}}})["pairs"]["en-sw"]
+
+
+def test_a_corrupt_gzipped_results_file_is_a_warning_on_the_board_and_a_clear_error(cli, results_dir, tmp_path):
+    """`results.json.gz` whose data are corrupt (zlib.error) or cut short (EOFError): the board
+    (light and full reads, the command) skips each with a warning naming it; the reader
+    (load_results, `clirbench show`) says which file and how to fix it. No traceback."""
+    import gzip
+
+    from clirbench.core.errors import ClirbenchError
+    from clirbench.eval.results import load_results
+
+    root = tmp_path / "results"
+    shutil.copytree(results_dir, root)
+    packed = gzip.compress((root / "toy/bm25s/results.json").read_bytes())
+    broken = {"corrupt": packed[:10] + b"\xff" * 8 + packed[18:], "cut-short": packed[: len(packed) // 2]}
+    paths = {}
+    for name, data in broken.items():
+        paths[name] = root / "toy" / name / "results.json.gz"
+        paths[name].parent.mkdir()
+        paths[name].write_bytes(data)
+        with pytest.raises(ClirbenchError, match=f"{paths[name]}: not a gzipped results file, or a corrupt or "
+                                                 "cut-short one") as e:
+            load_results(paths[name].with_suffix(""))
+        assert "git checkout" in e.value.hint and "--force" in e.value.hint
+    known = set(task_files())
+    for found in (collect([root], known_tasks=known), collect([root], known_tasks=known, per_query=False)):
+        assert {r.model.name for r in found.for_task("toy")} == {"bm25s", "hashed-ngrams"}
+        assert sorted(found.warnings) == sorted(f"{path}: skipped, not readable JSON: not a gzipped results file, "
+                                                f"or a corrupt or cut-short one ({why})" for path, why in
+                                                zip(paths.values(), ["Error -3 while decompressing data: invalid "
+                                                                     "block type", "Compressed file ended before "
+                                                                     "the end-of-stream marker was reached"]))
+    proc = cli("leaderboard", "--task", "toy", "--results", str(root))
+    assert "Traceback" not in proc.stderr and "bm25s" in proc.stdout
+    assert all(f"warning: {path}: skipped" in " ".join(proc.stderr.split()) for path in paths.values())
+    error, fix = one_line_error(cli("show", "--model", "corrupt", "--task", "toy", "--out", str(root), check=False))
+    assert str(paths["corrupt"]) in error and "git checkout" in fix
 
 
 def test_a_malformed_per_query_value_leaves_the_system_out_of_the_tests(results_dir, monkeypatch, tmp_path):

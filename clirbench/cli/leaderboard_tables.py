@@ -53,18 +53,18 @@ def print_ranking(board) -> None:
 
 def print_scores(board, table) -> int:
     """The score table (`table`: board.scores()), each column's best in bold; returns the width it
-    took (49 pair columns do not fit a terminal: the table is as wide as it needs)."""
-    from clirbench.leaderboard.tables import PAIRS
+    took (49 pair columns do not fit a terminal: the table is as wide as it needs). The cells are
+    export.formatted's, as in the exports and the app's wide grid."""
+    from clirbench.leaderboard.export import formatted
 
     width = max(console.width, 4 + max(map(len, table.scores.index)) + 10 * len(table.scores.columns) + 12)
-    best = table.best()
+    cells = formatted(table, lambda text: f"[bold]{text}[/bold]")  # numbers and our bold: nothing to escape
     grid = Table(title=f"{board.task} · {board.metric} (best per column in bold)")
     grid.add_column("system", no_wrap=True)
-    for column in table.scores.columns:
+    for column in cells.columns:
         grid.add_column(column, no_wrap=True)
-    for system, row in table.scores.iterrows():
-        grid.add_row(system, *["" if v != v else f"{int(v)}" if c == PAIRS else
-                               (f"[bold]{v:.4f}[/bold]" if system in best[c] else f"{v:.4f}") for c, v in row.items()])
+    for system, row in cells.iterrows():
+        grid.add_row(system, *row.tolist())
     Console(width=width, force_terminal=console.is_terminal).print(grid)
     return width
 

@@ -6,6 +6,7 @@ results already computed are never lost to an upgrade; the next save writes the 
 import gzip
 import shutil
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -13,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, Strict, ValidationError, field_serializer, field_validator,
+                      model_validator)
 from pydantic_core import from_json
 
 from clirbench.core.atomic import write_json_atomic
@@ -47,6 +49,31 @@ def _in_unit_interval(measure: str) -> bool:
         return False
 
 
+class PerQueryNotRead:
+    """A pair's per-query values left in its file (the leaderboard's light read,
+    clirbench.leaderboard.reading, `collect(..., per_query=False)`), in place of
+    `PairResult.per_query`. Not a dict: any look at it (items, len, iteration, `==`, truth, copy,
+    pickle) raises, naming the file and how to read the values, and so does dumping the pair or its
+    results file (model_dump, model_dump_json, save_results; json.dumps refuses it too). Unread
+    values are never taken for none, written as `{}` or compared equal to `{}`."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path):
+        self.path = path if isinstance(path, Path) else Path(path)  # one a pair: 9,280 on a FLORES-R board
+
+    def _refuse(self, *args, **kwargs):
+        raise RuntimeError(f"{self.path}: its per-query values were not read (collect(..., per_query=False)); "
+                           "read them with Collected.with_per_query(results)")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = __bool__ = __eq__ = __ne__ = _refuse
+    get = keys = values = items = copy = __copy__ = __deepcopy__ = __reduce__ = __reduce_ex__ = _refuse
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"PerQueryNotRead({str(self.path)!r})"
+
+
 class PairResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +94,13 @@ class PairResult(BaseModel):
     # Multilingual-pool pairs only (clirbench.eval.language_bias): means, and per-query values.
     language_bias: dict[str, Value] = {}
     bias_per_query: dict[str, dict[str, Value]] = {}
+
+    @field_serializer("per_query", mode="wrap")
+    def _per_query_read(self, per_query, handler):
+        # A pair read without its per-query values (PerQueryNotRead) is never written as {}.
+        if isinstance(per_query, PerQueryNotRead):
+            per_query._refuse()
+        return handler(per_query)
 
     @field_validator("run_file")
     @classmethod
@@ -213,30 +247,45 @@ def stored_results(path: Path) -> Path:
     return gz if not Path(path).exists() and gz.exists() else Path(path)
 
 
+_REWRITE = "delete the file or rerun with --force"
+
+
+def results_bytes(path: Path) -> tuple[Path, bytes]:
+    """The file `path` is stored in (stored_results: it, or its gzipped copy) and the JSON bytes it
+    holds, unzipped where gzipped: the one place results files are read and unzipped. A file that
+    cannot be read, or whose gzip is corrupt or cut short, is a ClirbenchError naming it and the
+    fix (gzip's zlib.error, EOFError and BadGzipFile never escape)."""
+    stored = stored_results(path)
+    try:
+        data = stored.read_bytes()
+    except OSError as e:
+        raise ClirbenchError(f"{stored}: cannot read results file: {e.strerror or e}", _REWRITE) from None
+    if stored.suffix != ".gz":
+        return stored, data
+    try:
+        return stored, gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise ClirbenchError(f"{stored}: not a gzipped results file, or a corrupt or cut-short one ({e})",
+                             f"restore it (a committed baseline: `git checkout -- {stored}`), or {_REWRITE}") from None
+
+
 def read_results_json(path: Path):
     """The JSON a results file (or its gzipped copy) holds, unchecked; errors name the file.
     pydantic's parser reads the bytes of a FLORES-R file (9 MB) in a third of the time of
     decoding and json.loads, most of a leaderboard's load; on anything it refuses, the file is
     read again the careful way, whose errors say what is wrong."""
-    path, hint = stored_results(path), "delete the file or rerun with --force"
-    if path.suffix != ".gz":
-        try:
-            return from_json(path.read_bytes())
-        except (OSError, ValueError):
-            return parse_json(read_text(path, "results file", hint, hint), path, "results file", hint)
-    try:
-        data = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as e:
-        raise ClirbenchError(f"{path}: not a gzipped UTF-8 results file ({e})", hint) from None
+    stored, data = results_bytes(path)
     try:
         return from_json(data)
     except ValueError:
         pass
+    if stored.suffix != ".gz":
+        return parse_json(read_text(stored, "results file", _REWRITE, _REWRITE), stored, "results file", _REWRITE)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ClirbenchError(f"{path}: not a gzipped UTF-8 results file ({e})", hint) from None
-    return parse_json(text, path, "results file", hint)
+        raise ClirbenchError(f"{stored}: not a gzipped UTF-8 results file ({e})", _REWRITE) from None
+    return parse_json(text, stored, "results file", _REWRITE)
 
 
 def load_results(path: Path) -> ResultsFile:

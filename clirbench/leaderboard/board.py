@@ -31,7 +31,9 @@ class Leaderboard:
     shared_pairs: list[str] | None = None  # with common_pairs: the pairs every system ran (the only ones kept)
     baseline: str | None = None
     correction: str = DEFAULT_CORRECTION
-    _best_group: BestGroup | None = field(default=None, init=False, repr=False)
+    # best_group()'s answer and what it was tested on (the results, by identity, the measure, `by`
+    # and the correction): a board whose fields change is tested again.
+    _best_group: tuple[tuple, BestGroup] | None = field(default=None, init=False, repr=False, compare=False)
 
     def scores(self) -> ScoreTable:
         """The score view: one row per system, one column per pair or language, averages first."""
@@ -77,10 +79,16 @@ class Leaderboard:
         return rank_distance_by_language(self.results)
 
     def best_group(self) -> BestGroup:
-        """The systems not significantly below the best one (paired tests, corrected); tested once."""
-        if self._best_group is None:
-            self._best_group = best_group(self.results, self.metric, by=self.by, correction=self.correction)
-        return self._best_group
+        """The systems not significantly below the best one (paired tests, corrected); tested once
+        for the board's results, measure, `by` and correction (again when one of them changes)."""
+        key = (tuple(self.results), self.metric, self.by, self.correction)
+        if self._best_group is not None:
+            tested, group = self._best_group
+            if len(tested[0]) == len(key[0]) and all(a is b for a, b in zip(tested[0], key[0])) and tested[1:] == key[1:]:
+                return group
+        group = best_group(self.results, self.metric, by=self.by, correction=self.correction)
+        self._best_group = (key, group)
+        return group
 
     def comparison(self) -> Comparison:
         """Each system against the baseline, per column, with its paired test."""

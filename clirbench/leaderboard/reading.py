@@ -6,9 +6,10 @@ The per-query values are nearly all of a file (FLORES-R: 464 pairs x 204 queries
 use only each pair's means. `read(path, per_query=False)` skips them while parsing: the JSON
 parser steps over each measure's {query id: value} object without building it, and everything
 else goes through the same migration and schema check as a full read (clirbench.eval.results).
-In place of the values each pair holds `PerQueryNotRead`, which raises on any look, so that a
-test or a table can never take unread values for none; `read(path)` reads them (and checks them:
-a malformed per-query value then skips the file, with its warning)."""
+In place of the values each pair holds `PerQueryNotRead` (clirbench.eval.results): not a dict,
+it raises on any look, comparison or dump (model_dump, model_dump_json, json.dumps), so that a
+test, a table or a writer can never take unread values for none; `read(path)` reads them (and
+checks them: a malformed per-query value then skips the file, with its warning)."""
 
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError, with_config
 from typing_extensions import TypedDict
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.eval.results import (ResultsFile, describe_invalid, parse_results, read_results_json,
-                                    stored_results)
+from clirbench.eval.results import (PerQueryNotRead, ResultsFile, describe_invalid, parse_results, read_results_json,
+                                    results_bytes)
+
+__all__ = ["PerQueryNotRead", "has_per_query", "read"]
 
 
 @with_config(ConfigDict(extra="ignore"))
@@ -38,70 +41,59 @@ class _File(TypedDict, total=False):
 _WITHOUT_PER_QUERY = TypeAdapter(_File)
 
 
-class PerQueryNotRead(dict):
-    """A pair's per-query values that were left in the file (`read(..., per_query=False)`): any
-    look at them raises, naming the file and how to read them."""
-
-    def __init__(self, path: Path):
-        super().__init__()
-        self.path = path
-
-    def _refuse(self, *args, **kwargs):
-        raise RuntimeError(f"{self.path}: its per-query values were not read (collect(..., per_query=False)); "
-                           "read them with Collected.with_per_query(results)")
-
-    __getitem__ = __iter__ = __len__ = __contains__ = __bool__ = get = keys = values = items = _refuse
-    copy = __reduce__ = __reduce_ex__ = __deepcopy__ = _refuse
-
-
 def has_per_query(r: ResultsFile) -> bool:
     """Whether `r`'s per-query values were read (False after `read(..., per_query=False)`)."""
     return not any(isinstance(p.per_query, PerQueryNotRead) for p in r.pairs.values())
 
 
-def _checked(raw, path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None]:
+def _checked(raw, path: Path, known_tasks: set[str] | None) -> tuple[ResultsFile | None, str | None, bool]:
+    """(the file, None, _) or (None, why it is skipped, whether the schema refused it)."""
     try:
         results = parse_results(raw)
     except ValidationError as e:
-        return None, f"{path}: skipped, malformed: {describe_invalid(e, limit=1)}"
+        return None, f"{path}: skipped, malformed: {describe_invalid(e, limit=1)}", True
     except ValueError as e:
-        return None, f"{path}: skipped, {e}"
+        return None, f"{path}: skipped, {e}", True
     if known_tasks is not None and results.task not in known_tasks:
-        return None, f"{path}: skipped, unknown task {results.task!r} (no such task; add its YAML file to $CLIRBENCH_TASKS_DIR)"
+        return None, f"{path}: skipped, unknown task {results.task!r} (no such task; add its YAML file to $CLIRBENCH_TASKS_DIR)", False
     if not results.pairs:
-        return None, f"{path}: skipped, no finished pairs yet"
-    return results, None
+        return None, f"{path}: skipped, no finished pairs yet", False
+    return results, None, False
 
 
 def _without_per_query(path: Path):
     """The file's JSON with each measure's per-query object empty, or None where it cannot be
-    parsed so (then the full read says what is wrong)."""
-    import gzip
-
-    stored = stored_results(path)
+    parsed so (then the full read says what is wrong). A file that cannot be read or unzipped
+    raises the ClirbenchError of results_bytes."""
+    _, data = results_bytes(path)
     try:
-        data = stored.read_bytes()
-        if stored.suffix == ".gz":
-            data = gzip.decompress(data)
         return _WITHOUT_PER_QUERY.validate_json(data)
-    except (OSError, EOFError, ValueError):  # unreadable, not gzip, not JSON, not objects where expected
+    except ValueError:  # not JSON, or not objects where expected
         return None
 
 
 def read(path: Path, known_tasks: set[str] | None = None,
          per_query: bool = True) -> tuple[ResultsFile | None, str | None]:
     """(the results file at `path`, None) or (None, why it is skipped). `per_query=False`: its
-    pairs' per-query values are not read (`PerQueryNotRead`), the rest is read and checked."""
-    if not per_query:
-        raw = _without_per_query(path)
-        results, _ = _checked(raw, path, known_tasks) if raw is not None else (None, None)
-        if results is not None:
-            for pair in results.pairs.values():
-                pair.per_query = PerQueryNotRead(path)
-            return results, None
-        # Anything refused is read again in full: its warning is the full read's, word for word.
+    pairs' per-query values are not read (`PerQueryNotRead`), the rest is read and checked.
+
+    A light read that the JSON parser or the schema refuses reads the file again in full, so that
+    its warning is the full read's, word for word (the values it skipped could hold the first
+    fault). A file that cannot be read or unzipped, of an unknown task or with no finished pairs
+    is skipped at once with the warning a full read gives (a file of an unknown task whose
+    per-query values are also malformed is skipped for its task)."""
     try:
+        if not per_query:
+            raw = _without_per_query(path)
+            if raw is not None:
+                results, warning, refused = _checked(raw, path, known_tasks)
+                if results is not None:
+                    for pair in results.pairs.values():
+                        pair.per_query = PerQueryNotRead(path)
+                    return results, None
+                if not refused:
+                    return None, warning
         raw = read_results_json(path)
     except ClirbenchError as e:
         return None, f"{path}: skipped, not readable JSON: {e.message.removeprefix(f'{path}: ')}"
-    return _checked(raw, path, known_tasks)
+    return _checked(raw, path, known_tasks)[:2]
