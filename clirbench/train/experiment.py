@@ -96,11 +96,13 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
     if seeds is not None and (unknown := sorted(set(seeds) - set(spec.seeds))):
         raise ClirbenchError(f"{path}: field `seeds` is {spec.seeds}: no seed {unknown}",
                              f"choose among {spec.seeds}, or add the seed to the file")
+    chosen = [s for s in spec.seeds if seeds is None or s in seeds]  # the file's order
     task, pairs = _pairs(spec) if spec.task else (None, [])
     recipe_path = (path.parent / spec.recipe).resolve()
     if smoke:  # one seed: the first of those asked for
         overrides = [*smoke_overrides(recipe_path), *overrides]
-        spec = spec.model_copy(update={"seeds": [s for s in spec.seeds if seeds is None or s in seeds][:1]})
+        chosen = chosen[:1]
+        spec = spec.model_copy(update={"seeds": chosen})
         pairs = pairs[:SMOKE_TASK_PAIRS]
     results_dir = runs_dir / "results"
     record_path = out_dir / RECORD
@@ -111,7 +113,7 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
         trained = isinstance(condition_overrides, list)
         if task is None and not trained:  # a dev-only grid: the untrained base's dev score is in every manifest
             continue
-        for seed in [s for s in spec.seeds if seeds is None or s in seeds] if trained else [None]:
+        for seed in chosen if trained else [None]:
             key = condition if seed is None else f"{condition}/seed{seed}"
             started = time.perf_counter()
             # Seconds of an earlier attempt count only if its output is still here (this run resumes
