@@ -27,6 +27,23 @@ def test_pair_patterns_expand_over_the_tasks_pairs():
         _pairs(_spec(["*-klingon"]))
 
 
+def test_excluded_pairs_leave_the_selection_and_a_stray_exclusion_is_an_error():
+    spec = _spec(["*-eng_Latn"]).model_copy(update={"exclude_pairs": ["bod_Tibt-eng_Latn", "*_Tfng-eng_Latn"]})
+    _, kept = _pairs(spec)
+    keys = {p.key for p in kept}
+    # Two languages are written in Tifinagh (taq, tzm): the pattern drops both.
+    assert len(kept) == 201 and not {"bod_Tibt-eng_Latn", "tzm_Tfng-eng_Latn", "taq_Tfng-eng_Latn"} & keys
+    named = _spec("all").model_copy(update={"exclude_pairs": ["eng_Latn-*"]})
+    assert all(p.query_lang != "eng_Latn" for p in _pairs(named)[1])
+    with pytest.raises(ClirbenchError, match="`exclude_pairs`: 'klingon-eng_Latn' matches none"):
+        _pairs(spec.model_copy(update={"exclude_pairs": ["klingon-eng_Latn"]}))
+    with pytest.raises(ClirbenchError, match="is not a set of pairs"):
+        _pairs(_spec("everything"))
+    # The grids of this repository leave out exactly the six languages this copy of SIB-200 lacks.
+    grid = ExperimentSpec(**yaml.safe_load((REPO / "experiments/hybrid-batches-flores.yaml").read_text()))
+    assert len(_pairs(grid)[1]) == 198
+
+
 def test_a_recipe_trained_by_another_grid_is_found_by_its_digest(tmp_path):
     recipe = load_recipe(REPO / "recipes/contrastive.yaml", ["alpha=0.5", "seed=1"])
     other = load_recipe(REPO / "recipes/contrastive.yaml", ["alpha=0.0", "seed=1"])

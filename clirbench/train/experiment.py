@@ -41,17 +41,25 @@ def load_experiment(path: Path) -> ExperimentSpec:
 
 def _pairs(spec: ExperimentSpec):
     task = load_task(spec.task)
-    if spec.pairs == "all":
-        return task, [p for p in task.pairs() if not p.pool]
-    if spec.pairs == "all+pool":
-        return task, task.pairs()
-    if spec.pairs == "cross-lingual":
-        return task, [p for p in task.pairs() if p.cross_lingual]
     keys = [p.key for p in task.pairs()]
-    wanted = [k for item in spec.pairs for k in (fnmatch.filter(keys, item) if set(item) & set("*?[") else [item])]
+    named = {"all": [p.key for p in task.pairs() if not p.pool], "all+pool": keys,
+             "cross-lingual": [p.key for p in task.pairs() if p.cross_lingual]}
+    if isinstance(spec.pairs, str):
+        if spec.pairs not in named:
+            raise ClirbenchError(f"experiment {spec.name}: field `pairs`: {spec.pairs!r} is not a set of pairs",
+                                 f"give one of {', '.join(named)}, or a list of pair keys and patterns")
+        wanted = named[spec.pairs]
+    else:
+        wanted = [k for item in spec.pairs for k in (fnmatch.filter(keys, item) if set(item) & set("*?[") else [item])]
     if not wanted:
         raise ClirbenchError(f"experiment {spec.name}: field `pairs`: {spec.pairs} match no pair of {task.name}",
                              f"e.g. {keys[0]}, or a pattern such as *-{task.pairs()[0].doc_lang}")
+    for item in spec.exclude_pairs:
+        dropped = set(fnmatch.filter(wanted, item))
+        if not dropped:
+            raise ClirbenchError(f"experiment {spec.name}: field `exclude_pairs`: {item!r} matches none of the pairs "
+                                 "that `pairs` selects", "remove it, or fix its spelling (a pair key or a pattern)")
+        wanted = [k for k in wanted if k not in dropped]
     return task, select_pairs(task, wanted)
 
 

@@ -39,6 +39,9 @@ class ExperimentSpec(BaseModel):
     pairs: str | list[str] = Field("cross-lingual", description="cross-lingual, all (language pairs), "
                                    "all+pool (and the multilingual pool's), or a list of pair keys and "
                                    "patterns (`*-eng_Latn`: every language into English)")
+    exclude_pairs: list[str] = Field(
+        [], description="pair keys and patterns left out of `pairs` (FLORES-R languages whose files a "
+        "copy of the data lacks); the report lists the pairs it scored")
     queries_per_pair: int | None = Field(
         None, ge=1, description="score a fixed sample of each pair's queries (the same ids in every pair "
         "where ids are shared): FLORES-R's 204 languages x 204 sentences cost 40k encodings a model")
