@@ -108,7 +108,7 @@ def host_bf16_native() -> bool:
     flags = cpu_flags()
     if flags:
         return bf16_native(flags)
-    from clirbench.systems.hf_encoder import bf16_native as torch_says
+    from clirbench.systems.encoder_stack import bf16_native as torch_says
 
     return torch_says()
 

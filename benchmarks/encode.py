@@ -202,9 +202,11 @@ def export_onnx(folder: Path, int8: bool) -> Path:
 
 def side_onnx(docs, batch_size: int, int8: bool, work: Path) -> dict:
     import onnxruntime as ort
+    import torch
     from transformers import AutoTokenizer
 
     from clirbench.models.me5_small import install_dir
+    from clirbench.systems.encoder_stack import pool
 
     session = ort.InferenceSession(str(export_onnx(work, int8)), providers=["CPUExecutionProvider"])
     tokenizer = AutoTokenizer.from_pretrained(str(install_dir()))
@@ -213,9 +215,7 @@ def side_onnx(docs, batch_size: int, int8: bool, work: Path) -> dict:
         batch = tokenizer([PREFIX + t for t in texts], padding=True, truncation=True, max_length=512, return_tensors="np")
         hidden = session.run(None, {"input_ids": batch["input_ids"].astype(np.int64),
                                     "attention_mask": batch["attention_mask"].astype(np.int64)})[0]
-        mask = batch["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(1) / np.maximum(mask.sum(1), 1)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pool(torch.from_numpy(hidden), torch.from_numpy(batch["attention_mask"])).numpy()
 
     texts = [text for _, text, _ in docs]
     encode(texts[:8])

@@ -19,7 +19,7 @@ so the work comes in two steps:
     2. Throughput over all 20,534 MLQA-R candidates, best of `--repeats`, each side after a
        warm-up: sentence-transformers in float32, float16 (weights) and under bfloat16
        autocast (the peer at equal precision); clirbench's encoding path (`DocumentEncoding`:
-       length-sorted calls, output checks) at its GPU default (float16, 256 texts a call) and
+       length-sorted calls, output checks) at float16, 256 texts a call (the GPU default then) and
        other precisions and batch sizes; and a forward-only side (texts tokenised and on the GPU
        before timing) that shows what the GPU does without the host's work.
     3. RR@10 of float32, float16 and bfloat16 on the 9 pairs (exact inner-product search,

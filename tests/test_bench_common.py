@@ -49,7 +49,7 @@ def test_cpuinfo_is_parsed():
 
 def test_this_hosts_answer_agrees_with_torch():
     """The flags and torch's own check (clirbench's precision "auto") say the same here."""
-    from clirbench.systems.hf_encoder import bf16_native
+    from clirbench.systems.encoder_stack import bf16_native
 
     if not common.cpu_flags():
         pytest.skip("no /proc/cpuinfo flags here")

@@ -165,7 +165,11 @@ class _Plugin(ABC):
     def fingerprint(self) -> str:
         """Identifies an index built by this system with these settings: a hash of the fields
         of `SystemSpec.cache_key`."""
-        fields = {"name": self.meta.name, "parameters": self.meta.parameters, "index_format": self.index_format}
+        return self.fingerprint_of(self.meta.parameters)
+
+    def fingerprint_of(self, parameters: dict) -> str:
+        """The fingerprint this system would have with `parameters` in place of its own."""
+        fields = {"name": self.meta.name, "parameters": parameters, "index_format": self.index_format}
         key = json.dumps([fields[field] for field in SystemSpec.cache_key], sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()[:16]
 

@@ -3,8 +3,9 @@
     clirbench run --model hf:intfloat/multilingual-e5-small --task mlqa-r
     clirbench run --model my-encoder.yaml --task mlqa-r     # settings below, in YAML
 
-Precision: `auto` is float16 on a GPU, and bfloat16 autocast on a CPU that computes bfloat16
-natively (AVX-512 BF16 / AMX: about 2.7x float32 here), else float32. `int8` quantises the
+Precision: `auto` is bfloat16 autocast where the device computes bfloat16 natively (a CPU with
+AVX-512 BF16 / AMX: about 2.7x float32 here; a GPU of compute capability 8 or more), else
+float32: the rule training follows too (clirbench.systems.encoder_stack). `int8` quantises the
 linear layers' weights to int8 (dynamic quantisation, CPU only), activations stay float32.
 The precision is part of the fingerprint, so vectors of one precision are never mixed with
 another's. `attention`, `compile` (torch.compile with frozen weights) and `backend: openvino`
@@ -14,7 +15,6 @@ other than sdpa, compile and the backend are part of the fingerprint too.
 
 import hashlib
 import re
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +25,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.names import MAX_LENGTH, SAFE_NAME
 from clirbench.core.contract import Encoder, SystemSpec, missing_packages
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
+from clirbench.systems.encoder_stack import autocast, pool, resolve_precision
 
 # Padded tokens per forward pass on a CPU, and texts per call (benchmarks/encode.py). On MLQA-R
 # sentences 256 and 1024 tokens were slower than 512, 384 and 768 within noise of it, and no
@@ -37,6 +38,9 @@ CPU_BATCH_SIZE = 128
 # bounds a small model there. Long texts on a small GPU: lower batch_size or set batch_tokens.
 GPU_BATCH_SIZE = 256
 _SETTINGS_HINT = "see submissions/README.md (Hugging Face models)"
+# Parameters that say how a host computes the model, not which model it is: in the fingerprint
+# (cached vectors), not in the identity (`HFEncoder.identity`). `auto` resolves precision per host.
+COMPUTE_PARAMETERS = ("precision", "backend", "attention", "compile")
 
 
 class HFEncoderSettings(BaseModel):
@@ -147,13 +151,6 @@ def token_passes(lengths: list[int], batch_tokens: float) -> list[list[int]]:
     return passes
 
 
-def bf16_native() -> bool:
-    import torch
-
-    check = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    return bool(check and check())
-
-
 class HFEncoder(Encoder):
     libraries = ("transformers", "torch")
 
@@ -163,9 +160,7 @@ class HFEncoder(Encoder):
         self.settings = s = settings or HFEncoderSettings(**kwargs)
         gpu = torch.cuda.is_available() and s.backend == "transformers"  # OpenVINO runs here on the CPU
         self.device = ("cuda" if gpu else "cpu") if s.device == "auto" else s.device
-        precision = s.precision
-        if precision == "auto":
-            precision = "float16" if self.device.startswith("cuda") else ("bfloat16" if bf16_native() else "float32")
+        precision = resolve_precision(s.precision, self.device)
         if precision == "int8" and self.device != "cpu":
             raise ClirbenchError(f"precision int8 runs on the CPU only, not on {self.device}",
                                  "set device: cpu, or another precision")
@@ -206,6 +201,16 @@ class HFEncoder(Encoder):
             embedding_dim=getattr(config, "hidden_size", None),
             adapted_from=s.adapted_from, license=s.license, source=s.source or s.model,
         )
+
+    def identity(self) -> str:
+        """Which model this is (weights, pooling, prefixes, length), whatever this host computes
+        it with: a student records it of its teacher or base. The fingerprint, which keys cached
+        vectors and results, adds the compute settings, so vectors of two precisions never mix."""
+        return self.fingerprint_of({k: v for k, v in self.meta.parameters.items() if k not in COMPUTE_PARAMETERS})
+
+    def fingerprint_at(self, precision: str) -> str:
+        """The fingerprint this encoder would have on a host whose precision is `precision`."""
+        return self.fingerprint_of({**self.meta.parameters, "precision": precision})
 
     def _check_openvino(self, precision: str) -> None:
         from clirbench.systems.openvino_forward import PRECISIONS
@@ -343,23 +348,13 @@ class HFEncoder(Encoder):
             # specialised): the number of texts stays symbolic.
             for values in batch.values():
                 torch._dynamo.decorators.mark_unbacked(values, 0)
-        # float16 on GPU is in the weights; bfloat16 runs as autocast over float32 weights.
-        autocast = (torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
-                    if self.precision == "bfloat16" else nullcontext())
-        with autocast:
+        # float16 is in the weights; bfloat16 runs as autocast over float32 weights.
+        with autocast(self.precision, self.device):
             hidden = self._model(**batch).last_hidden_state
         return self._pool(hidden, batch["attention_mask"])
 
     def _pool(self, hidden, attention_mask):
-        import torch
-
-        hidden = hidden.float()
-        if self.settings.pooling == "cls":
-            pooled = hidden[:, 0]
-        else:
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return torch.nn.functional.normalize(pooled, dim=-1) if self.settings.normalize else pooled
+        return pool(hidden, attention_mask, self.settings.pooling, self.settings.normalize)
 
     def encode_queries(self, texts: list[str], lang: str) -> np.ndarray:
         return self._encode(texts, self.settings.query_prefix)

@@ -55,6 +55,25 @@ def _teacher_name(teacher: str) -> str:
         return teacher
 
 
+# What precision `auto` resolved to on the hosts that trained students before manifests
+# recorded `teacher_identity` (float16: a GPU's, until then).
+_PRECISIONS_BEFORE_IDENTITY = ("float32", "bfloat16", "float16")
+
+
+def _check_teacher(folder: Path, manifest: StudentManifest, teacher) -> None:
+    """The teacher loaded here is the model the student was trained with, whatever precision
+    this host computes it in (a student trained on a GPU loads on a CPU)."""
+    if manifest.teacher_identity is not None:
+        what, here, trained = "identity", teacher.identity(), manifest.teacher_identity
+        same = here == trained
+    else:  # an older manifest: the fingerprint at the precision its training host resolved
+        what, here, trained = "fingerprint", teacher.fingerprint(), manifest.teacher_fingerprint
+        same = trained in {here, *(teacher.fingerprint_at(p) for p in _PRECISIONS_BEFORE_IDENTITY)}
+    if not same:
+        raise ClirbenchError(f"{folder}: its teacher {manifest.teacher!r} has changed since training "
+                             f"({what} {here}, trained with {trained})", "reinstall that teacher, or retrain the student")
+
+
 class StudentEncoder(Encoder):
     def __init__(self, folder: str | Path):
         from clirbench.systems.hf_encoder import HFEncoder
@@ -68,10 +87,7 @@ class StudentEncoder(Encoder):
         self.teacher = plugin_spec(manifest.teacher).load()
         if not isinstance(self.teacher, HFEncoder):
             raise ClirbenchError(f"{folder}: teacher {manifest.teacher!r} is not a transformers encoder", "check `teacher:`")
-        if self.teacher.fingerprint() != manifest.teacher_fingerprint:
-            raise ClirbenchError(f"{folder}: its teacher {manifest.teacher!r} has changed since training "
-                                 f"(fingerprint {self.teacher.fingerprint()}, trained with {manifest.teacher_fingerprint})",
-                                 "reinstall that teacher, or retrain the student")
+        _check_teacher(folder, manifest, self.teacher)
         own = manifest.student_settings or {}
         self.projection = self._projection(folder, manifest.projection)
         self.student = HFEncoder(self.teacher.settings.model_copy(update={

@@ -4,7 +4,12 @@ report, through this one class.
 
 Schema versions: a manifest without `schema_version` was written before the field existed
 (version 1's layout, every manifest trained so far); it is read as version 1. A later layout
-adds a step to `_MIGRATIONS`, as the results file does (clirbench.eval.results)."""
+adds a step to `_MIGRATIONS`, as the results file does (clirbench.eval.results).
+
+`teacher_identity` is an optional field of version 1, not a new version: a manifest without it
+(written before it existed) is checked against its teacher by `teacher_fingerprint` instead
+(clirbench.systems.student), and a clirbench that predates the field reads a manifest that has
+it as before."""
 
 from pathlib import Path
 from typing import Any
@@ -66,7 +71,11 @@ class StudentManifest(BaseModel):
     kind: str  # optical-student, contrastive, ...
     teacher: str
     teacher_folder: str | None = None
+    # The teacher's (or base's) fingerprint on the training host: it names the precision that
+    # host resolved, and the student's results record it. Its identity leaves that out: what
+    # loading the student checks (None: written before the field existed).
     teacher_fingerprint: str
+    teacher_identity: str | None = None
     recipe: dict[str, Any] = {}  # every field of the recipe that trained it
     recipe_digest: str
     # How the training went: steps taken, the loss (summary and every step's), dev scores.

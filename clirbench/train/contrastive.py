@@ -19,9 +19,10 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.core.paths import default_cache_dir
 from clirbench.data import register_all
 from clirbench.eval.metrics import evaluate_scores
+from clirbench.systems.encoder_stack import resolve_precision
 from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.systems.registry import load_system
-from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_device, resolve_precision
+from clirbench.train.encoding import base_encoder, embed, load_transformers, resolve_device
 from clirbench.train.hybrid_batches import hybrid_batch
 from clirbench.train.loop import StepReport, run_loop, seed_everything
 from clirbench.train.negatives import (EncoderMiner, mine, negative_stats, read_negatives, triple_negatives,

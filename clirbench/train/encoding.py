@@ -1,14 +1,14 @@
 """What every recipe needs of a transformers encoder: the base model behind a system name,
-the models loaded quietly, bfloat16 autocast where the CPU computes it natively, and mean-pooled,
-normalised sentence vectors (as the encoder itself pools)."""
-
-from contextlib import nullcontext
+the models loaded quietly, and mean-pooled, normalised sentence vectors of a batch. Precision
+(what `auto` means, the autocast) and pooling are the encoder's own pieces
+(clirbench.systems.encoder_stack), so training computes vectors as evaluation does."""
 
 import numpy as np
 import torch
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.systems.hf_encoder import HFEncoder, bf16_native
+from clirbench.systems.encoder_stack import autocast, pool
+from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.systems.registry import load_system
 
 
@@ -38,23 +38,6 @@ def resolve_device(device: str) -> str:
     return device if device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def resolve_precision(precision: str, device: str = "cpu") -> str:
-    if precision != "auto":
-        return precision
-    native = torch.cuda.is_bf16_supported() if device == "cuda" else bf16_native()
-    return "bfloat16" if native else "float32"
-
-
-def autocast(precision: str, device: str = "cpu"):
-    return torch.autocast(device, dtype=torch.bfloat16) if precision == "bfloat16" else nullcontext()
-
-
-def mean_pooled(hidden: torch.Tensor, attention: torch.Tensor) -> torch.Tensor:
-    """Unit vectors: the mean over every token the attention mask keeps."""
-    mask = attention.unsqueeze(-1).to(torch.float32)
-    return torch.nn.functional.normalize((hidden.float() * mask).sum(1) / mask.sum(1).clamp(min=1), dim=-1)
-
-
 def embed(tokenizer, model, texts: list[str], prefix: str, max_length: int, precision: str) -> torch.Tensor:
     """Sentence vectors of one batch, through `model` (gradients flow unless the caller stops them)."""
     batch = tokenizer([prefix + t for t in texts], padding=True, truncation=True, max_length=max_length,
@@ -63,7 +46,7 @@ def embed(tokenizer, model, texts: list[str], prefix: str, max_length: int, prec
         out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
     # A transformers model returns its outputs; a student with a projection, the projected tokens.
     hidden = out if torch.is_tensor(out) else out.last_hidden_state
-    return mean_pooled(hidden, batch["attention_mask"])
+    return pool(hidden, batch["attention_mask"])
 
 
 @torch.no_grad()

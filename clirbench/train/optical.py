@@ -24,10 +24,10 @@ import torch
 from clirbench.core.errors import ClirbenchError
 from clirbench.data import afriqa, lareqa, register_all
 from clirbench.eval.metrics import evaluate_scores
+from clirbench.systems.encoder_stack import autocast, pool, resolve_precision
 from clirbench.systems.hf_encoder import HFEncoder
 from clirbench.train.bitext import Pair, load_checked_bitext
-from clirbench.train.encoding import (autocast, base_encoder, embed_all, load_transformers, mean_pooled, resolve_device,
-                                      resolve_precision)
+from clirbench.train.encoding import base_encoder, embed_all, load_transformers, resolve_device
 from clirbench.train.loop import StepReport, finished_model, run_loop, seed_everything
 from clirbench.train.recipe import OpticalRecipe
 from clirbench.train.sinkhorn import ot_cost
@@ -155,8 +155,8 @@ class Distiller:
                          detach_plan=r.gradient == "envelope")
             loss = loss + r.ot_weight * ot.mean()
         if r.sentence_weight:
-            student = mean_pooled(s_hidden, foreign["attention_mask"])
-            teacher = mean_pooled(t_hidden, english["attention_mask"])
+            student = pool(s_hidden, foreign["attention_mask"])
+            teacher = pool(t_hidden, english["attention_mask"])
             # Squared distance of the unit vectors, 2 - 2 cos, in [0, 4]: the OT cost's scale. (A
             # mean over the 384 dimensions would make the term 384 times smaller than OT's.)
             loss = loss + r.sentence_weight * (student - teacher).pow(2).sum(dim=-1).mean()

@@ -38,6 +38,7 @@ def write_model_folder(model_dir: Path, recipe, base: HFEncoder, model, tokenize
         "teacher": getattr(recipe, "teacher", None) or recipe.base,
         "teacher_folder": base.settings.model,
         "teacher_fingerprint": base.fingerprint(),
+        "teacher_identity": base.identity(),
         "recipe": recipe.model_dump(mode="json"),
         "recipe_digest": recipe.digest(),
         "steps": state["step"],
