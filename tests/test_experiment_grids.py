@@ -55,7 +55,7 @@ def test_a_recipe_trained_by_another_grid_is_found_by_its_digest(tmp_path):
     assert trained_elsewhere(other, tmp_path) is None
 
 
-def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bundle(tmp_path, env):
+def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bundle(tmp_path, env, cli_here):
     """`task: null` (experiments/contrastive-settings.yaml): settings chosen on dev alone; and
     `--seeds`: one replicate first, the report naming the seeds that ran and those left."""
     import json
@@ -85,8 +85,7 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
     settings = [*smoke_overrides(REPO / "recipes/contrastive.yaml"), f"base=hf:{tiny}", "precision=float32",
                 "languages=[de, en]", "limit=100"]  # 3 articles: one held out for dev
     command += [arg for setting in settings for arg in ("--set", setting)]
-    wrong = subprocess.run([*command, "--seeds", "7"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                           timeout=600)
+    wrong = cli_here(*command[3:], "--seeds", "7")  # in this process; the run below in one of its own
     assert wrong.returncode != 0 and "no seed [7]" in wrong.stderr + wrong.stdout and "Traceback" not in wrong.stderr
     done = subprocess.run([*command, "--seeds", "0"], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=600)
@@ -99,22 +98,17 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
     assert "seeds [0] (not yet run: [1]" in report
     dev = json.loads((folder / "report/summary.json").read_text())["dev"]
     assert all(0 <= scores[0]["mAP (pool)"] <= 1 for scores in dev.values())
-    regenerate_alone(folder, command, tmp_path, env)
+    regenerate_alone(folder, lambda *more: cli_here(*command[3:], *more))
 
 
-def test_a_committed_report_regenerates_byte_for_byte_from_the_repository_alone(tmp_path, env):
+def test_a_committed_report_regenerates_byte_for_byte_from_the_repository_alone(tmp_path, cli_here):
     """experiments/results/optical-afriqa-hau: its runs are bundled beside the report, so
     `--report-only` needs no trained folder (none is under this test's working folder)."""
     import shutil
-    import subprocess
-    import sys
 
     committed = REPO / "experiments/results/optical-afriqa-hau"
     shutil.copytree(committed, tmp_path / "report")
-    done = subprocess.run([sys.executable, "-m", "clirbench.cli", "experiment",
-                           str(REPO / "experiments/optical-afriqa-hau.yaml"), "--report-only",
-                           "--out", str(tmp_path / "report")], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = cli_here("experiment", REPO / "experiments/optical-afriqa-hau.yaml", "--report-only", "--out", tmp_path / "report")
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "trained").exists()
     for name in ("report.md", "summary.json", "runs.json.gz"):

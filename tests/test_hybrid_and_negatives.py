@@ -126,18 +126,17 @@ def tiny(tmp_path_factory) -> Path:
 
 @pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
 @pytest.mark.parametrize("towers, pool", [("shared", "mixed"), ("query", "none")])
-def test_the_contrastive_recipe_trains_and_scores(tmp_path, tiny, towers, pool, cli):
-    import subprocess
-
+def test_the_contrastive_recipe_trains_and_scores(tmp_path, tiny, towers, pool, cli, cli_here):
     import yaml
 
     repo = Path(__file__).parents[1]
     settings = [f"base=hf:{tiny}", f"negatives.miner=hf:{tiny}", f"negatives.pool={pool}", f"towers={towers}",
                 "limit=100", "batch_size=8", "max_steps=6", "warmup_steps=1", "checkpoint_every=3", "lr=1e-3",
                 "precision=float32", "languages=[de, en, hi]"]
-    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(repo / "recipes/contrastive.yaml"),
-                           "--out", str(tmp_path / "out"), *[a for s in settings for a in ("--set", s)]],
-                          capture_output=True, text=True, timeout=600, env=os.environ)
+    # Trained in this process (`clirbench train` runs in one of its own in test_train.py); the
+    # student is scored below as a user scores it.
+    proc = cli_here("train", repo / "recipes/contrastive.yaml", "--out", tmp_path / "out",
+                    *[a for s in settings for a in ("--set", s)])
     assert proc.returncode == 0, proc.stderr
     model = tmp_path / "out/model"
     manifest = yaml.safe_load((model / "clirbench-model.yaml").read_text())
@@ -150,7 +149,7 @@ def test_the_contrastive_recipe_trains_and_scores(tmp_path, tiny, towers, pool, 
         # At most k=1 per question beside each positive language (the hardness cap may leave none).
         assert 0 < len(rows) <= manifest["pairs"]["train_questions"] * 3
         assert manifest["negatives"]["stats"]["count"] == len(rows)
-    cli("run", "--model", f"hf:{tiny}", "--task", "toy", "--pairs", "en-de,de-en")
+    assert cli_here("run", "--model", f"hf:{tiny}", "--task", "toy", "--pairs", "en-de,de-en").returncode == 0
     scored = cli("run", "--model", str(model), "--task", "toy", "--pairs", "en-de,de-en").stderr
     # A shared-tower model encodes its own documents; a query tower reuses the base's.
     documents = 16 if towers == "shared" else 0
@@ -158,7 +157,7 @@ def test_the_contrastive_recipe_trains_and_scores(tmp_path, tiny, towers, pool, 
 
 
 @pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
-def test_the_hard_negatives_experiment_smoke_runs_and_resumes(tmp_path, tiny, env):
+def test_the_hard_negatives_experiment_smoke_runs_and_resumes(tmp_path, tiny, env, cli_here):
     import json
     import subprocess
 
@@ -173,28 +172,26 @@ def test_the_hard_negatives_experiment_smoke_runs_and_resumes(tmp_path, tiny, en
     assert sorted(record["runs"]) == ["base", "cross-lingual/seed0", "monolingual/seed0", "none/seed0"]
     text = (report / "report.md").read_text()
     assert "| `cross-lingual` |" in text and "## Mined negatives" in text
-    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    again = cli_here(*command[3:])  # the rerun in this process
     assert again.returncode == 0 and again.stderr.count("already trained") == 3  # finished conditions are skipped
 
 
 @pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
-def test_the_hybrid_batches_experiment_smoke_runs_with_no_low_resource_pairs(tmp_path, tiny, env):
+def test_the_hybrid_batches_experiment_smoke_runs_with_no_low_resource_pairs(tmp_path, tiny, cli_here):
     """Its smoke pairs (de, en) have no low-resource column: the report shows no such column
-    and plots the sweep over the columns it has (it once ended in KeyError: 'low (query)')."""
-    import subprocess
-
+    and plots the sweep over the columns it has (it once ended in KeyError: 'low (query)'). Run
+    in this process (the hard-negatives smoke run above runs in one of its own)."""
     repo = Path(__file__).parents[1]
-    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(repo / "experiments/hybrid-batches.yaml"),
-               "--smoke", "--set", f"base=hf:{tiny}", "--set", "precision=float32", "--set", "languages=[de, en]",
-               "--set", "towers=query"]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    command = ["experiment", repo / "experiments/hybrid-batches.yaml", "--smoke", "--set", f"base=hf:{tiny}",
+               "--set", "precision=float32", "--set", "languages=[de, en]", "--set", "towers=query"]
+    done = cli_here(*command)
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "trained/experiments/hybrid-batches-smoke"
     report = (folder / "report/report.md").read_text()
     assert "| `alpha-0.5` |" in report and "| low (query) |" not in report and "| high (query) |" in report
     assert (folder / "report/RR_at_10_by_alpha.png").exists()
     # The report regenerates from its folder alone (the runs bundled beside it), byte for byte.
-    regenerate_alone(folder, command, tmp_path, env)
+    regenerate_alone(folder, lambda *more: cli_here(*command, *more))
 
 
 def test_an_in_batch_passage_holding_the_questions_answer_is_not_its_negative():

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -100,35 +101,53 @@ def test_loss_falls_and_the_teacher_stays_frozen(tmp_path, teacher):
     assert not distiller.teacher.training
 
 
-def test_a_killed_run_resumes_to_the_same_weights(tmp_path, teacher):
-    recipe = _recipe(tmp_path, teacher)
-    _train(recipe, tmp_path / "straight")
-    killed = _train(recipe, tmp_path / "killed", env={"CLIRBENCH_TRAIN_KILL_AT_STEP": "17"}, check=False)
-    assert killed.returncode == -9  # SIGKILL, as kill -9
-    assert (tmp_path / "killed/checkpoints/step-0000010/state.json").exists()
-    resumed = _train(recipe, tmp_path / "killed")
-    assert "resuming from step-0000010" in resumed.stderr
-    a = load_file(str(tmp_path / "straight/model/model.safetensors"))
-    b = load_file(str(tmp_path / "killed/model/model.safetensors"))
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, teacher) -> SimpleNamespace:
+    """The tiny recipe (30 steps, a checkpoint every 10) trained by `clirbench train` twice: once
+    straight through (in this process), and once in a process of its own, killed (SIGKILL, as
+    kill -9) at step 17. The resume, scoring and refusal tests below assert on these two runs
+    (xdist_group "train-runs": one process trains them, once)."""
+    from clirbench.cli import main
+
+    folder = tmp_path_factory.mktemp("runs")
+    recipe = _recipe(folder, teacher)
+    assert main(["train", str(recipe), "--out", str(folder / "straight")]) == 0
+    killed = _train(recipe, folder / "killed", env={"CLIRBENCH_TRAIN_KILL_AT_STEP": "17"}, check=False)
+    return SimpleNamespace(recipe=recipe, straight=folder / "straight", killed=folder / "killed",
+                           killed_code=killed.returncode)
+
+
+@pytest.mark.xdist_group("train-runs")
+def test_a_killed_run_resumes_to_the_same_weights(runs, teacher, cli_here):
+    assert runs.killed_code == -9  # SIGKILL, as kill -9
+    assert (runs.killed / "checkpoints/step-0000010/state.json").exists()
+    # A checkpoint of another recipe is refused, not resumed from.
+    other = cli_here("train", runs.recipe, "--out", runs.killed, "--set", "lr=0.01")
+    assert other.returncode == 2 and "checkpoint of another recipe" in other.stderr and "Traceback" not in other.stderr
+    resumed = cli_here("train", runs.recipe, "--out", runs.killed)
+    assert resumed.returncode == 0 and "resuming from step-0000010" in resumed.stderr
+    a = load_file(str(runs.straight / "model/model.safetensors"))
+    b = load_file(str(runs.killed / "model/model.safetensors"))
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     teacher_weights = load_file(str(teacher / "model.safetensors"))
     assert any(not torch.equal(teacher_weights[k], a[k]) for k in teacher_weights if k in a)  # it did learn
 
 
-def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, cli):
+@pytest.mark.xdist_group("train-runs")
+def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, runs, cli, cli_here):
     import yaml
 
-    out = tmp_path / "student"
-    _train(_recipe(tmp_path, teacher, max_steps=10), out)
+    out = runs.straight
     manifest = yaml.safe_load((out / "model/clirbench-model.yaml").read_text())
     assert manifest["student_languages"] == ["sw"] and manifest["adapted_from"] == f"hf:{teacher}"
     # 14 toy pairs, less one whose English side ("What is the capital of Kenya?") is a Tatoeba test
     # sentence: evaluation texts never train (clirbench.data.evaluation_texts).
     expected = 13 if (LOCAL_DATA / "tatoeba").is_dir() else 14
-    assert manifest["steps"] == 10 and manifest["pairs"]["sw"]["train"] + manifest["pairs"]["sw"]["dev"] == expected
+    assert manifest["steps"] == 30 and manifest["pairs"]["sw"]["train"] + manifest["pairs"]["sw"]["dev"] == expected
     assert manifest["evaluation_texts"]["dropped_pairs"] == 14 - expected
     assert "tatoeba" in manifest["evaluation_texts"]["checked_against"]
-    cli("run", "--model", f"hf:{teacher}", "--task", "toy", "--pairs", "sw-en,en-en")
+    # The teacher's run in this process; the student's as a user runs it, in a process of its own.
+    assert cli_here("run", "--model", f"hf:{teacher}", "--task", "toy", "--pairs", "sw-en,en-en").returncode == 0
     proc = cli("run", "--model", str(out / "model"), "--task", "toy", "--pairs", "sw-en,en-en")
     # Documents are the teacher's, cached by its run; sw questions go through the student.
     assert "in this run: 0 documents encoded, 12 queries encoded" in proc.stderr
@@ -151,15 +170,14 @@ def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, cli):
     ("bitext.3.limit", "5", "no such field"),
     ("bitext", "[{kind: lareqa, languages: [sw]}]", "has no language(s) ['sw']"),
 ])
-def test_a_bad_recipe_gets_a_one_line_error(tmp_path, teacher, field, value, message):
+def test_a_bad_recipe_gets_a_one_line_error(tmp_path, teacher, field, value, message, cli_here):
     recipe = _recipe(tmp_path, teacher)
-    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--set", f"{field}={value}"],
-                          capture_output=True, text=True, timeout=60)
+    proc = cli_here("train", recipe, "--set", f"{field}={value}")
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert str(recipe) in proc.stderr and "fix:" in proc.stderr
 
 
-def test_optical_names_its_device_only_off_the_cpu(tmp_path, teacher):
+def test_optical_names_its_device_only_off_the_cpu(tmp_path, teacher, cli_here):
     """OPTICAL trained on the CPU before its recipe had `device`: the committed experiment's
     runs are named by digests of recipes without it, and keep those names."""
     import json
@@ -176,8 +194,7 @@ def test_optical_names_its_device_only_off_the_cpu(tmp_path, teacher):
     tiny = _recipe(tmp_path, teacher)
     assert len({load_recipe(tiny, [f"device={d}"]).digest() for d in ("cpu", "auto", "cuda")}) == 3
     if not torch.cuda.is_available():
-        proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(tiny), "--set", "device=cuda",
-                               "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+        proc = cli_here("train", tiny, "--set", "device=cuda", "--out", tmp_path / "out")
         assert proc.returncode == 2 and "no CUDA GPU" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -199,15 +216,16 @@ def test_set_overrides_and_bitext_sources(tmp_path, teacher):
     assert sorted((p.english, p.foreign) for p in pairs + held) == [("the city", "mji"), ("water", "maji")]
 
 
-def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env):
+def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, cli_here):
     recipe = _recipe(tmp_path, teacher, max_steps=6, checkpoint_every=3)
     grid = tmp_path / "grid.yaml"
     grid.write_text(f"name: tiny\nrecipe: {recipe.name}\ntask: toy\npairs: [sw-en, sw-de, en-sw]\nseeds: [0, 1]\n"
                     "baseline: teacher\nconditions:\n  teacher: null\n  optical: [ot_weight=1.0]\n"
                     "  sentence: [ot_weight=0, sentence_weight=1.0]\n")
-    command = [sys.executable, "-m", "clirbench.cli", "experiment", str(grid), "--out", str(tmp_path / "report"),
-               "--runs", str(tmp_path / "trained/experiments/tiny")]
-    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    # In this process, reruns included: `clirbench experiment` runs in one of its own in the smoke
+    # test below and in test_experiment_grids.py.
+    command = ["experiment", grid, "--out", tmp_path / "report", "--runs", tmp_path / "trained/experiments/tiny"]
+    first = cli_here(*command)
     assert first.returncode == 0, first.stderr
     import json
 
@@ -229,7 +247,7 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
         assert test["seeds"] == [2, 1]
         assert (test["p_seed"] is None) if spread < 1e-12 else 0 <= test["p_seed"] <= 1
     assert (tmp_path / "report/RR_at_10.png").stat().st_size > 1000
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    again = cli_here(*command)
     assert again.returncode == 0 and "already trained" in again.stderr and "(3 already done)" in again.stderr
     # A run's seconds carry over only while its output is here: a rerun of a deleted run starts at 0.
     import shutil
@@ -239,7 +257,7 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, env)
     record["runs"]["sentence/seed0"]["peak_rss_mb"] = 1e6  # the process that trained it: kept
     (tmp_path / "report/conditions.json").write_text(json.dumps(record))
     shutil.rmtree(Path(record["runs"]["teacher"]["results"]).parent)
-    assert subprocess.run(command, env=env, capture_output=True, text=True, timeout=300).returncode == 0
+    assert cli_here(*command).returncode == 0
     seconds = {k: r["seconds"] for k, r in json.loads((tmp_path / "report/conditions.json").read_text())["runs"].items()}
     assert seconds["teacher"] < 1e5 and seconds["sentence/seed0"] >= 1e6
     runs = json.loads((tmp_path / "report/conditions.json").read_text())["runs"]
@@ -270,15 +288,10 @@ def test_smoke_mode_runs_the_real_experiment_file_end_to_end(tmp_path, teacher, 
     assert len(record["pairs"]) == 2 and (tmp_path / "trained/experiments/optical-smoke/report/report.md").exists()
 
 
-def test_a_folder_of_another_recipe_is_refused_not_reused(tmp_path, teacher):
-    recipe = _recipe(tmp_path, teacher, max_steps=4, checkpoint_every=2)
-    _train(recipe, tmp_path / "out")
-    assert not (tmp_path / "out/checkpoints").exists()  # the model is written: checkpoints go
-    other = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--out", str(tmp_path / "out"),
-                            "--set", "max_steps=6"], capture_output=True, text=True, timeout=120)
+@pytest.mark.xdist_group("train-runs")
+def test_a_folder_of_another_recipe_is_refused_not_reused(runs, cli_here):
+    """A model folder trained by another recipe is an error, never reused (a checkpoint of another
+    recipe: test_a_killed_run_resumes_to_the_same_weights)."""
+    assert not (runs.straight / "checkpoints").exists()  # the model is written: checkpoints go
+    other = cli_here("train", runs.recipe, "--out", runs.straight, "--set", "max_steps=6")
     assert other.returncode == 2 and "holds a model of another recipe" in other.stderr and "Traceback" not in other.stderr
-    killed = _train(recipe, tmp_path / "half", env={"CLIRBENCH_TRAIN_KILL_AT_STEP": "3"}, check=False)
-    assert killed.returncode == -9
-    other = subprocess.run([sys.executable, "-m", "clirbench.cli", "train", str(recipe), "--out", str(tmp_path / "half"),
-                            "--set", "lr=0.01"], capture_output=True, text=True, timeout=120)
-    assert other.returncode == 2 and "checkpoint of another recipe" in other.stderr
