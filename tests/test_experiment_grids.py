@@ -71,7 +71,7 @@ def test_a_dev_only_grid_trains_compares_dev_scores_and_regenerates_from_its_bun
 
     if not (Path(os.environ.get("CLIRBENCH_LOCAL_DATA", "")) / "lareqa" / "xquad-r").is_dir():
         pytest.skip("the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")
-    tiny = build_tiny_xlmr(tmp_path / "tiny")
+    tiny = build_tiny_xlmr(tmp_path / "tiny", max_tokens=32)
     # The settings grid's own file, cut to two of its conditions (each trains a model), two seeds.
     spec = yaml.safe_load((REPO / "experiments/contrastive-settings.yaml").read_text())
     spec["recipe"] = str(REPO / "recipes/contrastive.yaml")

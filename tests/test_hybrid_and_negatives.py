@@ -76,7 +76,7 @@ def test_negative_pools_are_defined_by_the_positives_language_and_matched_in_har
     corpus = lareqa_corpus(["de", "en", "hi"], limit=60)
     train, _ = corpus.split(0.3)
     assert all(set(q.positives) == {"de", "en", "hi"} for q in corpus.questions)
-    encoder = load_model(f"hf:{build_tiny_xlmr(tmp_path / 'tiny')}")
+    encoder = load_model(f"hf:{build_tiny_xlmr(tmp_path / 'tiny', max_tokens=32)}")
     miner = EncoderMiner(encoder, "xquad-r", tmp_path / "cache")
     by_pool = {pool: mine(corpus, train, miner, pool, k=4)[0] for pool in ("none", "monolingual", "cross-lingual", "mixed")}
     assert by_pool["none"] == []
@@ -121,7 +121,7 @@ def test_negative_pools_are_defined_by_the_positives_language_and_matched_in_har
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
-    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-base")
+    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-base", max_tokens=32)
 
 
 @pytest.mark.skipif(not XQUAD.is_dir(), reason="the XQuAD-R files (CLIRBENCH_LOCAL_DATA) are not here")

@@ -29,8 +29,8 @@ def models(tmp_path_factory) -> dict[str, Path]:
     """An English-only teacher and a student base with another tokenizer (other vocabulary), as
     encoder settings files: the student with E5's `query: ` prefix."""
     root = tmp_path_factory.mktemp("models")
-    teacher = build_tiny_xlmr(root / "teacher", seed=0, vocab_size=400)
-    student = build_tiny_xlmr(root / "student", seed=1, vocab_size=300)
+    teacher = build_tiny_xlmr(root / "teacher", seed=0, vocab_size=400, max_tokens=32)  # recipes: max_length 32
+    student = build_tiny_xlmr(root / "student", seed=1, vocab_size=300, max_tokens=32)
     (root / "tiny-en.yaml").write_text(f"model: {teacher}\nname: tiny-en\nlanguages: [en]\nprecision: float32\n")
     (root / "tiny-student.yaml").write_text(f"model: {student}\nname: tiny-student\nquery_prefix: 'query: '\n"
                                             "passage_prefix: 'passage: '\nprecision: float32\n")

@@ -114,7 +114,7 @@ def test_evaluate_your_own_encoder_as_written(user_env, tmp_path):
     lines = _commands("Evaluate your own encoder")
     folders = {m for line in lines for m in re.findall(r"hf:(\./[\w.-]+)", line)}
     assert folders == {"./my-encoder"}, folders
-    build_tiny_xlmr(tmp_path / "my-encoder")
+    build_tiny_xlmr(tmp_path / "my-encoder", max_tokens=32)
     ran = [line for line in lines if line not in SKIPPED_HERE]
     assert len(ran) == len(lines) - 1 and [line.split()[1] for line in ran] == ["check", "run", "run", "leaderboard"]
     out = {line: _shell(line, tmp_path, user_env) for line in ran}

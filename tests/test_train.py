@@ -55,7 +55,7 @@ def test_envelope_gradient_treats_the_plan_as_constant():
 
 @pytest.fixture(scope="module")
 def teacher(tmp_path_factory) -> Path:
-    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-teacher")
+    return build_tiny_xlmr(tmp_path_factory.mktemp("models") / "tiny-teacher", max_tokens=32)  # recipes: max_length 32
 
 
 def _bitext(folder: Path) -> Path:
