@@ -18,6 +18,8 @@ are checked as they are made, whatever it says.
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from clirbench.core.digests import file_digest
@@ -62,10 +64,41 @@ def _remembered(key: str, size: int, mtime: int, md5: str) -> bool:
     return _record().get(key) == {"size": size, "mtime_ns": mtime, "md5": md5}
 
 
+# Entries of files that passed inside `record_at_end()`, written when it ends; None outside one.
+_pending: dict[str, dict] | None = None
+
+
+@contextmanager
+def record_at_end() -> Iterator[None]:
+    """Files that pass inside this block are written to the record once, at its end, instead of
+    once each: each write reads and rewrites the whole record under its lock, and the first check
+    of the evaluation texts (about 1,300 files) spent 4.5 of its 6.4 s of CPU doing so. Blocks
+    nest (the outermost writes)."""
+    global _pending
+    if _pending is not None:
+        yield
+        return
+    _pending = {}
+    try:
+        yield
+    finally:
+        entries, _pending = _pending, None
+        if entries:
+            _write(entries)
+
+
 def _remember(key: str, size: int, mtime: int, md5: str) -> None:
+    entry = {"size": size, "mtime_ns": mtime, "md5": md5}
+    if _pending is not None:
+        _pending[key] = entry
+    else:
+        _write({key: entry})
+
+
+def _write(entries: dict[str, dict]) -> None:
     def merge(current):
         current = current if isinstance(current, dict) else {}
-        return {**current, key: {"size": size, "mtime_ns": mtime, "md5": md5}}
+        return {**current, **entries}
 
     try:
         update_json(_record_path(), merge)
