@@ -41,9 +41,10 @@ def load_experiment(path: Path) -> ExperimentSpec:
 
 def _pairs(spec: ExperimentSpec):
     task = load_task(spec.task)
-    keys = [p.key for p in task.pairs()]
-    named = {"all": [p.key for p in task.pairs() if not p.pool], "all+pool": keys,
-             "cross-lingual": [p.key for p in task.pairs() if p.cross_lingual]}
+    pairs = task.pairs()
+    keys = [p.key for p in pairs]
+    named = {"all": [p.key for p in pairs if not p.pool], "all+pool": keys,
+             "cross-lingual": [p.key for p in pairs if p.cross_lingual]}
     if isinstance(spec.pairs, str):
         if spec.pairs not in named:
             raise ClirbenchError(f"experiment {spec.name}: field `pairs`: {spec.pairs!r} is not a set of pairs",
@@ -53,7 +54,7 @@ def _pairs(spec: ExperimentSpec):
         wanted = [k for item in spec.pairs for k in (fnmatch.filter(keys, item) if set(item) & set("*?[") else [item])]
     if not wanted:
         raise ClirbenchError(f"experiment {spec.name}: field `pairs`: {spec.pairs} match no pair of {task.name}",
-                             f"e.g. {keys[0]}, or a pattern such as *-{task.pairs()[0].doc_lang}")
+                             f"e.g. {keys[0]}, or a pattern such as *-{pairs[0].doc_lang}")
     for item in spec.exclude_pairs:
         dropped = set(fnmatch.filter(wanted, item))
         if not dropped:
