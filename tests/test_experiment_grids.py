@@ -132,3 +132,38 @@ def test_a_task_of_many_languages_is_reported_by_resource_class_not_language():
     assert len(columns["all"]) == len(into_english) == len(columns["X->en"])
     few = into_english[:MAX_LANGUAGE_COLUMNS]
     assert all(p.query_lang in _columns(info(few), [p.key for p in few], set()) for p in few)
+
+
+def test_a_report_shows_its_students_on_the_grids_that_score_them_elsewhere(tmp_path):
+    """The zero-shot section: a grid with `students_of: main` beside main's report; its cells,
+    stars, listed comparisons and interactions come from its own summary.json, copied."""
+    import json
+
+    from clirbench.train.experiment_record import ExperimentRecord, RunRecord
+    from clirbench.train.zero_shot_section import zero_shot_section
+
+    main = ExperimentSpec(name="main", recipe="r.yaml", task="mlqa-r", pairs="all", seeds=[0, 1], baseline="base",
+                          conditions={"base": None, "a": ["alpha=0"], "b": ["alpha=1"]}, comparisons=[("b", "a")])
+    other = main.model_copy(update={"name": "main-flores", "task": "flores-r", "students_of": "main"})
+    folder = tmp_path / "main-flores"
+    runs = {"base": RunRecord(condition="base", seed=None, system="me5", results="x", manifest=None, seconds=1),
+            **{f"{c}/seed{s}": RunRecord(condition=c, seed=s, system=c, results="x", manifest="m", seconds=1)
+               for c in ("a", "b") for s in (0, 1)}}
+    folder.mkdir()
+    (folder / "conditions.json").write_text(ExperimentRecord(experiment=other, task="flores-r", pairs=["p1", "p2"],
+                                                             results_dir="r", runs=runs).model_dump_json())
+    cells = {"base": [0.5, 0.0], "a": [0.6, 0.01], "b": [0.55, 0.02]}
+    test = {"measure": "RR@10", "column": "class 0 (query)", "ci_low": 0.0, "ci_high": 0.1}
+    (folder / "summary.json").write_text(json.dumps({
+        "stats": {c: {"RR@10": {"hau_Latn": v, "class 0 (query)": v}} for c, v in cells.items()},
+        "tests": [{**test, "condition": "a", "against": "base", "diff": 0.1, "significant": True},
+                  {**test, "condition": "b", "against": "a", "diff": -0.05, "significant": False}],
+        "interactions": [{**test, "condition": "b", "against": "a", "diff": -0.03, "significant": True}]}))
+    (tmp_path / "main").mkdir()
+    text = "\n".join(zero_shot_section(tmp_path / "main", main, ["base", "a", "b"]))
+    assert "### `main-flores`: task `flores-r`, 2 pairs, seeds [0, 1]" in text
+    assert "| condition | class 0 (query) |" in text and "hau_Latn" not in text  # one language's column: not shown
+    assert "| `base` | 0.5000 |" in text and "| `a` | 0.6000 ± 0.0100* |" in text and "| `b` | 0.5500 ± 0.0200 |" in text
+    assert "| `b` − `a` | -0.0500 |" in text and "| `b` − `a` | -0.0300 | [+0.0000, +0.1000] | yes |" in text
+    # A grid that scores nobody's students beside it: no section.
+    assert zero_shot_section(tmp_path / "main-flores", other, ["base"]) == []

@@ -9,6 +9,7 @@ import pytest
 
 from clirbench.train.hybrid_batches import CROSS_LINGUAL, MONOLINGUAL, hybrid_batch
 from clirbench.train.retrieval_data import ParallelQuestion
+from clirbench.train.run_bundle import read_bundle
 
 sys.path.insert(0, str(Path(__file__).parent))
 from experiment_helpers import regenerate_alone  # noqa: E402
@@ -191,6 +192,15 @@ def test_the_hybrid_batches_experiment_smoke_runs_with_no_low_resource_pairs(tmp
     assert "| `alpha-0.5` |" in report and "| low (query) |" not in report and "| high (query) |" in report
     assert (folder / "report/RR_at_10_by_alpha.png").exists()
     # The report regenerates from its folder alone (the runs bundled beside it), byte for byte.
+    regenerate_alone(folder, lambda *more: cli_here(*command, *more))
+    # A later session (the trained folders gone) adds a seed: seed 0's runs are kept from the
+    # bundle, not trained or scored again, and the bundle then holds both seeds.
+    later = cli_here(*command, "--seeds", "1")
+    assert later.returncode == 0, later.stderr
+    assert later.stderr.count("done in an earlier session") == 1  # the base (seed 0's runs are not asked for)
+    bundled = read_bundle(folder / "report/runs.json.gz")
+    assert sorted(bundled) == sorted(["base", *(f"alpha-{a}/seed{s}" for a in ("0", "0.5", "1") for s in (0, 1))])
+    assert "seeds [0, 1]" in (folder / "report/report.md").read_text()
     regenerate_alone(folder, lambda *more: cli_here(*command, *more))
 
 

@@ -13,7 +13,7 @@ from clirbench.core.errors import ClirbenchError
 from clirbench.systems.student import read_manifest
 from clirbench.systems.student_manifest import MANIFEST, SCHEMA_VERSION, StudentManifest, recipe_digest_of
 from clirbench.train.experiment_record import RECORD, ExperimentRecord, RunRecord
-from clirbench.train.report import read_bundle
+from clirbench.train.run_bundle import read_bundle
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,6 +22,7 @@ from clirbench.train.experiment_record import (RECORD, ExperimentRecord, Experim
                                                SystemCondition)
 from clirbench.train.recipe import ContrastiveRecipe, load_recipe
 from clirbench.train.run import train
+from clirbench.train.run_bundle import RUNS_BUNDLE, bundled_runs
 
 _HINT = "see experiments/optical.yaml for a valid experiment"
 
@@ -73,6 +74,19 @@ def trained_elsewhere(recipe, experiments_dir: Path) -> Path | None:
     return None
 
 
+def _done_earlier(stored: dict | None, pairs: list[str], condition, recipe_path: Path, seed: int | None,
+                  overrides) -> bool:
+    """Whether a bundled run is this condition as the grid defines it now: one that scored every
+    pair the grid lists, and, if trained, whose manifest records the recipe's digest (a changed
+    recipe trains again; a longer pair list scores again)."""
+    if stored is None or (stored["results"] is not None and not set(pairs) <= set(stored["results"]["pairs"])):
+        return False
+    if not isinstance(condition, list):  # the base model or a named system, untrained
+        return True
+    recipe = load_recipe(recipe_path, [*condition, f"seed={seed}", *overrides])
+    return (stored["manifest"] or {}).get("recipe_digest") == recipe.digest()
+
+
 SMOKE_STEPS = 4
 SMOKE_PAIRS_PER_SOURCE = 16
 SMOKE_TASK_PAIRS = 2
@@ -118,6 +132,8 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
     record = ExperimentRecord.start(record_path, experiment=spec, overrides=list(overrides),
                                     task=task.name if task else None, pairs=[p.key for p in pairs],
                                     results_dir=str(results_dir))
+    # Runs of earlier sessions whose folders are gone: their results are in the report's bundle.
+    bundled = bundled_runs(out_dir)
     for condition, condition_overrides in spec.conditions.items():
         trained = isinstance(condition_overrides, list)
         if task is None and not trained:  # a dev-only grid: the untrained base's dev score is in every manifest
@@ -133,6 +149,10 @@ def run_experiment(path: Path, out_dir: Path, runs_dir: Path, overrides: list[st
             carried = previous.seconds if resumed else 0.0
             # The peak memory of the process that did the work, not of a later one that found it done.
             peak_before = previous.peak_rss_mb if resumed else None
+            if previous and not resumed and _done_earlier(bundled.get(key), [p.key for p in pairs],
+                                                          condition_overrides, recipe_path, seed, overrides):
+                log(f"{key}: done in an earlier session (its results are in {RUNS_BUNDLE}); kept")
+                continue
             if isinstance(condition_overrides, SystemCondition):
                 found = system_spec(condition_overrides.system)
                 problem = found.unavailable()

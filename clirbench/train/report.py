@@ -11,7 +11,6 @@ tests the printed cell's difference (clirbench.eval.stats): over question ids (M
 shared across pairs and languages: a cluster) and, with seeds, over seeds; Holm-corrected over
 every test in the report, starred only where both levels hold."""
 
-import gzip
 import json
 import math
 from collections import defaultdict
@@ -19,16 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
-from clirbench.core.atomic import write_bytes_atomic, write_text_atomic
+from clirbench.core.atomic import write_text_atomic
 from clirbench.core.errors import ClirbenchError
 from clirbench.core.languages import language
 from clirbench.eval import stats
-from clirbench.eval.results import ResultsFile, load_results, parse_results
+from clirbench.eval.results import ResultsFile
 from clirbench.eval.summary import AP_POOL, RANK_DISTANCE, run_summary
 from clirbench.eval.summary import COLUMNS as SUMMARY_COLUMNS
-from clirbench.systems.student_manifest import StudentManifest, manifest_data
+from clirbench.systems.student_manifest import StudentManifest
 from clirbench.tasks import load_task
 from clirbench.train.experiment_record import RECORD, ExperimentRecord, ExperimentSpec, SystemCondition
+from clirbench.train.report_tables import cell
+from clirbench.train.report_tables import markdown_table as _table
+from clirbench.train.run_bundle import RUNS_BUNDLE, runs_of
+from clirbench.train.zero_shot_section import zero_shot_section
 
 MEASURES = ("RR@10", "AP")
 ALPHA = stats.ALPHA
@@ -268,11 +271,6 @@ def _dev_text(scores: list) -> str:
     return f"{np.mean(scores):.4f}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
 def _plots(out_dir: Path, cells: dict, columns: list[str], conditions: list[str], losses: dict[str, list[list[float]]]):
     import matplotlib
 
@@ -401,71 +399,14 @@ def _table1(by_condition: dict[str, list[ResultsFile]], conditions: list[str], t
             _table(["condition", *SUMMARY_COLUMNS], rows), ""]
 
 
-RUNS_BUNDLE = "runs.json.gz"
-BUNDLE_FORMAT = 2  # 1 (no `format` field): {run key: {results, manifest}}
-
-
-def _packed(runs: dict) -> dict:
-    """The runs as the bundle keeps them: per-query values of the measures a report tests only
-    (the others' averages stay in `metrics`), each pair's question ids written once for every run
-    and measure, the values as lists in that order (MLQA-R's 40-character ids were most of a
-    bundle). A pair whose runs hold other ids keeps its values by id."""
-    query_ids: dict[str, list[str]] = {}
-    out = {}
-    for key, (results, manifest) in runs.items():
-        data = results.model_dump(mode="json") if results else None
-        for pair, result in (data["pairs"].items() if data else ()):
-            values = {m: v for m, v in result["per_query"].items() if m in MEASURES}
-            order = query_ids.setdefault(pair, sorted(next(iter(values.values()), {})))
-            same = all(len(v) == len(order) and all(q in v for q in order) for v in values.values())
-            result["per_query"] = {m: [v[q] for q in order] for m, v in values.items()} if same else values
-        out[key] = {"results": data, "manifest": manifest}
-    return {"format": BUNDLE_FORMAT, "query_ids": query_ids, "runs": out}
-
-
-def read_bundle(bundle: Path) -> dict:
-    """{run key: {"results", "manifest"}} as a report's bundle (runs.json.gz) stores them."""
-    return _unpacked(json.loads(gzip.decompress(Path(bundle).read_bytes())))
-
-
-def _unpacked(stored: dict) -> dict:
-    """The runs of a bundle of either format (1: the runs themselves)."""
-    if stored.get("format") != BUNDLE_FORMAT:
-        return stored
-    for run in stored["runs"].values():
-        for pair, result in (run["results"]["pairs"].items() if run["results"] else ()):
-            result["per_query"] = {m: dict(zip(stored["query_ids"][pair], v)) if isinstance(v, list) else v
-                                   for m, v in result["per_query"].items()}
-    return stored["runs"]
-
-
 def _runs(record: ExperimentRecord, out_dir: Path) -> dict[str, tuple[ResultsFile | None, StudentManifest | None]]:
-    """Each run's results and manifest: from the runs' own files where they are here (then
-    bundled beside the report, so that it can be committed; each manifest as its file holds
-    it), else from that bundle: a report is regenerated from the repository alone."""
-    bundle = out_dir / RUNS_BUNDLE
-    here = all((not run.results or Path(run.results).exists())
-               and (not run.manifest or Path(run.manifest).exists()) for run in record.runs.values())
-    if not here:
-        if not bundle.exists():
-            missing = next(path for run in record.runs.values() for path in (run.results, run.manifest)
-                           if path and not Path(path).exists())
-            raise ClirbenchError(f"{out_dir}: the runs' results (e.g. {missing}) are not here, and there is no {RUNS_BUNDLE}",
-                                 "rerun the experiment (finished runs are skipped), or restore the report folder")
-        stored = read_bundle(bundle)
-        if lacking := [key for key in record.runs if key not in stored]:
-            raise ClirbenchError(f"{bundle} lacks the runs {', '.join(lacking)} of {out_dir / RECORD}, and "
-                                 "their results are not here", "rerun the experiment (finished runs are skipped)")
-        return {key: (parse_results(stored[key]["results"]) if stored[key]["results"] else None,
-                      _manifest(stored[key]["manifest"], bundle)) for key in record.runs}
-    runs = {key: (load_results(Path(run.results)) if run.results else None,
-                  manifest_data(Path(run.manifest).parent) if run.manifest else None)
-            for key, run in record.runs.items()}
-    packed = json.dumps(_packed(runs), sort_keys=True, separators=(",", ":"))
-    # mtime 0: the same runs give the same bytes.
-    write_bytes_atomic(bundle, gzip.compress(packed.encode(), compresslevel=9, mtime=0))
-    return {key: (r, _manifest(m, Path(record.runs[key].manifest)) if m is not None else None)
-            for key, (r, m) in runs.items()}
+    """Each run's results and manifest, from its files or the report's bundle (clirbench.train.run_bundle)."""
+    def where(key: str) -> Path:
+        path = record.runs[key].manifest
+        return Path(path) if path and Path(path).exists() else out_dir / RUNS_BUNDLE
+
+    return {key: (results, _manifest(manifest, where(key)))
+            for key, (results, manifest) in runs_of(record, out_dir, MEASURES).items()}
 
 
 def _manifest(raw, where: Path) -> StudentManifest | None:
@@ -605,10 +546,10 @@ def write_report(record_path: Path) -> Path:
             row = []
             for column in columns:
                 mean, std, n = cells[condition][measure][column]
-                mark = "*" if marks.get((condition, measure, column), {}).get("significant") else ""
-                row.append("-" if n == 0 else f"{mean:.4f} ± {std:.4f}{mark}" if n > 1 else f"{mean:.4f}{mark}")
+                row.append(cell(mean, std, n, marks.get((condition, measure, column), {}).get("significant", False)))
             rows.append([f"`{condition}`", *row])
         parts += [_table(["condition", *columns], rows), ""]
+    parts += zero_shot_section(out_dir, spec, conditions)
     parts += _translation_gap(by_condition, conditions, info, pairs)
     parts += _table1(by_condition, conditions, record.task)
     parts += ["## Paired tests", "",
