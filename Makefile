@@ -41,16 +41,16 @@ $(STAMP): pyproject.toml Makefile
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/clirbench run --model bm25 --task mlqa-r
+	$(BIN)/clirbench run --system bm25 --task mlqa-r
 	$(BIN)/clirbench systems install me5-small
-	$(BIN)/clirbench run --model me5-small --task mlqa-r
-	$(BIN)/clirbench run --model dict+bm25 --task mlqa-r
-	$(BIN)/clirbench run --model fuse:bm25+me5-small --task mlqa-r
+	$(BIN)/clirbench run --system me5-small --task mlqa-r
+	$(BIN)/clirbench run --system dict+bm25 --task mlqa-r
+	$(BIN)/clirbench run --system fuse:bm25+me5-small --task mlqa-r
 	$(BIN)/clirbench leaderboard --task mlqa-r --by query
 	$(BIN)/clirbench leaderboard --task mlqa-r --view summary
 	@# AfriQA-R: questions in Hausa, Yoruba, Igbo, Kinyarwanda, Swahili and Zulu against English passages.
-	$(BIN)/clirbench run --model bm25 --task afriqa-r
-	$(BIN)/clirbench run --model me5-small --task afriqa-r
+	$(BIN)/clirbench run --system bm25 --task afriqa-r
+	$(BIN)/clirbench run --system me5-small --task afriqa-r
 	$(BIN)/clirbench leaderboard --task afriqa-r --by pair
 
 test: setup

@@ -1,6 +1,6 @@
 """Two `clirbench run`s at once into one results file: are finished pairs ever lost?
 
-Each trial starts two `clirbench run --model bm25s --task toy` processes at the same moment,
+Each trial starts two `clirbench run --system bm25s --task toy` processes at the same moment,
 on disjoint halves of the toy task's 16 pairs (queries in de and en; in sw and yo), with the
 same --out folder, so both write `toy/bm25s/results.json` after every pair. Afterwards the
 file must hold all 16 pairs: a pair missing is a finished pair lost (before results files
@@ -32,7 +32,7 @@ def trial(root: Path, i: int, env: dict) -> tuple[int, float]:
     """(pairs lost, seconds) of one trial."""
     out = root / f"trial-{i:02d}"
     start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-m", "clirbench.cli", "run", "--model", "bm25s", "--task", "toy",
+    procs = [subprocess.Popen([sys.executable, "-m", "clirbench.cli", "run", "--system", "bm25s", "--task", "toy",
                                "--pairs", half, "--out", str(out)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for half in HALVES]

@@ -27,7 +27,7 @@ machine's matrix-multiply peak.
 
 The targets (the default's share of the peak and its ratio to the peer, the cached rerun, RR@10
 against float32) are in benchmarks/expected/encode.yaml, checked at the end of the run.
-Needs me5-small (`clirbench models install me5-small`) and MLQA-R (CLIRBENCH_LOCAL_DATA).
+Needs me5-small (`clirbench systems install me5-small`) and MLQA-R (CLIRBENCH_LOCAL_DATA).
 Run: `make bench-encode`, or `python -m benchmarks.encode` (about 20 minutes on 2 cores with
 native bfloat16, 40 with --accuracy; without it, float32 sides only, one round by default: about
 8 minutes at 2 cores' 48 texts/s); `--json FILE` writes the figures.
@@ -111,7 +111,7 @@ def sample_sentences(per_language: int) -> list[tuple[str, str, str]]:
 def token_lengths(texts: list[str]) -> list[int]:
     from transformers import AutoTokenizer
 
-    from clirbench.models.me5_small import install_dir
+    from clirbench.weights.me5_small import install_dir
 
     tokenizer = AutoTokenizer.from_pretrained(str(install_dir()))
     return [len(ids) for ids in tokenizer([PREFIX + t for t in texts], truncation=True, max_length=512)["input_ids"]]
@@ -135,7 +135,7 @@ def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
 
     import torch
 
-    from clirbench.models.me5_small import install_dir
+    from clirbench.weights.me5_small import install_dir
 
     st = sentence_transformer(install_dir())
     texts = [PREFIX + text for _, text, _ in docs]
@@ -153,7 +153,7 @@ def side_sentence_transformers(docs, batch_size: int, bfloat16: bool) -> dict:
 def side_clirbench(docs, batch_size: int | None, settings: dict) -> dict:
     from clirbench.systems.dense.retriever import DenseRetriever
     from clirbench.systems.dense.vector_store import read_doc_vectors
-    from clirbench.models.me5_small import me5_small
+    from clirbench.weights.me5_small import me5_small
 
     encoder = me5_small(**{**({"batch_size": batch_size} if batch_size else {}), **settings})
     start = time.perf_counter()
@@ -177,7 +177,7 @@ def export_onnx(folder: Path, int8: bool) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from clirbench.models.me5_small import install_dir
+    from clirbench.weights.me5_small import install_dir
     from clirbench.systems.openvino_forward import last_hidden_module
 
     path = folder / "me5-small.onnx"
@@ -205,7 +205,7 @@ def side_onnx(docs, batch_size: int, int8: bool, work: Path) -> dict:
     import torch
     from transformers import AutoTokenizer
 
-    from clirbench.models.me5_small import install_dir
+    from clirbench.weights.me5_small import install_dir
     from clirbench.systems.encoder_stack import pool
 
     session = ort.InferenceSession(str(export_onnx(work, int8)), providers=["CPUExecutionProvider"])
@@ -255,7 +255,7 @@ def measure_side(side: str, args, vectors_out: Path) -> dict | None:
 
 
 def cached_rerun() -> tuple[float, float]:
-    from clirbench.models.me5_small import me5_small
+    from clirbench.weights.me5_small import me5_small
     from clirbench.eval.runner import run_task
     from clirbench.tasks import load_task, select_pairs
 
@@ -294,7 +294,7 @@ def accuracy(settings: list[str]) -> dict:
     """RR@10 per pair of each of `settings` (float32 first) on MLQA-R's en/hi/zh pairs (vectors encoded as `clirbench
     run` encodes them), each one's largest difference from float32, and per pair how many
     questions changed RR@10 and a paired t-test of the change (scipy)."""
-    from clirbench.models.me5_small import me5_small
+    from clirbench.weights.me5_small import me5_small
     from clirbench.eval.runner import run_task
     from clirbench.tasks import load_task, select_pairs
 
@@ -316,7 +316,7 @@ def measure_speed(args, sides: list[str], plan: dict, out: dict) -> np.ndarray |
     and against the peer, into out["sides"] and out["default"]; the float32 side's vectors."""
     from transformers import AutoConfig
 
-    from clirbench.models.me5_small import install_dir, installed
+    from clirbench.weights.me5_small import install_dir, installed
     from clirbench.systems.dense.flops import encoder_flops
     from clirbench.systems.hf_encoder import CPU_BATCH_SIZE, CPU_BATCH_TOKENS
 
@@ -413,10 +413,10 @@ def main() -> int:
     if args.side:
         return run_side(args)
 
-    from clirbench.models.me5_small import installed
+    from clirbench.weights.me5_small import installed
 
     if not installed():
-        sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
+        sys.exit("me5-small is not installed: run `clirbench systems install me5-small` first")
     machine = host()
     if args.without_bf16:
         machine.update(bf16_native=False, bf16_flags=[], bf16_left_out_by="--without-bf16")

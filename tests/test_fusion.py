@@ -1,4 +1,4 @@
-"""Rank fusion of runs already written: `clirbench run --model fuse:a+b` on the toy task."""
+"""Rank fusion of runs already written: `clirbench run --system fuse:a+b` on the toy task."""
 
 import json
 
@@ -31,9 +31,9 @@ def _min_max(scores):
 
 
 def test_rrf_and_score_sum(cli, tmp_path):
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "sw-en,en-en,yo-sw")
-    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en")
-    proc = cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en,yo-sw")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "sw-en,en-en,yo-sw")
+    cli("run", "--system", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en")
+    proc = cli("run", "--system", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en,yo-sw")
     assert "not fused (a system has no results there): yo-sw" in proc.stderr
     out = tmp_path / "results/toy"
     fused = read_results(out / "fuse-rrf:bm25s+hashed-ngrams/results.json")
@@ -49,7 +49,7 @@ def test_rrf_and_score_sum(cli, tmp_path):
         top = next(d for d, rank in got[qid].items() if rank == 1)
         assert abs(score[top] - best) < 1e-9
 
-    cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en", "--fusion", "sum")
+    cli("run", "--system", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en", "--fusion", "sum")
     summed = read_results(out / "fuse-sum:bm25s+hashed-ngrams/results.json")
     assert set(summed["pairs"]) == {"sw-en"}
     # CombSUM by hand: each run's scores min-max normalised per query, then added.
@@ -63,17 +63,17 @@ def test_rrf_and_score_sum(cli, tmp_path):
 
 
 def test_fusion_errors(cli):
-    proc = cli("run", "--model", "fuse:bm25s", "--task", "toy", check=False)
+    proc = cli("run", "--system", "fuse:bm25s", "--task", "toy", check=False)
     assert proc.returncode == 2 and "two or more different systems" in proc.stderr
-    proc = cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", check=False)
-    assert proc.returncode == 2 and "no results of 'bm25s' on toy" in proc.stderr and "clirbench run --model bm25s" in proc.stderr
+    proc = cli("run", "--system", "fuse:bm25s+hashed-ngrams", "--task", "toy", check=False)
+    assert proc.returncode == 2 and "no results of 'bm25s' on toy" in proc.stderr and "clirbench run --system bm25s" in proc.stderr
 
 
 def test_fusion_of_systems_whose_names_hold_a_plus(cli, tmp_path):
     """`dict+bm25` is one system: `fuse:dict+bm25+x` must not split it, and `clirbench fuse`
     takes the names one by one. A copy of bm25s' results named `a+b` stands in for it."""
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "sw-en")
-    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "sw-en")
+    cli("run", "--system", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en")
     out = tmp_path / "results/toy"
     (out / "a+b").mkdir()
     raw = read_results(out / "bm25s/results.json")
@@ -82,7 +82,7 @@ def test_fusion_of_systems_whose_names_hold_a_plus(cli, tmp_path):
     (out / "a+b/runs").mkdir()
     (out / "a+b/runs/sw-en.trec").write_text((out / "bm25s/runs/sw-en.trec").read_text())
 
-    cli("run", "--model", "fuse:a+b+hashed-ngrams", "--task", "toy", "--pairs", "sw-en")
+    cli("run", "--system", "fuse:a+b+hashed-ngrams", "--task", "toy", "--pairs", "sw-en")
     fused = read_results(out / "fuse-rrf:a+b+hashed-ngrams/results.json")
     assert fused["model"]["parameters"]["systems"] == ["a+b", "hashed-ngrams"]
     cli("fuse", "--task", "toy", "--systems", "a+b", "hashed-ngrams", "--method", "sum")
@@ -92,7 +92,7 @@ def test_fusion_of_systems_whose_names_hold_a_plus(cli, tmp_path):
     cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams")
     plain = read_results(out / "fuse-rrf:bm25s+hashed-ngrams/results.json")
     assert plain["pairs"]["sw-en"]["metrics"] == fused["pairs"]["sw-en"]["metrics"]
-    proc = cli("run", "--model", "fuse:a+c", "--task", "toy", check=False)
+    proc = cli("run", "--system", "fuse:a+c", "--task", "toy", check=False)
     assert proc.returncode == 2 and "cannot split into systems" in proc.stderr and "clirbench fuse" in proc.stderr
 
 
@@ -113,8 +113,8 @@ def test_a_fusion_refuses_a_results_file_of_other_settings(cli, tmp_path):
     """One rule with the runner (clirbench.eval.results.start_results): a fused results file
     recorded with another fingerprint is refused without --force (fusion used to start afresh
     silently, dropping its pairs); --force replaces it, and keeps none of the old pairs."""
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "sw-en,en-en")
-    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "sw-en,en-en")
+    cli("run", "--system", "hashed-ngrams", "--task", "toy", "--pairs", "sw-en,en-en")
     cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en,en-en")
     path = tmp_path / "results/toy/fuse-rrf:bm25s+hashed-ngrams/results.json"
     fused = read_results(path)
@@ -126,7 +126,7 @@ def test_a_fusion_refuses_a_results_file_of_other_settings(cli, tmp_path):
     proc = cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en", check=False)
     assert proc.returncode == 2 and "with other settings or measures" in proc.stderr and "--force" in proc.stderr
     assert read_results(path)["model_fingerprint"] == "recorded-with-other-components"  # untouched
-    proc = cli("run", "--model", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en", check=False)
+    proc = cli("run", "--system", "fuse:bm25s+hashed-ngrams", "--task", "toy", "--pairs", "sw-en", check=False)
     assert proc.returncode == 2 and "with other settings or measures" in proc.stderr
 
     cli("fuse", "--task", "toy", "--systems", "bm25s", "hashed-ngrams", "--pairs", "sw-en", "--force")

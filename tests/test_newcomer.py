@@ -101,7 +101,7 @@ def test_a_submission_outside_the_repo_runs_by_path_and_by_name(cli, tmp_path):
     elsewhere = tmp_path / "my-work"
     folder = _submission(elsewhere, "letters", GOOD_ENCODER, "Letters")
     # By path: no variable, no copy into the repository.
-    proc = cli("run", "--model", str(folder), "--task", "toy", "--pairs", "en-sw,sw-en")
+    proc = cli("run", "--system", str(folder), "--task", "toy", "--pairs", "en-sw,sw-en")
     results = read_results(tmp_path / "results/toy/letters/results.json")
     assert results["model"]["name"] == "letters"
     assert results["model"]["num_parameters"] == 0  # 0 is a value, not "unknown" (was saved as null)
@@ -120,7 +120,7 @@ def test_a_submission_outside_the_repo_runs_by_path_and_by_name(cli, tmp_path):
     rows = _models_table(listing)
     assert rows["hashed-ngrams"][1] == "submissions/"
     assert rows["letters"] == ("encoder", str(elsewhere)) and rows["overlap"] == ("retriever", str(other))
-    cli("run", "--model", "overlap", "--task", "toy", "--pairs", "en-en", "--out", str(other / "overlap/results"),
+    cli("run", "--system", "overlap", "--task", "toy", "--pairs", "en-en", "--out", str(other / "overlap/results"),
         extra_env=extra)
 
 
@@ -153,7 +153,7 @@ def test_module_attr_without_meta_is_a_clear_error(cli, tmp_path):
     mods = tmp_path / "mods"
     mods.mkdir()
     (mods / "nometa.py").write_text(GOOD_ENCODER)
-    proc = cli("run", "--model", "nometa:Letters", "--task", "toy", "--pairs", "en-sw",
+    proc = cli("run", "--system", "nometa:Letters", "--task", "toy", "--pairs", "en-sw",
                extra_env={"PYTHONPATH": str(mods)}, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "AttributeError" not in proc.stderr
     err = _flat(proc.stderr)
@@ -193,9 +193,9 @@ def test_check_passes_good_plugins_and_lists_what_breaks_the_contract(cli, tmp_p
 
 def test_leaderboard_baseline_and_common_pairs(cli, tmp_path):
     folder = _submission(tmp_path / "subs", "letters", GOOD_ENCODER, "Letters")
-    cli("run", "--model", "bm25s", "--task", "toy", "--pairs", "en-en,en-sw,sw-en,de-en")
-    cli("run", "--model", str(folder), "--task", "toy", "--pairs", "en-en,en-sw,sw-en")
-    cli("run", "--model", "hashed-ngrams", "--task", "toy", "--pairs", "en-en,en-sw,sw-en,sw-sw")
+    cli("run", "--system", "bm25s", "--task", "toy", "--pairs", "en-en,en-sw,sw-en,de-en")
+    cli("run", "--system", str(folder), "--task", "toy", "--pairs", "en-en,en-sw,sw-en")
+    cli("run", "--system", "hashed-ngrams", "--task", "toy", "--pairs", "en-en,en-sw,sw-en,sw-sw")
 
     proc = cli("leaderboard", "--task", "toy", "--results", "results", "--baseline", "bm25s")
     out = _flat(proc.stdout)
@@ -234,13 +234,13 @@ def test_settings_paths_and_hints(cli, tmp_path):
 
     missing = tmp_path / "missing.yaml"
     missing.write_text("model: /no/such/model-folder\n")
-    proc = cli("run", "--model", str(missing), "--task", "toy", check=False)
+    proc = cli("run", "--system", str(missing), "--task", "toy", check=False)
     assert proc.returncode == 2 and "hf:/" not in proc.stderr and "there is no folder /no/such/model-folder" in proc.stderr
     prefixed = tmp_path / "prefixed.yaml"
     prefixed.write_text(f"model: hf:{home / 'models/tiny'}\n")
-    proc = cli("run", "--model", str(prefixed), "--task", "toy", check=False)
+    proc = cli("run", "--system", str(prefixed), "--task", "toy", check=False)
     err = _flat(proc.stderr)
-    assert proc.returncode == 2 and "the hf: prefix is for --model on the command line only" in err
+    assert proc.returncode == 2 and "the hf: prefix is for --system on the command line only" in err
     assert f"model: {home / 'models/tiny'}" in err
 
     from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
@@ -251,7 +251,7 @@ def test_settings_paths_and_hints(cli, tmp_path):
     hint = encoder._load_error("some/hub-model", OSError("offline")).hint
     assert "set `model:` in mine.yaml to a local folder (a plain path)" in hint and "hf:" not in hint
 
-    proc = cli("show", "--model", "letters", "--task", "toy", check=False)
+    proc = cli("show", "--system", "letters", "--task", "toy", check=False)
     assert proc.returncode == 2 and "--out" in proc.stderr
 
 

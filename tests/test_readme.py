@@ -193,7 +193,7 @@ ELSEWHERE = {
     "make test": (".ci/run", "make test"),  # CI runs it
     "python -c": ("tests/test_api.py", "README_LINE"),
     "streamlit run": ("tests/test_leaderboard.py", 'AppTest.from_file(str(REPO / "leaderboard/app.py")'),
-    "clirbench run": ("tests/test_cli_toy.py", '"run", "--model"'),
+    "clirbench run": ("tests/test_cli_toy.py", '"run", "--system"'),
     "clirbench tasks": ("tests/test_cli_toy.py", 'cli("tasks"'),
     "clirbench systems install": ("tests/test_optical_english_teacher.py", 'cli("systems", "install", "minilm-en")'),
     "clirbench leaderboard": ("tests/test_pool.py", '"leaderboard", "--task", "toy-pool", "--view", "summary"'),

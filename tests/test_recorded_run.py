@@ -25,7 +25,7 @@ def _text(results: dict) -> str:
 
 
 def test_bm25_on_the_toy_task_records_what_it_recorded_before(cli, tmp_path):
-    cli("run", "--model", "bm25", "--task", "toy")
+    cli("run", "--system", "bm25", "--task", "toy")
     out = tmp_path / "results" / "toy" / "bm25"
     got = _text(json.loads((out / "results.json").read_text()))
     runs = {p.name: p.read_bytes() for p in sorted((out / "runs").glob("*.trec"))}

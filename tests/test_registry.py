@@ -52,23 +52,23 @@ def test_a_bug_in_a_constructor_is_not_called_bad_settings(cli, tmp_path):
     _submission(subs, "explodes", RAISES_INSIDE)
     _submission(subs, "badsetting", RAISES_INSIDE.replace("explodes", "badsetting"), settings="{k3: 1.0}")
     extra = {"CLIRBENCH_SUBMISSIONS_DIR": str(subs)}
-    proc = cli("run", "--model", "explodes", "--task", "toy", extra_env=extra, check=False)
+    proc = cli("run", "--system", "explodes", "--task", "toy", extra_env=extra, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "raised TypeError: a bug inside the plugin" in proc.stderr and "plugin.py:" in proc.stderr
     assert "the error is in the plugin's code" in proc.stderr and "field `settings`" not in proc.stderr
-    proc = cli("run", "--model", "badsetting", "--task", "toy", extra_env=extra, check=False)
+    proc = cli("run", "--system", "badsetting", "--task", "toy", extra_env=extra, check=False)
     assert proc.returncode == 2 and "field `settings`" in proc.stderr and "k3" in proc.stderr
 
 
 def test_a_yaml_error_is_reported_as_one(cli, tmp_path):
     bad = tmp_path / "mine.yaml"
     bad.write_text("system: bm25s\nsettings: {k1: 0.9\n")
-    proc = cli("run", "--model", str(bad), "--task", "toy", check=False)
+    proc = cli("run", "--system", str(bad), "--task", "toy", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"{bad}: not valid YAML" in proc.stderr and "encoder settings" not in proc.stderr
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("system: bm25s\nsettings: {k3: 1}\n")
-    proc = cli("run", "--model", str(wrong), "--task", "toy", check=False)
+    proc = cli("run", "--system", str(wrong), "--task", "toy", check=False)
     assert proc.returncode == 2 and f"{wrong}: field `settings`" in proc.stderr and "k3" in proc.stderr
 
 
@@ -154,7 +154,7 @@ BROKEN_PLUGIN = "import clirbench_test_dependency_not_installed  # noqa: F401\n\
 
 def test_a_settings_file_of_a_plugin_that_fails_to_import_is_one_line(cli, tmp_path):
     """A settings file (`system: X`) whose entry point fails to import says so in one line with
-    the fix, as `--model X` does, not with a traceback."""
+    the fix, as `--system X` does, not with a traceback."""
     from conftest import one_line_error
 
     site = tmp_path / "site"
@@ -162,12 +162,61 @@ def test_a_settings_file_of_a_plugin_that_fails_to_import_is_one_line(cli, tmp_p
     (site / "broken_plugin-0.1.dist-info/METADATA").write_text(
         "Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n")
     (site / "broken_plugin-0.1.dist-info/entry_points.txt").write_text(
-        "[clirbench.models]\nbroken = broken_plugin:Plugin\n")
+        "[clirbench.systems]\nbroken = broken_plugin:Plugin\n")
     (site / "broken_plugin.py").write_text(BROKEN_PLUGIN)
     settings = tmp_path / "broken.yaml"
     settings.write_text("system: broken\nname: broken-k\nsettings: {k1: 1.2}\n")
     extra = {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
     for model in ("broken", str(settings)):
-        error, fix = one_line_error(cli("run", "--model", model, "--task", "toy", extra_env=extra, check=False))
+        error, fix = one_line_error(cli("run", "--system", model, "--task", "toy", extra_env=extra, check=False))
         assert "plugin 'broken' (broken_plugin:Plugin) failed to import: ModuleNotFoundError" in error, (model, error)
         assert "clirbench_test_dependency_not_installed" in error and "make setup" in fix, (model, fix)
+
+
+OLD_GROUP_PLUGINS = """
+from clirbench.core.contract import SystemSpec
+from clirbench.systems.bm25s_retriever import Bm25sRetriever
+
+
+class Legacy(Bm25sRetriever):
+    spec = SystemSpec("retriever", "registered under the old group")
+
+
+class Current(Bm25sRetriever):
+    spec = SystemSpec("retriever", "registered under the new group")
+"""
+
+
+def _distribution(site: Path, name: str, groups: dict[str, dict[str, str]]) -> None:
+    """An installed distribution as pip leaves one: a dist-info folder with its entry points."""
+    info = site / f"{name}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("".join(
+        f"[{group}]\n" + "".join(f"{key} = {value}\n" for key, value in points.items()) + "\n"
+        for group, points in groups.items()))
+
+
+def test_a_plugin_registered_under_the_old_group_still_resolves(tmp_path, monkeypatch):
+    """`clirbench.models`, the entry-point group's old name, is still read for one release; a
+    name registered in both groups resolves to its `clirbench.systems` entry. Real distributions,
+    found by importlib.metadata on sys.path."""
+    from clirbench.core.contract import Retriever
+    from clirbench.systems.registry import GROUP, OLD_GROUP, system_names, system_spec
+
+    assert (GROUP, OLD_GROUP) == ("clirbench.systems", "clirbench.models")
+    site = tmp_path / "site"
+    _distribution(site, "old_style_plugin", {"clirbench.models": {"legacy-words": "old_group_plugins:Legacy",
+                                                                  "in-both": "old_group_plugins:Legacy"}})
+    _distribution(site, "new_style_plugin", {"clirbench.systems": {"in-both": "old_group_plugins:Current"}})
+    (site / "old_group_plugins.py").write_text(OLD_GROUP_PLUGINS)
+    monkeypatch.syspath_prepend(str(site))
+
+    names = system_names()
+    assert "legacy-words" in names and names.count("in-both") == 1 and "bm25s" in names
+    spec = system_spec("legacy-words")
+    assert (spec.name, spec.kind, spec.origin) == ("legacy-words", "retriever", "entry point")
+    assert spec.description == "registered under the old group"
+    plugin = spec.load()
+    assert isinstance(plugin, Retriever) and type(plugin).__name__ == "Legacy"
+    assert system_spec("in-both").description == "registered under the new group"

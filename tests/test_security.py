@@ -54,7 +54,7 @@ def test_a_settings_file_name_cannot_leave_out(cli, tmp_path, settings):
     work = tmp_path / "a/b/c"
     work.mkdir(parents=True)
     (work / "s.yaml").write_text(settings)
-    proc = cli("run", "--model", str(work / "s.yaml"), "--task", "toy", "--pairs", "en-sw",
+    proc = cli("run", "--system", str(work / "s.yaml"), "--task", "toy", "--pairs", "en-sw",
                "--out", str(work / "out"), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "s.yaml" in proc.stderr and "field `name`" in proc.stderr  # names the file and the field
@@ -101,10 +101,10 @@ def test_show_and_fusion_refuse_names_outside_out(cli, tmp_path, toy_results):
     shutil.copytree(toy_results, out)
     escape = "../../../secret/toy/x"  # from out/toy/: up to tmp_path
     assert (out / "toy" / escape / "results.json").exists()  # the path would reach the file
-    for args in [("show", "--model", escape, "--task", "toy"),
-                 ("show", "--model", "bm25s", "--task", "../work/out/toy"),
+    for args in [("show", "--system", escape, "--task", "toy"),
+                 ("show", "--system", "bm25s", "--task", "../work/out/toy"),
                  ("fuse", "--task", "toy", "--systems", escape, "bm25s", "--pairs", "en-sw"),
-                 ("run", "--model", f"fuse:{escape}+bm25s", "--task", "toy", "--pairs", "en-sw")]:
+                 ("run", "--system", f"fuse:{escape}+bm25s", "--task", "toy", "--pairs", "en-sw")]:
         proc = cli(*args, "--out", str(out), check=False)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, (args, proc.stderr)
         assert "RR@10" not in proc.stdout, args  # nothing was read and shown
@@ -112,7 +112,7 @@ def test_show_and_fusion_refuse_names_outside_out(cli, tmp_path, toy_results):
     assert "system name" in proc.stderr and "cannot name a folder" in proc.stderr
     # With no results at all, fuse:a+b is split at '+' and each name is checked.
     empty = tmp_path / "empty"
-    proc = cli("run", "--model", f"fuse:{escape}+bm25s", "--task", "toy", "--out", str(empty), check=False)
+    proc = cli("run", "--system", f"fuse:{escape}+bm25s", "--task", "toy", "--out", str(empty), check=False)
     assert proc.returncode == 2 and "cannot name a folder" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -224,7 +224,7 @@ def test_changed_submission_code_is_encoded_afresh(cli, tmp_path):
     (subs / "words/submission.yaml").write_text("name: words\nplugin: plugin.py:Words\ndescription: words\n")
     (subs / "words/plugin.py").write_text(PLUGIN.format(hashed=False))
     env = {"CLIRBENCH_SUBMISSIONS_DIR": str(subs)}
-    args = ("run", "--model", "words", "--task", "toy", "--pairs", "en-en")
+    args = ("run", "--system", "words", "--task", "toy", "--pairs", "en-en")
 
     def rr(out: str) -> float:
         return json.loads((tmp_path / out / "toy/words/results.json").read_text())["pairs"]["en-en"]["metrics"]["RR@10"]
@@ -254,7 +254,7 @@ def test_changed_submission_code_is_encoded_afresh(cli, tmp_path):
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
 def test_results_and_runs_follow_the_umask(env, tmp_path, umask, mode):
-    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "run", "--model", "bm25s", "--task", "toy",
+    proc = subprocess.run([sys.executable, "-m", "clirbench.cli", "run", "--system", "bm25s", "--task", "toy",
                            "--pairs", "en-sw", "--out", str(tmp_path / "out")],
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600,
                           preexec_fn=lambda: os.umask(umask))
@@ -313,7 +313,7 @@ def test_show_and_metric_names_are_checked(cli, tmp_path, toy_results):
     raw = _raw(out)
     raw["pairs"]["en-sw"]["metrics"]["RR@10"] = float("nan")
     (out / "toy/bm25s/results.json").write_text(json.dumps(raw))
-    proc = cli("show", "--model", "bm25s", "--task", "toy", "--out", str(out), check=False)
+    proc = cli("show", "--system", "bm25s", "--task", "toy", "--out", str(out), check=False)
     assert proc.returncode == 2 and "finite number" in proc.stderr and "Traceback" not in proc.stderr
     with pytest.raises(ValueError, match="not an ir-measures measure"):
         parse_results({**_raw(toy_results), "metrics": ["RR@10'] > 0 || datum['x"]})

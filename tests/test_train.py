@@ -147,8 +147,8 @@ def test_the_student_is_scored_like_any_encoder(tmp_path, teacher, runs, cli, cl
     assert manifest["evaluation_texts"]["dropped_pairs"] == 14 - expected
     assert "tatoeba" in manifest["evaluation_texts"]["checked_against"]
     # The teacher's run in this process; the student's as a user runs it, in a process of its own.
-    assert cli_here("run", "--model", f"hf:{teacher}", "--task", "toy", "--pairs", "sw-en,en-en").returncode == 0
-    proc = cli("run", "--model", str(out / "model"), "--task", "toy", "--pairs", "sw-en,en-en")
+    assert cli_here("run", "--system", f"hf:{teacher}", "--task", "toy", "--pairs", "sw-en,en-en").returncode == 0
+    proc = cli("run", "--system", str(out / "model"), "--task", "toy", "--pairs", "sw-en,en-en")
     # Documents are the teacher's, cached by its run; sw questions go through the student.
     assert "in this run: 0 documents encoded, 12 queries encoded" in proc.stderr
     results = (tmp_path / "results/toy" / manifest["name"] / "results.json").read_text()

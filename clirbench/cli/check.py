@@ -8,8 +8,8 @@ from clirbench.core.errors import ClirbenchError
 
 def add_parser(sub):
     p = sub.add_parser("check", help="run a system on a few toy texts and check its output against the plugin contract")
-    p.add_argument("model", metavar="NAME|PATH",
-                   help="a system as `run --model` takes it: a name, a submission folder, module:attr, a settings .yaml, ...")
+    p.add_argument("system", metavar="NAME|PATH",
+                   help="a system as `run --system` takes it: a name, a submission folder, module:attr, a settings .yaml, ...")
     p.add_argument("--pair", help="the toy pair to check on, e.g. en-sw (default: one in the system's languages)")
     return p
 
@@ -19,10 +19,10 @@ def main(args) -> int:
     from clirbench.core.contract import Encoder
     from clirbench.eval.check import check_system
 
-    plugin = get_system(args.model)
+    plugin = get_system(args.system)
     report = check_system(plugin, args.pair)
     meta = plugin.meta
-    table = Table("field", "value", title=f"{args.model}: metadata", show_header=False)
+    table = Table("field", "value", title=f"{args.system}: metadata", show_header=False)
     for key, value in meta.model_dump().items():
         shown = "(not declared)" if value is None and key in ("training_data", "languages") else value
         table.add_row(key, "any" if key == "languages" and value is None else str(shown))
@@ -42,6 +42,6 @@ def main(args) -> int:
     if report.problems:
         raise ClirbenchError(f"{meta.name}: {len(report.problems)} problem(s), listed above",
                              "fix them (the contract: submissions/README.md), then run `clirbench check` again")
-    console.print(f"{meta.name}: no problems; score it with `clirbench run --model {args.model} --task toy`",
+    console.print(f"{meta.name}: no problems; score it with `clirbench run --system {args.system} --task toy`",
                   highlight=False)
     return 0

@@ -1,4 +1,4 @@
-"""`clirbench compare --model SYSTEM --task TASK --published FILE`: a run's scores beside published ones."""
+"""`clirbench compare --system SYSTEM --task TASK --published FILE`: a run's scores beside published ones."""
 
 from pathlib import Path
 
@@ -10,7 +10,8 @@ from clirbench.core.errors import ClirbenchError
 
 def add_parser(sub):
     p = sub.add_parser("compare", help="a run's scores beside published ones, pair by pair (e.g. MTEB's Tatoeba)")
-    p.add_argument("--model", required=True)
+    p.add_argument("--system", "--model", dest="system", required=True,
+                   help="the system the run scored, as `run --system` named it (--model is its old name)")
     p.add_argument("--task", required=True)
     add_out(p, "the folder the run wrote to")
     p.add_argument("--published", required=True, help="a references JSON file (clirbench/tasks/references/)")
@@ -23,16 +24,16 @@ def main(args) -> int:
     from clirbench.eval.published import agreement, read_published
     from clirbench.eval.results import load_results, results_path, stored_results
 
-    path = results_path(Path(args.out), args.task, args.model)
+    path = results_path(Path(args.out), args.task, args.system)
     if not stored_results(path).exists():
-        raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --model {args.model} "
+        raise ClirbenchError(f"no results at {path}", f"run `clirbench run --task {args.task} --system {args.system} "
                                                       f"--out {args.out}` first")
     results = load_results(path)
     metric = results.measure_name(args.metric, f"in {path} (--metric)") if args.metric else results.primary_metric
     published = read_published(Path(args.published), args.field)
     found = agreement(results, published, metric)
     table = Table("pair", f"ours ({metric})", f"published ({args.field})", "difference",
-                  title=f"{args.model} on {args.task} beside {published.source}", title_justify="left")
+                  title=f"{args.system} on {args.task} beside {published.source}", title_justify="left")
     for pair, diff in sorted(found.differences().items(), key=lambda kv: -abs(kv[1])):
         ours, theirs = found.compared[pair]
         table.add_row(pair, f"{ours:.4f}", f"{theirs:.4f}", f"{diff:+.4f}")

@@ -1,4 +1,4 @@
-"""`clirbench run --model SYSTEM --task TASK`: score a system on a task (clirbench.api.evaluate)."""
+"""`clirbench run --system SYSTEM --task TASK`: score a system on a task (clirbench.api.evaluate)."""
 
 from clirbench.cli.render import RichProgress, add_out, bar, check_folders, err_console, print_not_fused, print_results
 
@@ -7,10 +7,10 @@ def add_parser(sub):
     from clirbench.systems.dense.engines import ENGINES
     from clirbench.systems.dense.faiss_search import SEARCH_KINDS
 
-    p = sub.add_parser("run", help="score a model on a task: TREC runs, results.json and a table")
-    p.add_argument("--model", required=True,
-                   help="model name (`clirbench models`), hf:<hub id or folder>, an encoder settings .yaml, module:attr, "
-                        "or fuse:<a>+<b>[+...] to fuse systems already run on the task")
+    p = sub.add_parser("run", help="score a system on a task: TREC runs, results.json and a table")
+    p.add_argument("--system", "--model", dest="system", required=True,
+                   help="system name (`clirbench systems`), hf:<hub id or folder>, an encoder settings .yaml, module:attr, "
+                        "or fuse:<a>+<b>[+...] to fuse systems already run on the task (--model is its old name)")
     p.add_argument("--task", required=True, help="task name (`clirbench tasks` lists them) or a task YAML file")
     p.add_argument("--pairs", help="comma-separated pairs to run, e.g. en-hi,hi-en (default: all)")
     add_out(p, "output folder")
@@ -18,7 +18,7 @@ def add_parser(sub):
                    help="rerun the selected pairs even if they have results (other pairs keep theirs)")
     p.add_argument("--cache-dir", help="index and vector cache (default: $CLIRBENCH_CACHE or ~/.cache/clirbench)")
     p.add_argument("--fusion", default="rrf", choices=["rrf", "sum"],
-                   help="with --model fuse:a+b: reciprocal rank fusion (default) or the sum of min-max-normalised scores")
+                   help="with --system fuse:a+b: reciprocal rank fusion (default) or the sum of min-max-normalised scores")
     p.add_argument("--search", default="flat", choices=list(SEARCH_KINDS),
                    help="dense encoders: exact faiss search (flat, default), or approximate for large collections: "
                         "ivfpq (compressed, bounded memory) or hnsw (a graph over full vectors)")
@@ -36,7 +36,7 @@ def main(args) -> int:
     from clirbench.api import prepare
 
     check_folders(args)
-    plan = prepare(args.model, args.task, args.pairs, args.out, force=args.force, cache_dir=args.cache_dir,
+    plan = prepare(args.system, args.task, args.pairs, args.out, force=args.force, cache_dir=args.cache_dir,
                    search=args.search, engine=args.engine, address=args.address, workers=args.workers,
                    fusion=args.fusion)
     if plan.system is None:  # fuse:a+b

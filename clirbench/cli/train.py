@@ -31,5 +31,5 @@ def main(args) -> int:
     untrained = rounded(dev.teacher) if dev.teacher is not None else "-"
     console.print(f"model: {trained.folder}\n  steps {manifest.steps}, loss {manifest.loss.first} -> "
                   f"{manifest.loss.mean_last_10} (mean of the last 10)\n  dev by step: {dev.by_step} "
-                  f"(untrained: {untrained})\nscore it: clirbench run --model {trained.folder} --task mlqa-r")
+                  f"(untrained: {untrained})\nscore it: clirbench run --system {trained.folder} --task mlqa-r")
     return 0

@@ -101,7 +101,7 @@ class SystemSpec:
         """The system, constructed (a Retriever or an Encoder)."""
         if self.loader is None:
             raise ClirbenchError(f"{self.name!r} is a {self.kind}: there is nothing to construct",
-                                 f"run it on a task by name: `clirbench run --model {self.name} --task TASK`")
+                                 f"run it on a task by name: `clirbench run --system {self.name} --task TASK`")
         return self.loader()
 
     def meta(self, **fields) -> SystemMeta:

@@ -11,7 +11,7 @@ def default_cache_dir() -> Path:
 
 
 def models_dir() -> Path:
-    """Models that `clirbench models install` builds: $CLIRBENCH_MODELS, else <cache>/models."""
+    """The weights that `clirbench systems install` installs: $CLIRBENCH_MODELS, else <cache>/models."""
     return Path(os.environ.get("CLIRBENCH_MODELS", default_cache_dir() / "models"))
 
 

@@ -1,5 +1,5 @@
 """Rank fusion of systems already run on a task:
-`clirbench fuse --task mlqa-r --systems bm25 me5-small`, or `clirbench run --model fuse:bm25+me5-small`.
+`clirbench fuse --task mlqa-r --systems bm25 me5-small`, or `clirbench run --system fuse:bm25+me5-small`.
 
 The TREC runs of each system (from its results folder) are fused per pair
 (`rank_fusion`): reciprocal rank fusion (`rrf`, k=60) or the sum of min-max-normalised
@@ -74,7 +74,7 @@ def _component(out_dir: Path, task: str, system: str) -> ResultsFile:
     path = results_path(out_dir, task, system)
     if not stored_results(path).exists():
         raise ClirbenchError(f"fusion: no results of {system!r} on {task} at {path}",
-                             f"run it first: `clirbench run --model {system} --task {task} --out {out_dir}`")
+                             f"run it first: `clirbench run --system {system} --task {task} --out {out_dir}`")
     return load_results(path)
 
 
@@ -82,7 +82,7 @@ def _read_run(path: Path, pair: str, system: str, qids: set[str]) -> dict[str, d
     """The run of `system` on `pair`, over the judged queries `qids` only."""
     if not path.exists():
         raise ClirbenchError(f"fusion: the run of {system} on {pair} is missing ({path})",
-                             f"rerun it: `clirbench run --model {system} --pairs {pair} --force ...`")
+                             f"rerun it: `clirbench run --system {system} --pairs {pair} --force ...`")
     return {qid: dict(ranking) for qid, ranking in read_run(path).items() if qid in qids}
 
 

@@ -142,7 +142,7 @@ def build_leaderboard(task: str, roots: list[Path] | None = None, metric: str | 
     if not found.for_task(task):
         raise ClirbenchError(f"no results for task {task!r} in {describe_roots(roots)}"
                              + (f"; tasks with results there: {', '.join(found.tasks())}" if found.tasks() else ""),
-                             f"make some: `clirbench run --model bm25 --task {task}` (it writes to "
+                             f"make some: `clirbench run --system bm25 --task {task}` (it writes to "
                              f"{default_results_dir()}/), or name the folder that holds them with --results DIR")
     results, metric = _with_measure(found, task, metric, view, warn)
     if baseline and baseline not in {r.model.name for r in results}:

@@ -1,7 +1,7 @@
 """A dense encoder for any transformers model, from a hub ID or a local folder.
 
-    clirbench run --model hf:intfloat/multilingual-e5-small --task mlqa-r
-    clirbench run --model my-encoder.yaml --task mlqa-r     # settings below, in YAML
+    clirbench run --system hf:intfloat/multilingual-e5-small --task mlqa-r
+    clirbench run --system my-encoder.yaml --task mlqa-r    # settings below, in YAML
 
 Precision: `auto` is bfloat16 autocast where the device computes bfloat16 natively (a CPU with
 AVX-512 BF16 / AMX: about 2.7x float32 here; a GPU of compute capability 8 or more), else
@@ -96,7 +96,7 @@ def load_settings_file(path: Path) -> HFEncoderSettings:
 def settings_from_mapping(path: Path, raw: dict) -> HFEncoderSettings:
     """Settings read from the YAML file `path` (relative model folders resolved against it)."""
     if isinstance(raw.get("model"), str) and raw["model"].startswith("hf:"):
-        raise ClirbenchError(f"{path}: field `model`: {raw['model']!r}: the hf: prefix is for --model on the "
+        raise ClirbenchError(f"{path}: field `model`: {raw['model']!r}: the hf: prefix is for --system on the "
                              "command line only", f"write `model: {raw['model'][3:]}` (a hub ID or a folder)")
     settings = validate_record(raw, path, HFEncoderSettings, "encoder settings file", _SETTINGS_HINT)
     settings._settings_file = str(path)
@@ -244,7 +244,7 @@ class HFEncoder(Encoder):
                                   "check the path" + (f" in {where}" if where else "") + "; a hub ID has no leading "
                                   f"'/', '.' or '~' ({'model: ' if where else 'hf:'}intfloat/multilingual-e5-small)")
         else:
-            hint = f"no model hub here? {folder}, or for me5-small run `clirbench models install me5-small`"
+            hint = f"no model hub here? {folder}, or for me5-small run `clirbench systems install me5-small`"
         return ClirbenchError(f"cannot load transformers model {model!r}: {str(error).splitlines()[0]}", hint)
 
     def _config(self, model: str):

@@ -2,7 +2,7 @@
 
 pyserini's `LuceneSearcher` wraps the same Java class, but importing it runs the package
 `pyserini.search.lucene`, which imports pyserini's neural encoders and with them transformers'
-models: 13 of the 18 seconds of `clirbench run --model bm25 --task toy` on 2 cores, for nothing
+models: 13 of the 18 seconds of `clirbench run --system bm25 --task toy` on 2 cores, for nothing
 BM25 uses. The calls below are the wrapper's own, minus that import.
 """
 

@@ -1,6 +1,7 @@
 """Read a plugin's name into its SystemSpec (clirbench.core.contract), without constructing it,
 in this order (clirbench.systems.registry adds trained model folders and fusions):
-  - an entry point of the `clirbench.models` group (the built-ins register there too);
+  - an entry point of the `clirbench.systems` group (the built-ins register there too), or of
+    its old name, `clirbench.models` (read for one release; the new group wins a name in both);
   - a folder `submissions/<name>/` (submission.yaml + plugin.py), in the repository's
     submissions/ or a folder $CLIRBENCH_SUBMISSIONS_DIR adds; or a path to such a folder;
   - `hf:<hub-id-or-folder>`: a transformers model with default settings;
@@ -23,11 +24,14 @@ from clirbench.systems.construct import construct
 from clirbench.systems.submissions import is_submission_folder, submission_names, submission_spec
 from clirbench.core.yaml_records import read_yaml_mapping, validate_record
 
-GROUP = "clirbench.models"
+GROUP = "clirbench.systems"
+# The group's old name: third-party plugins registered there still resolve, for one release.
+OLD_GROUP = "clirbench.models"
 
 
 def _entry_points() -> dict:
-    return {ep.name: ep for ep in entry_points(group=GROUP)}
+    """The entry points by name: the old group's, then the new group's over them."""
+    return {ep.name: ep for group in (OLD_GROUP, GROUP) for ep in entry_points(group=group)}
 
 
 def system_names() -> list[str]:

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from clirbench.core.contract import Encoder, Retriever, SystemSpec
 from clirbench.core.errors import ClirbenchError
-from clirbench.systems.plugins import (GROUP, SystemSettings, claims, load_plugin, model_listing, plugin_spec,
-                                       system_names)
+from clirbench.systems.plugins import (GROUP, OLD_GROUP, SystemSettings, claims, load_plugin, model_listing,
+                                       plugin_spec, system_names)
 from clirbench.systems.student import is_student_folder, student_spec
 
-__all__ = ["FUSION_PREFIX", "GROUP", "SystemSettings", "install_weights", "installable", "load_system",
+__all__ = ["FUSION_PREFIX", "GROUP", "OLD_GROUP", "SystemSettings", "install_weights", "installable", "load_system",
            "system_names", "system_spec", "available_models", "load_model", "load_plugin", "model_listing"]
 
 FUSION_PREFIX = "fuse:"

@@ -1,5 +1,5 @@
 """The student's model folder: weights (safetensors), tokenizer, and the manifest
-`clirbench-model.yaml` that makes the folder a system (`clirbench run --model FOLDER`)."""
+`clirbench-model.yaml` that makes the folder a system (`clirbench run --system FOLDER`)."""
 
 import shutil
 from datetime import datetime, timezone

