@@ -168,3 +168,23 @@ def test_a_teacher_that_did_change_is_refused(tiny, tmp_path, monkeypatch):
     build_tiny_xlmr(copy, seed=1, vocab_size=300)  # other weights and sizes in the teacher's folder
     with pytest.raises(ClirbenchError, match="has changed since training .identity"):
         StudentEncoder(folder)
+
+
+def test_identity_does_not_depend_on_where_the_weights_lie(tiny, tmp_path, monkeypatch):
+    """Two checkouts keep the same weights in two folders: a student trained in one loads in the
+    other; different weights in the same folder still make another model (test above)."""
+    host(monkeypatch, cpu_bf16=False)
+    copy = tmp_path / "elsewhere" / "teacher"
+    shutil.copytree(tiny, copy)
+    here, there = HFEncoder(HFEncoderSettings(model=str(tiny))), HFEncoder(HFEncoderSettings(model=str(copy)))
+    assert here.identity() == there.identity()
+    assert here.identity_with_path() != there.identity_with_path()  # what manifests recorded before
+
+
+def test_a_manifest_with_the_older_identity_still_loads(tiny, tmp_path, monkeypatch):
+    from clirbench.systems.student import StudentEncoder
+
+    host(monkeypatch, cpu_bf16=False)
+    teacher = HFEncoder(HFEncoderSettings(model=str(tiny)))
+    folder = _student(tiny, tmp_path, teacher, teacher_identity=teacher.identity_with_path())
+    assert StudentEncoder(folder).teacher.identity() == teacher.identity()

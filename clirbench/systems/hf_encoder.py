@@ -14,6 +14,7 @@ other than sdpa, compile and the backend are part of the fingerprint too.
 """
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Literal
@@ -204,8 +205,17 @@ class HFEncoder(Encoder):
 
     def identity(self) -> str:
         """Which model this is (weights, pooling, prefixes, length), whatever this host computes
-        it with: a student records it of its teacher or base. The fingerprint, which keys cached
-        vectors and results, adds the compute settings, so vectors of two precisions never mix."""
+        it with and wherever its weights lie: a student records it of its teacher or base. The
+        fingerprint, which keys cached vectors and results, adds the compute settings, so vectors
+        of two precisions never mix. A local folder's path is left out (the revision hashes its
+        files), so a student trained in one checkout loads in another."""
+        parameters = {k: v for k, v in self.meta.parameters.items() if k not in COMPUTE_PARAMETERS}
+        if Path(self.settings.model).expanduser().is_dir():
+            del parameters["model"]
+        return hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:16]
+
+    def identity_with_path(self) -> str:
+        """The identity manifests recorded before it left out the weights' folder and the name."""
         return self.fingerprint_of({k: v for k, v in self.meta.parameters.items() if k not in COMPUTE_PARAMETERS})
 
     def fingerprint_at(self, precision: str) -> str:

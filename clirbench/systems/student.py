@@ -65,7 +65,7 @@ def _check_teacher(folder: Path, manifest: StudentManifest, teacher) -> None:
     this host computes it in (a student trained on a GPU loads on a CPU)."""
     if manifest.teacher_identity is not None:
         what, here, trained = "identity", teacher.identity(), manifest.teacher_identity
-        same = here == trained
+        same = trained in {here, teacher.identity_with_path()}  # the latter: manifests before 2026-12-08
     else:  # an older manifest: the fingerprint at the precision its training host resolved
         what, here, trained = "fingerprint", teacher.fingerprint(), manifest.teacher_fingerprint
         same = trained in {here, *(teacher.fingerprint_at(p) for p in _PRECISIONS_BEFORE_IDENTITY)}
