@@ -167,3 +167,13 @@ def test_a_report_shows_its_students_on_the_grids_that_score_them_elsewhere(tmp_
     assert "| `b` − `a` | -0.0500 |" in text and "| `b` − `a` | -0.0300 | [+0.0000, +0.1000] | yes |" in text
     # A grid that scores nobody's students beside it: no section.
     assert zero_shot_section(tmp_path / "main-flores", other, ["base"]) == []
+
+
+def test_the_conditions_table_names_the_precision_each_seed_computed_in():
+    """Seeds run in later sessions may land on a host whose `auto` is another precision (float32
+    without AVX-512 BF16): the report says so, from each run's results file."""
+    from clirbench.train.report import _precision_text
+
+    assert _precision_text([(None, "bfloat16")]) == "bfloat16"
+    assert _precision_text([(0, "float32"), (1, "float32")]) == "float32"
+    assert _precision_text([(0, "bfloat16"), (1, "float32"), (2, "float32")]) == "bfloat16 (seed 0); float32 (seeds 1, 2)"

@@ -419,9 +419,22 @@ def _manifest(raw, where: Path) -> StudentManifest | None:
                              "rerun the experiment's run, or restore the file") from None
 
 
+def _precision_text(runs: list[tuple[int | None, str]]) -> str:
+    """The precision each run computed in, from its results file: one word when all agree, else
+    by seed (seeds run on hosts that resolve `auto` differently, e.g. with and without AVX-512 BF16)."""
+    by_precision: dict[str, list[int]] = defaultdict(list)
+    for seed, precision in runs:
+        by_precision[precision].append(seed)
+    if len(by_precision) == 1:
+        return next(iter(by_precision))
+    return "; ".join(f"{p} (seed{'s' if len(s) > 1 else ''} {', '.join(map(str, sorted(s)))})"
+                     for p, s in sorted(by_precision.items()))
+
+
 def _conditions_section(spec: ExperimentSpec, conditions: list[str], manifests: dict[str, list[StudentManifest]],
-                        seconds: dict, peak_mb: dict) -> list[str]:
-    """What each condition is, how many runs, steps, examples, dev score, time and memory."""
+                        seconds: dict, peak_mb: dict, precisions: dict | None = None) -> list[str]:
+    """What each condition is, how many runs, steps, examples, dev score, time, memory and the
+    precision the runs computed in."""
     rows = []
     for condition in conditions:
         ms = manifests.get(condition, [])
@@ -438,10 +451,13 @@ def _conditions_section(spec: ExperimentSpec, conditions: list[str], manifests: 
                      str(len(seconds[condition])), str(ms[0].steps) if ms else "-",
                      " or ".join(f"{t:,} / {d:,}" for t, d in sorted(sizes)) or "-",
                      dev_text,
-                     f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-"])
+                     f"{np.mean(seconds[condition]) / 60:.1f}", f"{max(peaks):,.0f}" if peaks else "-",
+                     *([_precision_text(precisions[condition])] if precisions else [])])
     parts = ["## Conditions", "", _table(["condition", "recipe overrides", "runs", "steps", "train / dev examples",
                       "dev score (the dev measure below)", "minutes per run (train + score)",
-                      "peak RSS, MB (the experiment process, at the run's end)"], rows), ""]
+                      "peak RSS, MB (the experiment process, at the run's end)",
+                      *(["precision (training and scoring: what `auto` gave on the run's host)"] if precisions else [])],
+                      rows), ""]
     dev_measures = sorted({m.dev.measure for ms in manifests.values() for m in ms if m.dev})
     parts += [f"Dev measure: {'; '.join(dev_measures)}. It is the only score used for choices; "
               "the task's scores below are never used to choose.", ""] if dev_measures else []
@@ -480,9 +496,12 @@ def write_report(record_path: Path) -> Path:
     manifests: dict[str, list[StudentManifest]] = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
     peak_mb: dict[str, list[float | None]] = defaultdict(list)
+    precisions: dict[str, list[tuple[int | None, str]]] = defaultdict(list)
     for key, (results, manifest) in _runs(record, out_dir).items():
         run = record.runs[key]
         by_condition[run.condition].append(results)
+        if results is not None:
+            precisions[run.condition].append((run.seed, results.model.parameters.get("precision", "not recorded")))
         seconds[run.condition].append(run.seconds)
         peak_mb[run.condition].append(run.peak_rss_mb)
         if manifest:
@@ -523,7 +542,7 @@ def write_report(record_path: Path) -> Path:
              f"Task `{record.task}`, {len(pairs)} pairs ({spec.pairs if isinstance(spec.pairs, str) else 'listed'});"
              f" {_seeds_ran(record)}; baseline `{spec.baseline}`. Overrides for every run: "
              f"{', '.join(record.overrides) or 'none'}.", ""]
-    parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb)
+    parts += _conditions_section(spec, conditions, manifests, seconds, peak_mb, precisions)
     for measure in MEASURES:
         parts += [f"## {measure} by query language (mean ± std over seeds)", "",
                   f"Macro average over the scored pairs of each query language; `high (query)` / `low (query)`: "
