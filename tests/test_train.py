@@ -257,6 +257,9 @@ def test_an_experiment_trains_scores_resumes_and_reports(tmp_path, teacher, cli_
     record["runs"]["sentence/seed0"]["peak_rss_mb"] = 1e6  # the process that trained it: kept
     (tmp_path / "report/conditions.json").write_text(json.dumps(record))
     shutil.rmtree(Path(record["runs"]["teacher"]["results"]).parent)
+    # The bundle beside the report would keep the teacher as done in an earlier session
+    # (tests/test_hybrid_and_negatives.py): without it, the teacher's run is gone everywhere.
+    (tmp_path / "report/runs.json.gz").unlink()
     assert cli_here(*command).returncode == 0
     seconds = {k: r["seconds"] for k, r in json.loads((tmp_path / "report/conditions.json").read_text())["runs"].items()}
     assert seconds["teacher"] < 1e5 and seconds["sentence/seed0"] >= 1e6
