@@ -82,6 +82,10 @@ class ExperimentRecord(BaseModel):
     results_dir: str
     runs: dict[str, RunRecord] = {}  # "condition/seedN" (or "condition") -> the run
 
+    def seeds_ran(self) -> list[int]:
+        """The seeds that have runs (an untrained condition has none)."""
+        return sorted({run.seed for run in self.runs.values() if run.seed is not None})
+
     @classmethod
     def parse(cls, raw: Any) -> "ExperimentRecord":
         """A record's parsed JSON, migrated and validated (raises ValueError or ValidationError)."""

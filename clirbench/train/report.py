@@ -466,7 +466,7 @@ def _conditions_section(spec: ExperimentSpec, conditions: list[str], manifests: 
 
 def _seeds_ran(record: ExperimentRecord) -> str:
     """The seeds the runs have, and those of the file still to run (`clirbench experiment --seeds`)."""
-    ran = sorted({run.seed for run in record.runs.values() if run.seed is not None})
+    ran = record.seeds_ran()
     left = [s for s in record.experiment.seeds if s not in ran]
     return f"seeds {ran}" + (f" (not yet run: {left}; the tests have these seeds only)" if left else "")
 

@@ -52,8 +52,7 @@ def zero_shot_section(out_dir: Path, spec: ExperimentSpec, conditions: list[str]
         rows = [[f"`{c}`", *(cell(*stats[c][MEASURE][col], seeds[c],
                                   tests.get((c, other.baseline, col), {}).get("significant", False))
                              if stats[c][MEASURE][col] else "-" for col in columns)] for c in shown]
-        seeds_ran = sorted({run.seed for run in record.runs.values() if run.seed is not None})
-        parts += [f"### `{other.name}`: task `{record.task}`, {len(record.pairs)} pairs, seeds {seeds_ran} "
+        parts += [f"### `{other.name}`: task `{record.task}`, {len(record.pairs)} pairs, seeds {record.seeds_ran()} "
                   f"([report](../{folder.name}/report.md))", "", markdown_table(["condition", *columns], rows), ""]
         listed = [(a, b) for a, b in other.comparisons if a in shown and b in shown]
         if listed:
